@@ -1,0 +1,64 @@
+/**
+ * The contract between the extension host and the training panel webview. The host keeps the truth
+ * (the run's full history) and replays it as a `snapshot` whenever the panel says `ready`; after that
+ * it sends deltas. Every message carries the run id so the panel drops late messages of another run.
+ */
+import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunInfo, RunSummary, SampleRecord, TrainConfig } from './types';
+import { isFiniteNumber, isInteger, isOneOf, isRecord, isRunId, isString } from './validate';
+
+/** Everything the panel draws for one run. */
+export interface RunView {
+  readonly summary: RunSummary;
+  readonly config: TrainConfig;
+  readonly info?: RunInfo;
+  readonly metrics: MetricPoint[];
+  readonly evals: EvalPoint[];
+  readonly gradMaps: GradMap[];
+  readonly samples: SampleRecord[];
+  readonly checkpoints: CheckpointRef[];
+}
+
+export interface CompareSeries {
+  readonly id: string;
+  readonly label: string;
+  readonly metrics: MetricPoint[];
+  readonly evals: EvalPoint[];
+  readonly info?: RunInfo;
+}
+
+export type HostToPanel =
+  | { readonly type: 'snapshot'; readonly runId: string; readonly run: RunView; readonly readOnly: boolean }
+  | { readonly type: 'metrics'; readonly runId: string; readonly points: MetricPoint[] }
+  | { readonly type: 'eval'; readonly runId: string; readonly point: EvalPoint }
+  | { readonly type: 'gradmap'; readonly runId: string; readonly map: GradMap }
+  | { readonly type: 'sample'; readonly runId: string; readonly sample: SampleRecord }
+  | { readonly type: 'status'; readonly runId: string; readonly summary: RunSummary; readonly info?: RunInfo; readonly checkpoints: CheckpointRef[] }
+  | { readonly type: 'compare'; readonly runs: CompareSeries[] }
+  | { readonly type: 'sampleToken'; readonly requestId: string; readonly token: string }
+  | { readonly type: 'sampleDone'; readonly requestId: string; readonly text: string }
+  | { readonly type: 'sampleError'; readonly requestId: string; readonly message: string }
+  | { readonly type: 'empty'; readonly message: string };
+
+export type PanelAction = 'stop' | 'pause' | 'resume' | 'checkpoint';
+export const PANEL_ACTIONS: readonly PanelAction[] = ['stop', 'pause', 'resume', 'checkpoint'];
+
+export type PanelToHost =
+  | { readonly type: 'ready' }
+  | { readonly type: 'control'; readonly action: PanelAction; readonly runId: string }
+  | { readonly type: 'sampleNow'; readonly runId: string; readonly requestId: string; readonly prompt: string; readonly temperature: number; readonly length: number };
+
+/** The host's check on every message from the panel: a webview is untrusted. */
+export function isPanelToHost(msg: unknown): msg is PanelToHost {
+  if (!isRecord(msg)) return false;
+  switch (msg.type) {
+    case 'ready':
+      return true;
+    case 'control':
+      return isOneOf(msg.action, PANEL_ACTIONS) && isRunId(msg.runId);
+    case 'sampleNow':
+      return isRunId(msg.runId) && isString(msg.requestId, 100) && isString(msg.prompt, 10_000) &&
+        isFiniteNumber(msg.temperature) && msg.temperature >= 0 && msg.temperature <= 10 && isInteger(msg.length, 1, 10_000);
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The contract between the extension host and the Runs sidebar (a webview view).
+ */
+import type { InspectedToken } from './worker';
+import type { CheckpointRef, RunInfo, RunSummary, TrainConfig } from './types';
+import { isRecord, isRunId, isString } from './validate';
+
+export interface RunDetails {
+  readonly summary: RunSummary;
+  readonly config: TrainConfig;
+  readonly info?: RunInfo;
+  readonly checkpoints: CheckpointRef[];
+  /** Folder of the run, for display. */
+  readonly folder: string;
+}
+
+export type HostToSidebar =
+  | { readonly type: 'runs'; readonly runs: RunSummary[]; readonly trusted: boolean; readonly hasWorkspace: boolean }
+  | { readonly type: 'details'; readonly details: RunDetails }
+  | { readonly type: 'inspection'; readonly runId: string; readonly tokens: InspectedToken[]; readonly meanSurprisal: number; readonly source: string }
+  | { readonly type: 'inspectionError'; readonly runId: string; readonly message: string };
+
+export type SidebarRunAction = 'select' | 'open' | 'resume' | 'stop' | 'delete' | 'reveal' | 'sample';
+const RUN_ACTIONS: readonly SidebarRunAction[] = ['select', 'open', 'resume', 'stop', 'delete', 'reveal', 'sample'];
+
+export type SidebarToHost =
+  | { readonly type: 'ready' }
+  | { readonly type: 'run'; readonly action: SidebarRunAction; readonly runId: string }
+  | { readonly type: 'compare'; readonly runIds: string[] }
+  /** Inspect `text`, or the active editor's selection (whole document if none) when `text` is absent. */
+  | { readonly type: 'inspect'; readonly runId: string; readonly text?: string }
+  | { readonly type: 'train' };
+
+/** The host's check on every message from the sidebar. */
+export function isSidebarToHost(msg: unknown): msg is SidebarToHost {
+  if (!isRecord(msg)) return false;
+  switch (msg.type) {
+    case 'ready':
+    case 'train':
+      return true;
+    case 'run':
+      return RUN_ACTIONS.includes(msg.action as SidebarRunAction) && isRunId(msg.runId);
+    case 'compare':
+      return Array.isArray(msg.runIds) && msg.runIds.length >= 1 && msg.runIds.length <= 8 && msg.runIds.every(isRunId);
+    case 'inspect':
+      return isRunId(msg.runId) && (msg.text === undefined || isString(msg.text, 20_000));
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Data shapes shared by every boundary: the training core, the worker, the extension host and the
+ * webviews. Plain JSON-serialisable types only; no runtime dependencies, so the browser build can
+ * import this file too.
+ */
+
+export type CellType = 'rnn' | 'gru' | 'lstm' | 'window';
+export type TokenLevel = 'char' | 'word';
+export type BatchingMode = 'random' | 'sequential';
+export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** Everything that defines a training run. Every field has a default in `core/config.ts`. */
+export interface TrainConfig {
+  // ---- data
+  /** Tokenization: one token per Unicode code point, or per word/punctuation mark. */
+  level: TokenLevel;
+  /** Tokens seen fewer times than this become `<unk>`. */
+  minFreq: number;
+  /** Largest vocabulary, `<unk>` included; the rarest tokens beyond it become `<unk>`. */
+  maxVocab: number;
+  /** Fraction of the text, taken from its end, held out for validation. */
+  valFraction: number;
+  // ---- model
+  /** Recurrent cell, or the fixed-window autoregressive baseline (an MLP over the last `tau` tokens). */
+  cell: CellType;
+  /** Hidden units per layer (for `window`, the MLP's hidden layer). */
+  hidden: number;
+  /** Stacked recurrent layers (ignored by `window`). */
+  layers: number;
+  /** Learned embedding size; 0 feeds one-hot vectors straight into the first layer. */
+  embedding: number;
+  /** Context length of the fixed-window model: it predicts x_t from x_{t-tau} .. x_{t-1}. */
+  tau: number;
+  // ---- batches
+  batch: number;
+  /** Time steps per batch; also the truncation length of backpropagation through time. */
+  window: number;
+  /** `random`: independent windows, state reset each batch; `sequential`: streams continue, state carried and detached. */
+  batching: BatchingMode;
+  // ---- optimisation
+  optimizer: OptimizerName;
+  lr: number;
+  /** Global-norm gradient clipping threshold; 0 disables clipping. */
+  clip: number;
+  steps: number;
+  seed: number;
+  // ---- reporting
+  /** Validate every this many steps (and at the end). */
+  evalInterval: number;
+  /** At most this many validation tokens per evaluation (the split's start is used). */
+  evalTokens: number;
+  /** Record the gradient-through-time map every this many steps; 0 disables it. */
+  gradMapInterval: number;
+  /** Generate a sample every this many steps; 0 disables it. */
+  sampleInterval: number;
+  sampleLength: number;
+  temperature: number;
+  /** Write a checkpoint every this many steps (and at the end); 0 only at the end. */
+  checkpointInterval: number;
+  // ---- compute
+  backend: BackendChoice;
+}
+
+/** One training step as reported to the views. */
+export interface MetricPoint {
+  step: number;
+  /** Mean cross-entropy of the batch, in nats per token. */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+  clipped: boolean;
+  tokensPerSec: number;
+  elapsedMs: number;
+}
+
+export interface EvalPoint {
+  step: number;
+  /** Mean validation cross-entropy, nats per token. */
+  valLoss: number;
+}
+
+/**
+ * The gradient-through-time picture of one batch: for every layer l and every time step t of the
+ * window, ||dL/dh_t|| (Frobenius norm over batch and hidden units), read from the explicit backward
+ * loop. For the fixed-window model there is one "layer" whose entries are ||dL/dx_{t-k}|| for
+ * each context position k (oldest first).
+ */
+export interface GradMap {
+  step: number;
+  /** [layer][t] */
+  hiddenGradNorms: number[][];
+  /** Norm of each parameter's gradient, by Keras-style weight name. */
+  paramGradNorms: Record<string, number>;
+  globalNorm: number;
+  clip: number;
+}
+
+export interface SampleRecord {
+  step: number;
+  prompt: string;
+  text: string;
+  temperature: number;
+}
+
+/** Facts about a run known once its data is read and its model built. */
+export interface RunInfo {
+  backend: BackendName;
+  backendReason: string;
+  vocabSize: number;
+  paramCount: number;
+  trainTokens: number;
+  valTokens: number;
+  /** ln(vocabulary size): the loss of a uniform guess. */
+  uniformLoss: number;
+  /** Cross-entropy of the training unigram distribution on the validation split. */
+  unigramLoss: number;
+  /** Mean characters per token, to convert nats/token into bits per character. */
+  charsPerToken: number;
+}
+
+export type RunState = 'queued' | 'starting' | 'training' | 'paused' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted';
+
+export interface CheckpointRef {
+  step: number;
+  /** Folder of the checkpoint, relative to the run folder. */
+  path: string;
+  valLoss?: number;
+  time: string;
+}
+
+/** What the sidebar lists for each run. */
+export interface RunSummary {
+  id: string;
+  name: string;
+  state: RunState;
+  files: string[];
+  cell: CellType;
+  hidden: number;
+  layers: number;
+  level: TokenLevel;
+  step: number;
+  steps: number;
+  bestValLoss?: number;
+  lastLoss?: number;
+  createdAt: string;
+  durationMs: number;
+  reason?: string;
+}
