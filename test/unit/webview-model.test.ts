@@ -1,0 +1,126 @@
+import * as assert from 'assert';
+import { applyRunMessage, firstIndexAtOrAfter, RunModel } from '../../src/webview/lib/runModel';
+import { cellAt, decadesLost, heatmapGrid, layerCount } from '../../src/webview/lib/heatmapModel';
+import { surprisalLevel, surprisalScale, tokenTooltip, visibleToken } from '../../src/webview/lib/surprisal';
+import type { RunView } from '../../src/protocol/panel';
+import type { GradMap, MetricPoint, RunSummary, TrainConfig } from '../../src/protocol/types';
+
+const config = { level: 'char', minFreq: 1, maxVocab: 200, valFraction: 0.1, cell: 'rnn', hidden: 64, layers: 1, embedding: 0, tau: 8, batch: 8,
+  window: 4, batching: 'random', optimizer: 'adam', lr: 0.01, clip: 1, steps: 100, seed: 1, evalInterval: 10, evalTokens: 1000,
+  gradMapInterval: 5, sampleInterval: 50, sampleLength: 50, temperature: 1, checkpointInterval: 0, backend: 'cpu' } satisfies TrainConfig;
+const summary: RunSummary = { id: 'run-a', name: 'a', state: 'training', files: ['a.txt'], cell: 'rnn', hidden: 64, layers: 1, level: 'char',
+  step: 0, steps: 100, createdAt: '2024-01-01T00:00:00Z', durationMs: 0 };
+const point = (step: number, loss = 2): MetricPoint => ({ step, loss, gradNorm: 1, clipped: false, tokensPerSec: 100, elapsedMs: step * 10 });
+const map = (step: number, norms: number[][]): GradMap => ({ step, hiddenGradNorms: norms, paramGradNorms: {}, globalNorm: 1, clip: 1 });
+const view = (over: Partial<RunView> = {}): RunView => ({ summary, config, metrics: [], evals: [], gradMaps: [], samples: [], checkpoints: [], ...over });
+
+describe('webview run model', () => {
+  it('replaces everything on a snapshot and appends deltas of the same run', () => {
+    let { model } = applyRunMessage(undefined, { type: 'snapshot', runId: 'run-a', run: view({ metrics: [point(1), point(2)] }), readOnly: false });
+    assert.deepStrictEqual(model!.steps, [1, 2]);
+    ({ model } = applyRunMessage(model, { type: 'metrics', runId: 'run-a', points: [point(3), point(4)] }));
+    assert.deepStrictEqual(model!.steps, [1, 2, 3, 4]);
+    const r = applyRunMessage(model, { type: 'snapshot', runId: 'run-b', run: view({ metrics: [point(7)] }), readOnly: true });
+    assert.notStrictEqual(r.model, model);
+    assert.deepStrictEqual(r.model!.steps, [7]);
+    assert.strictEqual(r.model!.readOnly, true);
+  });
+
+  it('drops deltas of another run, and deltas before any snapshot', () => {
+    const { model } = applyRunMessage(undefined, { type: 'snapshot', runId: 'run-a', run: view(), readOnly: false });
+    assert.strictEqual(applyRunMessage(model, { type: 'metrics', runId: 'run-old', points: [point(1)] }).change, 'ignored');
+    assert.strictEqual(model!.steps.length, 0);
+    assert.strictEqual(applyRunMessage(undefined, { type: 'eval', runId: 'run-a', point: { step: 1, valLoss: 1 } }).change, 'ignored');
+  });
+
+  it('keeps steps ascending when history rewinds (resume from an earlier checkpoint)', () => {
+    const m = new RunModel('run-a', view({ metrics: [1, 2, 3, 4, 5].map((s) => point(s)) }), false);
+    m.appendMetrics([point(3, 9), point(4, 9)]);
+    assert.deepStrictEqual(m.steps, [1, 2, 3, 4]);
+    assert.deepStrictEqual(m.loss, [2, 2, 9, 9]);
+    assert.strictEqual(m.gradNorm.length, 4);
+    m.addEval({ step: 10, valLoss: 3 });
+    m.addEval({ step: 20, valLoss: 2 });
+    m.addEval({ step: 20, valLoss: 1.5 });
+    assert.deepStrictEqual(m.evalSteps, [10, 20]);
+    assert.deepStrictEqual(m.valLoss, [3, 1.5]);
+    assert.strictEqual(m.bestValLoss, 1.5);
+    m.addGradMap(map(5, [[1]]));
+    m.addGradMap(map(10, [[1]]));
+    m.addGradMap(map(10, [[2]]));
+    assert.deepStrictEqual(m.gradMaps.map((g) => g.hiddenGradNorms[0][0]), [1, 2]);
+  });
+
+  it('status updates the summary and checkpoints', () => {
+    const { model } = applyRunMessage(undefined, { type: 'snapshot', runId: 'run-a', run: view(), readOnly: false });
+    applyRunMessage(model, { type: 'status', runId: 'run-a', summary: { ...summary, state: 'paused' }, checkpoints: [{ step: 5, path: 'c', time: 't' }] });
+    assert.strictEqual(model!.summary.state, 'paused');
+    assert.strictEqual(model!.checkpoints.length, 1);
+  });
+
+  it('binary search finds the first index at or after a value', () => {
+    assert.strictEqual(firstIndexAtOrAfter([1, 3, 5], 0), 0);
+    assert.strictEqual(firstIndexAtOrAfter([1, 3, 5], 3), 1);
+    assert.strictEqual(firstIndexAtOrAfter([1, 3, 5], 4), 2);
+    assert.strictEqual(firstIndexAtOrAfter([1, 3, 5], 9), 3);
+  });
+});
+
+describe('webview heatmap model', () => {
+  const vanishing = (step: number) => map(step, [[1e-6, 1e-4, 1e-2, 1], [0.5, 0.5, 0.5, 0.5]]);
+
+  it('lays out one column per map and one row per time step, in log10', () => {
+    const grid = heatmapGrid([vanishing(5), vanishing(10), map(15, [[0, 1e-4, 1e-2, 1]])], 0);
+    assert.strictEqual(grid.cols, 3);
+    assert.strictEqual(grid.rows, 4);
+    assert.deepStrictEqual(grid.steps, [5, 10, 15]);
+    assert.strictEqual(grid.values[1 * 4 + 0], -6);
+    assert.strictEqual(grid.values[1 * 4 + 3], 0);
+    assert.ok(Number.isNaN(grid.values[2 * 4 + 0]), 'a zero norm has no log');
+    assert.strictEqual(grid.min, -6);
+    assert.strictEqual(grid.max, 0);
+    assert.strictEqual(layerCount([vanishing(1)]), 2);
+  });
+
+  it('measures the decades lost between the last and first time step', () => {
+    assert.strictEqual(decadesLost(heatmapGrid([vanishing(5)], 0)), 6);
+    assert.strictEqual(decadesLost(heatmapGrid([vanishing(5)], 1)), 0);
+    const flat = heatmapGrid([vanishing(5)], 1);
+    assert.ok(flat.max > flat.min, 'an empty range is widened');
+  });
+
+  it('maps a point to a cell with t=0 at the top or at the bottom', () => {
+    const grid = heatmapGrid([vanishing(5), vanishing(10)], 0);
+    assert.deepStrictEqual(cellAt(grid, 0, 0, 100, 40, true), { col: 0, t: 0 });
+    assert.deepStrictEqual(cellAt(grid, 99, 0, 100, 40, false), { col: 1, t: 3 });
+    assert.deepStrictEqual(cellAt(grid, 60, 39, 100, 40, false), { col: 1, t: 0 });
+    assert.strictEqual(cellAt(grid, 100, 0, 100, 40, true), undefined);
+  });
+});
+
+describe('webview surprisal', () => {
+  it('shows whitespace tokens visibly', () => {
+    assert.strictEqual(visibleToken('a b\n\t'), 'a␣b↵⇥');
+  });
+
+  it('buckets surprisal against the scale and marks missing values', () => {
+    assert.strictEqual(surprisalLevel(undefined, 4), -1);
+    assert.strictEqual(surprisalLevel(0, 4), 0);
+    assert.strictEqual(surprisalLevel(4, 4), 7);
+    assert.strictEqual(surprisalLevel(100, 4), 7);
+    assert.strictEqual(surprisalLevel(2, 4), 4);
+  });
+
+  it('scales to the 95th percentile, at least one nat', () => {
+    const tokens = Array.from({ length: 100 }, (_, i) => ({ token: 'x', surprisal: i / 10, top: [] }));
+    assert.strictEqual(surprisalScale(tokens), 9.5);
+    assert.strictEqual(surprisalScale([{ token: 'a', top: [] }]), 1);
+  });
+
+  it('tooltips give the probability and the top predictions', () => {
+    const tip = tokenTooltip({ token: ' ', surprisal: Math.log(4), top: [{ token: 'e', p: 0.5 }, { token: ' ', p: 0.25 }] });
+    assert.match(tip, /"␣": p = 0\.250/);
+    assert.match(tip, /2\.00 bits/);
+    assert.match(tip, /e +0\.500/);
+  });
+});
