@@ -1,0 +1,131 @@
+/**
+ * Training configuration: defaults, bounds and validation. Every entry point (settings, command line,
+ * worker) funnels user input through `validateConfig`, so absurd values get one clear message each.
+ */
+import type { BackendChoice, BatchingMode, CellType, OptimizerName, TokenLevel, TrainConfig } from '../protocol/types';
+
+export const CELLS: readonly CellType[] = ['rnn', 'gru', 'lstm', 'window'];
+export const LEVELS: readonly TokenLevel[] = ['char', 'word'];
+export const BATCHINGS: readonly BatchingMode[] = ['random', 'sequential'];
+export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
+export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+
+export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
+  level: 'char',
+  minFreq: 1,
+  maxVocab: 10000,
+  valFraction: 0.1,
+  cell: 'lstm',
+  hidden: 128,
+  layers: 1,
+  embedding: 0,
+  tau: 8,
+  batch: 32,
+  window: 64,
+  batching: 'random',
+  optimizer: 'adam',
+  lr: 0.01,
+  clip: 1,
+  steps: 1000,
+  seed: 0,
+  evalInterval: 50,
+  evalTokens: 20000,
+  gradMapInterval: 10,
+  sampleInterval: 100,
+  sampleLength: 200,
+  temperature: 0.8,
+  checkpointInterval: 200,
+  backend: 'auto',
+});
+
+interface NumberRule {
+  min: number;
+  max: number;
+  integer: boolean;
+  /** Why the bound exists, for the error message. */
+  why: string;
+}
+
+/** Bounds for every numeric field: the sensible range, not what the machine could survive. */
+export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
+  minFreq: { min: 1, max: 1_000_000, integer: true, why: 'a count of occurrences' },
+  maxVocab: { min: 2, max: 50_000, integer: true, why: 'the output layer grows with the vocabulary' },
+  valFraction: { min: 0, max: 0.5, integer: false, why: 'at least half the text must remain for training' },
+  hidden: { min: 8, max: 1024, integer: true, why: 'hidden sizes from 8 to 1024 units are supported' },
+  layers: { min: 1, max: 4, integer: true, why: '1 to 4 stacked layers are supported' },
+  embedding: { min: 0, max: 1024, integer: true, why: '0 means one-hot input' },
+  tau: { min: 1, max: 256, integer: true, why: 'the fixed-window context length' },
+  batch: { min: 1, max: 1024, integer: true, why: 'sequences per batch' },
+  window: { min: 2, max: 1024, integer: true, why: 'time steps per batch (the BPTT truncation length)' },
+  lr: { min: 1e-6, max: 10, integer: false, why: 'learning rates outside this range do not train' },
+  clip: { min: 0, max: 1e6, integer: false, why: '0 disables clipping' },
+  steps: { min: 1, max: 10_000_000, integer: true, why: 'training steps' },
+  seed: { min: 0, max: 2 ** 31 - 1, integer: true, why: 'a 31-bit seed' },
+  evalInterval: { min: 1, max: 1_000_000, integer: true, why: 'steps between validations' },
+  evalTokens: { min: 1, max: 10_000_000, integer: true, why: 'validation tokens per evaluation' },
+  gradMapInterval: { min: 0, max: 1_000_000, integer: true, why: '0 disables the gradient map' },
+  sampleInterval: { min: 0, max: 1_000_000, integer: true, why: '0 disables samples during training' },
+  sampleLength: { min: 1, max: 10_000, integer: true, why: 'tokens per sample' },
+  temperature: { min: 0, max: 10, integer: false, why: '0 is greedy decoding' },
+  checkpointInterval: { min: 0, max: 10_000_000, integer: true, why: '0 checkpoints only at the end' },
+};
+
+const ENUM_RULES: Readonly<Record<string, readonly string[]>> = {
+  level: LEVELS,
+  cell: CELLS,
+  batching: BATCHINGS,
+  optimizer: OPTIMIZERS,
+  backend: BACKENDS,
+};
+
+export interface ValidatedConfig {
+  config: TrainConfig;
+  /** One sentence per rejected field; the field keeps its default. Empty when everything was accepted. */
+  problems: string[];
+}
+
+/**
+ * Merges `input` over the defaults, field by field. A value that is missing keeps the default; a value
+ * of the wrong type or out of range is reported in `problems` and replaced by the default (strict
+ * callers treat any problem as an error; the settings UI shows them as warnings).
+ */
+export function validateConfig(input: Partial<Record<keyof TrainConfig, unknown>>, base: TrainConfig = DEFAULT_CONFIG): ValidatedConfig {
+  const config: TrainConfig = { ...base };
+  const problems: string[] = [];
+  const out = config as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(input ?? {})) {
+    if (value === undefined) continue;
+    if (key in NUMBER_RULES) {
+      const rule = NUMBER_RULES[key];
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        problems.push(`${key} must be a number (got ${JSON.stringify(value)}).`);
+      } else if (rule.integer && !Number.isInteger(value)) {
+        problems.push(`${key} must be a whole number (got ${value}).`);
+      } else if (value < rule.min || value > rule.max) {
+        problems.push(`${key} = ${value} is out of range: use ${rule.min} to ${rule.max} (${rule.why}).`);
+      } else {
+        out[key] = value;
+      }
+    } else if (key in ENUM_RULES) {
+      if (typeof value === 'string' && ENUM_RULES[key].includes(value)) out[key] = value;
+      else problems.push(`${key} must be one of ${ENUM_RULES[key].join(', ')} (got ${JSON.stringify(value)}).`);
+    } else {
+      problems.push(`Unknown setting "${key}".`);
+    }
+  }
+  return { config, problems };
+}
+
+/** Like `validateConfig`, but any problem is an error: for the command line and the worker. */
+export function parseConfigStrict(input: Partial<Record<keyof TrainConfig, unknown>>, base: TrainConfig = DEFAULT_CONFIG): TrainConfig {
+  const { config, problems } = validateConfig(input, base);
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid training settings: ${problems.join(' ')}`);
+    this.name = 'ConfigError';
+  }
+}

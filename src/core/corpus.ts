@@ -1,0 +1,64 @@
+/**
+ * From text to the id sequences the model trains on: tokenize, build (or reuse) the vocabulary, and
+ * split by position into training and validation parts (validation is the end of the text).
+ */
+import type { TokenLevel } from '../protocol/types';
+import { SeqLabError } from './errors';
+import { tokenize } from './tokenizer';
+import { Vocabulary } from './vocabulary';
+
+export interface Corpus {
+  vocab: Vocabulary;
+  level: TokenLevel;
+  train: Int32Array;
+  val: Int32Array;
+  /** Mean characters (code points) per token: converts nats/token into bits per character. */
+  charsPerToken: number;
+  /** Cross-entropy on `val` of the training unigram distribution (add-one smoothed), nats/token. */
+  unigramLoss: number;
+}
+
+export interface CorpusOptions {
+  level: TokenLevel;
+  minFreq: number;
+  maxVocab: number;
+  valFraction: number;
+  /** Reuse this vocabulary (resume, fine-tuning): unseen tokens map to `<unk>`. */
+  vocab?: Vocabulary;
+  /** The smallest training split that makes sense: one batch window plus its target. */
+  minTrainTokens: number;
+}
+
+export function buildCorpus(text: string, options: CorpusOptions): Corpus {
+  const tokens = tokenize(text, options.level);
+  if (tokens.length === 0) {
+    throw new SeqLabError('EMPTY', 'The text has no tokens at this level.', options.level === 'word' ? 'Word level needs letters or digits; try character level.' : undefined);
+  }
+  const split = Math.round(tokens.length * (1 - options.valFraction));
+  const vocab = options.vocab ?? Vocabulary.build(tokens.slice(0, split), { minFreq: options.minFreq, maxSize: options.maxVocab });
+  if (!options.vocab && vocab.size <= 2) {
+    const only = vocab.tokens[1] ?? '';
+    throw new SeqLabError('ONE_TOKEN', `The text consists of a single repeated token (${JSON.stringify(only)}): there is nothing to predict.`,
+      'Train on text with some variety. A language model learns which token follows which.');
+  }
+  const ids = vocab.encode(tokens);
+  const train = ids.subarray(0, split);
+  const val = ids.subarray(split);
+  if (train.length < options.minTrainTokens) {
+    throw new SeqLabError('TOO_FEW_TOKENS', `The text has ${train.length} training tokens; this configuration needs at least ${options.minTrainTokens}.`,
+      `Use a longer text, or a shorter window (at most ${Math.max(2, train.length - 2)} time steps).`);
+  }
+  const chars = Array.from(text).length;
+  return { vocab, level: options.level, train, val, charsPerToken: chars / tokens.length, unigramLoss: unigramLoss(train, val, vocab.size) };
+}
+
+/** Cross-entropy of an add-one-smoothed unigram model fitted on `train`, measured on `val`. */
+export function unigramLoss(train: Int32Array, val: Int32Array, vocabSize: number): number {
+  const counts = new Float64Array(vocabSize).fill(1);
+  for (const id of train) counts[id]++;
+  const total = train.length + vocabSize;
+  const target = val.length > 0 ? val : train;
+  let sum = 0;
+  for (const id of target) sum -= Math.log(counts[id] / total);
+  return sum / target.length;
+}

@@ -1,0 +1,24 @@
+/**
+ * Errors the user can act on. `code` is stable (tests and the host switch on it), `message` says what
+ * happened, `hint` what to do about it.
+ */
+export type InputErrorCode =
+  | 'FILE_NOT_FOUND'
+  | 'NOT_A_FILE'
+  | 'EMPTY'
+  | 'BINARY'
+  | 'NOT_UTF8'
+  | 'TOO_LARGE'
+  | 'TOO_FEW_TOKENS'
+  | 'ONE_TOKEN'
+  | 'BAD_CONFIG'
+  | 'BAD_CHECKPOINT'
+  | 'BACKEND_UNAVAILABLE'
+  | 'DIVERGED';
+
+export class SeqLabError extends Error {
+  constructor(readonly code: InputErrorCode, message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'SeqLabError';
+  }
+}

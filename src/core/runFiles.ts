@@ -1,0 +1,188 @@
+/**
+ * The on-disk form of a run, shared by the command line, the worker (which writes it while training)
+ * and the extension host (which reads it to restore views after a reload).
+ *
+ *   <runDir>/run.json            RunRecord: identity, configuration, state, facts; rewritten atomically
+ *   <runDir>/metrics.jsonl       one MetricPoint per line (append-only)
+ *   <runDir>/evals.jsonl         one EvalPoint per line
+ *   <runDir>/gradmaps.jsonl      one GradMap per line
+ *   <runDir>/samples.jsonl       one SampleRecord per line
+ *   <runDir>/checkpoints/        step-NNNNNNN/ folders and latest.json (see checkpoint.ts)
+ *   <runDir>/README.md           a human-readable summary, rewritten with run.json
+ *
+ * Append-only logs survive a crash mid-write with at most a torn last line, which the reader skips.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunInfo, RunState, RunSummary, SampleRecord, TrainConfig } from '../protocol/types';
+
+export const RUNS_FOLDER = path.join('.seqlab', 'runs');
+
+export interface RunRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  files: string[];
+  config: TrainConfig;
+  state: RunState;
+  /** Why the run ended or failed, in words for the user. */
+  reason?: string;
+  step: number;
+  info?: RunInfo;
+  bestValLoss?: number;
+  lastLoss?: number;
+  /** Training time, summed over every session of the run. */
+  durationMs: number;
+  checkpoints: CheckpointRef[];
+  /** Set when the run was started from another run's checkpoint. */
+  fineTunedFrom?: string;
+}
+
+export interface RunHistory {
+  record: RunRecord;
+  metrics: MetricPoint[];
+  evals: EvalPoint[];
+  gradMaps: GradMap[];
+  samples: SampleRecord[];
+}
+
+type LogName = 'metrics' | 'evals' | 'gradmaps' | 'samples';
+
+/** Writes `data` to `file` so that readers see the old or the new content, never a torn mix. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+/** A new run id: sortable by time, unique enough for one workspace. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${Math.random().toString(36).slice(2, 6)}`;
+}
+
+export function summarize(record: RunRecord): RunSummary {
+  const { config } = record;
+  return {
+    id: record.id,
+    name: record.name,
+    state: record.state,
+    files: record.files,
+    cell: config.cell,
+    hidden: config.hidden,
+    layers: config.layers,
+    level: config.level,
+    step: record.step,
+    steps: config.steps,
+    bestValLoss: record.bestValLoss,
+    lastLoss: record.lastLoss,
+    createdAt: record.createdAt,
+    durationMs: record.durationMs,
+    reason: record.reason,
+  };
+}
+
+/** Appends to a run's logs and rewrites its record. One writer per run at a time. */
+export class RunWriter {
+  constructor(readonly dir: string, public record: RunRecord) {
+    fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
+  }
+
+  static create(dir: string, record: RunRecord): RunWriter {
+    const writer = new RunWriter(dir, record);
+    writer.saveRecord();
+    return writer;
+  }
+
+  append(log: LogName, entry: MetricPoint | EvalPoint | GradMap | SampleRecord): void {
+    fs.appendFileSync(path.join(this.dir, `${log}.jsonl`), JSON.stringify(entry) + '\n');
+  }
+
+  update(patch: Partial<RunRecord>): void {
+    this.record = { ...this.record, ...patch, updatedAt: new Date().toISOString() };
+    this.saveRecord();
+  }
+
+  saveRecord(): void {
+    writeFileAtomic(path.join(this.dir, 'run.json'), JSON.stringify(this.record, null, 2) + '\n');
+    writeFileAtomic(path.join(this.dir, 'README.md'), renderRunReadme(this.record));
+  }
+}
+
+export function readRunRecord(dir: string): RunRecord | undefined {
+  try {
+    const record = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
+    return typeof record.id === 'string' && record.config ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a JSON-lines log, skipping a torn or corrupt line rather than losing the rest. */
+export function readLog<T>(dir: string, log: LogName): T[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, `${log}.jsonl`), 'utf8');
+  } catch {
+    return [];
+  }
+  const out: T[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch {
+      // A line torn by a crash mid-append: skip it.
+    }
+  }
+  return out;
+}
+
+export function readRunHistory(dir: string): RunHistory | undefined {
+  const record = readRunRecord(dir);
+  if (!record) return undefined;
+  return {
+    record,
+    metrics: readLog<MetricPoint>(dir, 'metrics'),
+    evals: readLog<EvalPoint>(dir, 'evals'),
+    gradMaps: readLog<GradMap>(dir, 'gradmaps'),
+    samples: readLog<SampleRecord>(dir, 'samples'),
+  };
+}
+
+/** Every run folder under `runsDir`, newest first. */
+export function listRuns(runsDir: string): RunRecord[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(runsDir);
+  } catch {
+    return [];
+  }
+  const records = names.map((name) => readRunRecord(path.join(runsDir, name))).filter((r): r is RunRecord => !!r);
+  return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+function fmt(value: number | undefined, digits = 3): string {
+  return value === undefined ? '-' : value.toFixed(digits);
+}
+
+function renderRunReadme(r: RunRecord): string {
+  const c = r.config;
+  const lines = [
+    `# Sequence Lab run ${r.id}`,
+    '',
+    `- State: ${r.state}${r.reason ? ` (${r.reason})` : ''}`,
+    `- Files: ${r.files.join(', ')}`,
+    `- Model: ${c.cell.toUpperCase()}, ${c.layers} layer(s), hidden ${c.hidden}, ${c.embedding ? `embedding ${c.embedding}` : 'one-hot input'}, ${c.level}-level`,
+    `- Training: ${c.optimizer} lr ${c.lr}, clip ${c.clip}, batch ${c.batch} x window ${c.window} (${c.batching}), seed ${c.seed}`,
+    `- Step ${r.step} of ${c.steps}; last loss ${fmt(r.lastLoss)}; best validation loss ${fmt(r.bestValLoss)} nats/token`,
+    `- Backend: ${r.info ? `${r.info.backend}; vocabulary ${r.info.vocabSize}; ${r.info.paramCount.toLocaleString('en-US')} parameters` : 'not started'}`,
+    `- Checkpoints: ${r.checkpoints.map((k) => k.path).join(', ') || 'none yet'}`,
+    '',
+    'Files here: run.json (this run), metrics.jsonl, evals.jsonl, gradmaps.jsonl, samples.jsonl (one JSON object',
+    'per line), checkpoints/ (weights in Keras layout, optimizer state, vocabulary). Deleting this folder deletes the run.',
+    '',
+  ];
+  return lines.join('\n');
+}
