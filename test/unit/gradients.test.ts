@@ -94,7 +94,7 @@ describe('gradients (cpu backend, exact reference)', () => {
       // Zero probes added to each h_t (recurrent: [B, H] per layer and step) or to each context
       // position's input vector (window: [T*B, width] per position): dL/dprobe is the mapped quantity.
       const { hidden: H, layers: L, tau, embedding: E } = model.config;
-      const [rows, cols, shape]: [number, number, number[]] = cell === 'window'
+      const [rows, cols, shape]: [number, number, [number, number]] = cell === 'window'
         ? [1, tau, [batch.batch * batch.window, E || V]]
         : [L, batch.window, [batch.batch, H]];
       const flat = Array.from({ length: rows * cols }, () => tf.zeros(shape) as tf.Tensor2D);
