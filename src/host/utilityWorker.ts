@@ -1,0 +1,89 @@
+/**
+ * A worker process for sampling and inspection from checkpoints, apart from the training worker so a
+ * request never waits for (or disturbs) a training run's process. Started on the first request, kept
+ * while requests keep coming (loading tfjs costs a second or two), shut down after a quiet spell.
+ */
+import type { InspectRequest, SampleRequest } from '../protocol/worker';
+import { Disposable } from './dispose';
+import type { Logger } from './logger';
+import { WorkerProcess, describeExit, type WorkerSpawner } from './workerProcess';
+import { WorkerRequestError, type InspectResult, type SampleResult, type WorkerRequests } from './workerRequests';
+
+export class UtilityWorker extends Disposable {
+  private worker: WorkerProcess | undefined;
+  private ready: Promise<boolean> | undefined;
+  private inFlight = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly spawn: WorkerSpawner,
+    private readonly log: Logger,
+    private readonly requests: WorkerRequests,
+    private readonly idleMs: number,
+    private readonly helloTimeoutMs: number,
+  ) {
+    super();
+  }
+
+  async request<T extends SampleResult | InspectResult>(msg: SampleRequest | InspectRequest, onToken?: (token: string) => void): Promise<T> {
+    clearTimeout(this.idleTimer);
+    this.inFlight++;
+    try {
+      const worker = await this.ensureWorker();
+      const answer = this.requests.add<T>(msg.requestId, worker, onToken);
+      if (!worker.send(msg)) this.requests.failOwner(worker, 'The sampling process is not reachable.');
+      return await answer;
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) this.scheduleIdle();
+    }
+  }
+
+  private async ensureWorker(): Promise<WorkerProcess> {
+    if (!this.worker || !this.worker.isAlive) {
+      const worker = new WorkerProcess(this.spawn, this.log, 'sampler');
+      this.worker = worker;
+      worker.onDidReceive((msg) => {
+        if (!this.requests.handle(msg)) this.log.warn(`[sampler] unexpected '${msg.type}' message`);
+      });
+      worker.onDidExit((exit) => {
+        this.requests.failOwner(worker, `The sampling process ${describeExit(exit)}.`);
+        if (this.worker === worker) {
+          this.worker = undefined;
+          this.ready = undefined;
+        }
+        worker.dispose();
+      });
+      this.ready = worker.waitForHello(this.helloTimeoutMs).then((hello) => {
+        if (!hello.ok) {
+          this.log.error(`[sampler] ${hello.reason}`);
+          worker.kill();
+          return false;
+        }
+        return true;
+      });
+    }
+    const worker = this.worker;
+    if (!(await this.ready)) throw new WorkerRequestError('The sampling process could not start; see the Sequence Lab output for details.', 'WORKER_START');
+    return worker;
+  }
+
+  private scheduleIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      const worker = this.worker;
+      if (!worker || this.inFlight > 0) return;
+      this.log.info('[sampler] idle; shutting down');
+      worker.send({ type: 'shutdown' });
+      setTimeout(() => worker.kill(), 3000).unref();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
+  override dispose(): void {
+    clearTimeout(this.idleTimer);
+    this.worker?.dispose();
+    this.worker = undefined;
+    super.dispose();
+  }
+}

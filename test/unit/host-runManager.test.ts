@@ -1,0 +1,310 @@
+/**
+ * The run manager against a fake worker process (test/fixtures/fakeWorker.ts) that speaks the real
+ * protocol: queueing, supervision of crashes and hung workers, input errors, reload recovery,
+ * resuming, sampling and inspection.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_CONFIG } from '../../src/core/config';
+import { RunWriter, readRunRecord, type RunRecord } from '../../src/core/runFiles';
+import type { TrainConfig } from '../../src/protocol/types';
+import type { Logger } from '../../src/host/logger';
+import { RunManager, type RunEvent, type RunNotice } from '../../src/host/runManager';
+import { writeRunLock } from '../../src/host/runStore';
+import { workerSpawner } from '../../src/host/workerProcess';
+import type { FakeWorkerOptions } from '../fixtures/fakeWorker';
+
+const FAKE_WORKER = path.join(__dirname, '..', 'fixtures', 'fakeWorker.js');
+
+function config(patch: Partial<TrainConfig> = {}): TrainConfig {
+  return { ...DEFAULT_CONFIG, steps: 30, evalInterval: 10, gradMapInterval: 5, sampleInterval: 10, checkpointInterval: 10, window: 8, ...patch };
+}
+
+class MemoryLog implements Logger {
+  lines: string[] = [];
+  trace(m: string) { this.lines.push(`trace ${m}`); }
+  info(m: string) { this.lines.push(`info ${m}`); }
+  warn(m: string) { this.lines.push(`warn ${m}`); }
+  error(m: string) { this.lines.push(`error ${m}`); }
+}
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!predicate()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('host: RunManager with a fake worker', () => {
+  let root: string;
+  let runsDir: string;
+  let inputFile: string;
+  let managers: RunManager[];
+  let log: MemoryLog;
+
+  function manager(fake: FakeWorkerOptions = {}, extra: Partial<ConstructorParameters<typeof RunManager>[0]> = {}): RunManager {
+    const m = new RunManager({
+      spawnWorker: workerSpawner(FAKE_WORKER, { FAKE_WORKER: JSON.stringify(fake) }),
+      log,
+      stopTimeoutMs: 500,
+      helloTimeoutMs: 2000,
+      shutdownTimeoutMs: 1000,
+      utilityIdleMs: 200,
+      ...extra,
+    });
+    managers.push(m);
+    return m;
+  }
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-host-'));
+    runsDir = path.join(root, '.seqlab', 'runs');
+    inputFile = path.join(root, 'input.txt');
+    fs.writeFileSync(inputFile, 'the time machine\n'.repeat(100));
+    managers = [];
+    log = new MemoryLog();
+  });
+
+  afterEach(() => {
+    for (const m of managers) m.dispose();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('trains a run to completion, keeps its history in memory and leaves a completed run.json', async () => {
+    const m = manager();
+    await m.setRunsDirs([runsDir]);
+    const events: RunEvent[] = [];
+    m.onRunEvent((e) => events.push(e));
+    const id = await m.train({ runsDir, files: [inputFile], config: config() });
+    assert.equal(m.activeRunId, id);
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && m.activeRunId === undefined, 'completion');
+
+    const record = readRunRecord(path.join(runsDir, id))!;
+    assert.equal(record.state, 'completed');
+    assert.equal(record.step, 30);
+    assert.equal(record.name, 'input.txt', 'the worker keeps the name the host gave the run');
+    assert.ok(record.checkpoints.length >= 3);
+    assert.ok(!fs.existsSync(path.join(runsDir, id, 'host.lock')), 'the lock goes when the run ends');
+
+    const kinds = events.filter((e) => e.runId === id).map((e) => e.kind);
+    assert.ok(kinds.includes('progress'));
+    assert.equal(kinds.filter((k) => k === 'metrics').length, 30);
+    assert.equal(kinds.filter((k) => k === 'eval').length, 3);
+    assert.equal(kinds.filter((k) => k === 'gradmap').length, 6);
+
+    const view = await m.getView(id);
+    assert.ok(view);
+    assert.equal(view.metrics.length, 30);
+    assert.equal(view.summary.state, 'completed');
+    assert.equal(view.info?.vocabSize, 27);
+    const summaries = m.getSummaries();
+    assert.equal(summaries[0].id, id);
+    assert.ok(summaries[0].bestValLoss !== undefined);
+  });
+
+  it('queues a second run while the first trains, then trains it', async () => {
+    const m = manager({ stepDelayMs: 10 });
+    await m.setRunsDirs([runsDir]);
+    const first = await m.train({ runsDir, files: [inputFile], config: config() });
+    const second = await m.train({ runsDir, files: [inputFile], config: config({ cell: 'gru' }) });
+    assert.equal(m.activeRunId, first);
+    assert.deepEqual(m.queuedRunIds, [second]);
+    assert.equal(readRunRecord(path.join(runsDir, second))!.state, 'queued');
+    assert.equal(m.getSummaries().find((s) => s.id === second)?.state, 'queued');
+    await waitFor(() => m.activeRunId === second, 'the second run to start');
+    assert.equal(m.getRecord(first)?.state, 'completed');
+    await waitFor(() => m.getRecord(second)?.state === 'completed' && !m.activeRunId, 'the second run to complete');
+  });
+
+  it('marks a run failed with the exit code and stderr when the worker crashes, and it can be resumed', async () => {
+    const m = manager({ crashAtStep: 15 });
+    await m.setRunsDirs([runsDir]);
+    const notices: RunNotice[] = [];
+    m.onNotice((n) => notices.push(n));
+    const id = await m.train({ runsDir, files: [inputFile], config: config() });
+    await waitFor(() => m.getRecord(id)?.state === 'failed' && !m.activeRunId, 'failure');
+    const record = readRunRecord(path.join(runsDir, id))!;
+    assert.equal(record.state, 'failed');
+    assert.match(record.reason!, /code 3/);
+    assert.match(record.reason!, /simulated native crash/);
+    assert.equal(record.checkpoints.at(-1)?.step, 10);
+    assert.equal(notices.length, 1);
+    assert.equal(notices[0].severity, 'error');
+    assert.ok(notices[0].actions.includes('resume'));
+    assert.match(notices[0].message, /checkpoint at step 10/);
+
+    // Resume with a worker that does not crash: it continues from the checkpoint at step 10.
+    const m2 = manager();
+    await m2.setRunsDirs([runsDir]);
+    const { fromStep } = await m2.resume(id);
+    assert.equal(fromStep, 10);
+    await waitFor(() => m2.getRecord(id)?.state === 'completed' && !m2.activeRunId, 'resumed completion');
+    const view = await m2.getView(id);
+    const steps = view!.metrics.map((p) => p.step);
+    assert.equal(steps.length, 30, 'metrics past the checkpoint from the crashed session are dropped, not duplicated');
+    assert.deepEqual(steps, [...steps].sort((a, b) => a - b));
+  });
+
+  it('kills a worker that ignores Stop and marks the run stopped', async () => {
+    const m = manager({ ignoreStop: true, stepDelayMs: 20 });
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
+    await waitFor(() => (m.getRecord(id)?.step ?? 0) >= 12, 'a few steps');
+    const t0 = Date.now();
+    await m.stop(id);
+    assert.ok(Date.now() - t0 < 3000);
+    const record = readRunRecord(path.join(runsDir, id))!;
+    assert.equal(record.state, 'stopped');
+    assert.match(record.reason!, /did not finish/);
+    assert.ok(record.checkpoints.length >= 1, 'the last checkpoint is kept');
+  });
+
+  it('stops cleanly when the worker cooperates', async () => {
+    const m = manager({ stepDelayMs: 20 });
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
+    await waitFor(() => m.getRecord(id)?.state === 'training', 'training');
+    await m.stop(id);
+    assert.equal(readRunRecord(path.join(runsDir, id))!.state, 'stopped');
+    assert.equal(readRunRecord(path.join(runsDir, id))!.reason, 'Stopped by the user.');
+  });
+
+  it('kills a worker stuck in start-up when stopped (cancel from the progress notification)', async () => {
+    const m = manager({ hangOnStart: true });
+    await m.setRunsDirs([runsDir]);
+    const phases: string[] = [];
+    m.onRunEvent((e) => e.kind === 'progress' && phases.push(e.phase));
+    const id = await m.train({ runsDir, files: [inputFile], config: config() });
+    await waitFor(() => phases.includes('tokenizing'), 'tokenizing');
+    await m.stop(id);
+    assert.equal(readRunRecord(path.join(runsDir, id))!.state, 'stopped');
+  });
+
+  it('reports a worker input error as a failed run with the message and hint', async () => {
+    const m = manager({ inputError: { code: 'BINARY', message: 'input.txt looks binary (NUL byte at offset 12).', hint: 'Choose a text file.' } });
+    await m.setRunsDirs([runsDir]);
+    const notices: RunNotice[] = [];
+    m.onNotice((n) => notices.push(n));
+    const id = await m.train({ runsDir, files: [inputFile], config: config() });
+    await waitFor(() => !m.activeRunId && m.getRecord(id)?.state === 'failed', 'failure');
+    const record = readRunRecord(path.join(runsDir, id))!;
+    assert.equal(record.state, 'failed');
+    assert.equal(record.reason, 'input.txt looks binary (NUL byte at offset 12). Choose a text file.');
+    assert.equal(notices.length, 1);
+    assert.match(notices[0].message, /NUL byte/);
+  });
+
+  it('fails a run whose worker never says hello, or speaks another protocol version', async () => {
+    const m = manager({ noHello: true }, { helloTimeoutMs: 300 });
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config() });
+    await waitFor(() => !m.activeRunId && m.getRecord(id)?.state === 'failed', 'failure');
+    assert.match(readRunRecord(path.join(runsDir, id))!.reason!, /did not answer/);
+
+    const m2 = manager({ helloVersion: 999 });
+    await m2.setRunsDirs([runsDir]);
+    const id2 = await m2.train({ runsDir, files: [inputFile], config: config() });
+    await waitFor(() => !m2.activeRunId && m2.getRecord(id2)?.state === 'failed', 'failure');
+    assert.match(readRunRecord(path.join(runsDir, id2))!.reason!, /protocol version 999/);
+  });
+
+  it('drops malformed worker messages and logs them', async () => {
+    const m = manager({ garbage: true });
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 5 }) });
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
+    assert.ok(log.lines.some((l) => l.includes('dropped malformed message')));
+    assert.equal((await m.getView(id))!.metrics.length, 5);
+  });
+
+  it('marks runs left training by a previous session as interrupted, but not runs of a live window', async () => {
+    fs.mkdirSync(runsDir, { recursive: true });
+    const make = (id: string, state: RunRecord['state']) => {
+      const record: RunRecord = { id, name: id, createdAt: new Date().toISOString(), updatedAt: '', files: [inputFile], config: config(), state, step: 40, durationMs: 1, checkpoints: [{ step: 20, path: 'checkpoints/step-0000020', time: '' }] };
+      RunWriter.create(path.join(runsDir, id), record);
+    };
+    make('orphan', 'training');
+    make('queuedOrphan', 'queued');
+    make('otherWindow', 'training');
+    make('done', 'completed');
+    // "otherWindow" is held by a live process (this test's parent process stands in for another VS Code window).
+    writeRunLock(path.join(runsDir, 'otherWindow'), { hostPid: process.ppid, since: '' });
+    const m = manager();
+    await m.setRunsDirs([runsDir]);
+    const recovered = await m.recoverInterrupted();
+    assert.deepEqual(recovered.sort(), ['orphan', 'queuedOrphan']);
+    const orphan = readRunRecord(path.join(runsDir, 'orphan'))!;
+    assert.equal(orphan.state, 'interrupted');
+    assert.match(orphan.reason!, /step 20/);
+    assert.equal(readRunRecord(path.join(runsDir, 'otherWindow'))!.state, 'training');
+    assert.equal(readRunRecord(path.join(runsDir, 'done'))!.state, 'completed');
+  });
+
+  it('marks the training run interrupted when the extension is disposed (window reload)', async () => {
+    const m = manager({ stepDelayMs: 20 });
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
+    const queued = await m.train({ runsDir, files: [inputFile], config: config() });
+    await waitFor(() => (m.getRecord(id)?.step ?? 0) >= 11, 'a checkpoint');
+    m.dispose();
+    assert.equal(readRunRecord(path.join(runsDir, id))!.state, 'interrupted');
+    assert.equal(readRunRecord(path.join(runsDir, queued))!.state, 'interrupted');
+  });
+
+  it('samples from the live model, then from a checkpoint through the sampling worker', async () => {
+    const m = manager({ stepDelayMs: 20 });
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
+    await waitFor(() => (m.getRecord(id)?.checkpoints.length ?? 0) >= 1, 'a checkpoint');
+    const tokens: string[] = [];
+    const live = await m.sample({ runId: id, prompt: 'The ', length: 5, temperature: 1 }, (t) => tokens.push(t));
+    assert.match(live.text, /^live@\d+:The abcde$/);
+    assert.deepEqual(tokens, ['a', 'b', 'c', 'd', 'e']);
+    const fromCheckpoint = await m.sample({ runId: id, prompt: 'x', length: 3, temperature: 1, checkpointStep: 10 });
+    assert.equal(fromCheckpoint.text, 'ckpt:step-0000010:xabc');
+    await m.stop(id);
+    const inspected = await m.inspect(id, 'time');
+    assert.equal(inspected.tokens.length, 4);
+    assert.equal(inspected.tokens[0].surprisal, undefined);
+  });
+
+  it('refuses to sample or inspect a run without checkpoints, with a reason', async () => {
+    const m = manager({ inputError: { code: 'EMPTY', message: 'empty' } });
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config() });
+    await waitFor(() => !m.activeRunId, 'end');
+    await assert.rejects(m.inspect(id, 'abc'), /no checkpoint yet/);
+  });
+
+  it('removes a queued run from the queue on stop and deletes runs', async () => {
+    const m = manager({ stepDelayMs: 20 });
+    await m.setRunsDirs([runsDir]);
+    const first = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
+    const second = await m.train({ runsDir, files: [inputFile], config: config() });
+    await m.stop(second);
+    assert.deepEqual(m.queuedRunIds, []);
+    assert.equal(readRunRecord(path.join(runsDir, second))!.state, 'stopped');
+    await m.delete(first);
+    assert.ok(!fs.existsSync(path.join(runsDir, first)));
+    assert.equal(m.activeRunId, undefined);
+    await m.delete(second);
+    await m.refresh();
+    assert.deepEqual(m.getSummaries(), []);
+  });
+
+  it('trains on the head of a file too large for the limit, cut at a line break', async () => {
+    const m = manager();
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 3 }), headBytes: 100 });
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
+    const record = readRunRecord(path.join(runsDir, id))!;
+    assert.equal(record.files.length, 1);
+    assert.ok(record.files[0].startsWith(path.join(runsDir, id, 'input')));
+    const head = fs.readFileSync(record.files[0], 'utf8');
+    assert.equal(head, 'the time machine\n'.repeat(5));
+    assert.match(record.name, /first 100 bytes/);
+  });
+});
