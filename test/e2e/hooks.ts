@@ -1,0 +1,62 @@
+/**
+ * Mocha root hooks for the end-to-end suite: one code-server with a fresh profile and workspace, one
+ * Chromium page on its workbench, shared by every test (starting VS Code takes seconds, each test's
+ * own state lives in its run). Screenshots go to test-results/e2e/ when a test fails, and after every
+ * test when SEQLAB_SCREENSHOTS=1.
+ *   mocha --require out/test/e2e/hooks.js 'out/test/e2e/*.test.js'
+ */
+import * as path from 'node:path';
+import type { Browser } from 'playwright-core';
+import type Mocha from 'mocha';
+import { launchChromium } from '../harness/browser';
+import { makeWorkspace, FIXTURE_FILE } from '../harness/sampleWorkspace';
+import { makeProfile, RESULTS_DIR, scratchDir, startCodeServer, type RunningWorkbench } from '../harness/workbench';
+import { WorkbenchDriver } from './workbenchDriver';
+
+export const SCREENSHOTS = path.join(RESULTS_DIR, 'e2e');
+
+export interface E2ESession {
+  readonly driver: WorkbenchDriver;
+  readonly workspace: string;
+  readonly server: RunningWorkbench;
+}
+
+let current: E2ESession | undefined;
+let browser: Browser | undefined;
+
+/** The running session; only valid inside tests. */
+export function session(): E2ESession {
+  if (!current) throw new Error('the e2e session is not running (load test/e2e/hooks.js with --require)');
+  return current;
+}
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context): Promise<void> {
+    this.timeout(180_000);
+    const scratch = scratchDir('e2e');
+    const workspace = makeWorkspace(path.join(scratch, 'workspace'));
+    const theme = process.env.SEQLAB_THEME ?? 'Default Dark Modern';
+    const server = await startCodeServer({ workspace, profile: makeProfile(path.join(scratch, 'profile'), { 'workbench.colorTheme': theme }) });
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(server.url);
+    const driver = new WorkbenchDriver(page);
+    await driver.ready(FIXTURE_FILE);
+    current = { driver, workspace, server };
+  },
+
+  async afterEach(this: Mocha.Context): Promise<void> {
+    const test = this.currentTest;
+    if (!current || !test) return;
+    if (test.state === 'failed' || process.env.SEQLAB_SCREENSHOTS === '1') {
+      const file = await current.driver.screenshot(SCREENSHOTS, `${test.state ?? 'done'}-${test.fullTitle()}`).catch(() => undefined);
+      if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
+    }
+  },
+
+  async afterAll(): Promise<void> {
+    await browser?.close();
+    await current?.server.stop();
+    current = undefined;
+  },
+};

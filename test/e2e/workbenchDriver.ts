@@ -1,0 +1,74 @@
+/**
+ * Drives VS Code's workbench in Chromium the way a person does: command palette, explorer context menu,
+ * views, and the webviews' DOM (each webview is an iframe inside an iframe, reachable through page.frames()).
+ * Selectors are VS Code's own accessible names and roles where it has them, so a workbench update
+ * breaks them least.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Frame, Page } from 'playwright-core';
+
+export class WorkbenchDriver {
+  constructor(readonly page: Page) {}
+
+  /** Waits until the workbench shows the explorer with the workspace's files. */
+  async ready(fileName: string, timeoutMs = 90_000): Promise<void> {
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
+    await this.explorerItem(fileName).waitFor({ timeout: timeoutMs });
+  }
+
+  explorerItem(fileName: string) {
+    return this.page.locator('.explorer-folders-view').getByRole('treeitem', { name: fileName, exact: true });
+  }
+
+  /** Runs a command by its title in the command palette, as a person would type it. */
+  async runCommand(title: string): Promise<void> {
+    await this.dismissQuickInput();
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const item = this.page.locator('.quick-input-widget .quick-input-list').getByRole('option', { name: title }).first();
+    await item.waitFor({ timeout: 15_000 });
+    await item.click();
+  }
+
+  /** Right-clicks a file in the explorer and picks `label` from its context menu. */
+  async explorerContextMenu(fileName: string, label: string): Promise<void> {
+    const row = this.explorerItem(fileName);
+    await row.click({ button: 'right' });
+    const item = this.page.getByRole('menuitem', { name: label, exact: false }).first();
+    await item.waitFor({ timeout: 15_000 });
+    await item.click();
+  }
+
+  async dismissQuickInput(): Promise<void> {
+    if (await this.page.locator('.quick-input-widget').isVisible().catch(() => false)) await this.page.keyboard.press('Escape');
+  }
+
+  /** The first frame (of any webview) that has an element matching `selector`. */
+  async webviewFrame(selector: string, timeoutMs = 60_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const frame of this.page.frames()) {
+        if (frame === this.page.mainFrame()) continue;
+        const found = await frame.$(selector).catch(() => null);
+        if (found) return frame;
+      }
+      if (Date.now() > deadline) throw new Error(`no webview shows ${selector} after ${Math.round(timeoutMs / 1000)} s`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /** Texts of the notification toasts now shown. */
+  async notifications(): Promise<string[]> {
+    return this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts();
+  }
+
+  async screenshot(dir: string, name: string): Promise<string> {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${name.replace(/[^\w.-]+/g, '_').slice(0, 120)}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `npm test`: sets up what is missing, builds, and runs every test of the project:
+#   unit (plain Node) -> integration (inside a real extension host) -> end-to-end (Chromium on the workbench).
+# Each stage runs even if an earlier one failed, so one run shows everything; the exit code is 0 only
+# if all passed. Results: test-results/*.json, screenshots: test-results/e2e/.
+#   SEQLAB_STAGES="unit integration e2e"   the stages to run (default: all three)
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+
+stage_start=0
+begin() { stage_start=$SECONDS; printf '\n=== %s\n' "$1"; }
+took() { printf '=== %s: %s s\n' "$1" $((SECONDS - stage_start)); }
+
+begin setup
+env_file="$(bash test/harness/setup.sh)" || { echo "setup failed"; exit 1; }
+# shellcheck source=/dev/null
+source "$env_file"
+took setup
+
+begin build
+npm run --silent build && npm run --silent typecheck && npm run --silent compile-tests || { echo "build failed"; exit 1; }
+took build
+
+rm -rf test-results && mkdir -p test-results
+stages="${SEQLAB_STAGES:-unit integration e2e}"
+expected=()
+reporter="out/test/harness/resultsReporter.js"
+
+if [[ " $stages " == *" unit "* ]]; then
+  begin unit
+  npx mocha --reporter "$reporter" --reporter-option output=test-results/unit.json,suite=unit
+  took unit
+  expected+=(unit)
+fi
+
+if [[ " $stages " == *" integration "* ]]; then
+  begin integration
+  node out/test/harness/runIntegration.js
+  took integration
+  expected+=(integration-code-server-main integration-code-server-untrusted integration-desktop-main integration-desktop-untrusted)
+fi
+
+if [[ " $stages " == *" e2e "* ]]; then
+  begin e2e
+  npx mocha --no-config --require out/test/e2e/hooks.js --timeout 300000 --slow 20000 \
+    --reporter "$reporter" --reporter-option output=test-results/e2e.json,suite=e2e 'out/test/e2e/**/*.test.js'
+  took e2e
+  expected+=(e2e)
+fi
+
+node out/test/harness/summarize.js "${expected[@]}"
