@@ -5,6 +5,7 @@
  * test when SEQLAB_SCREENSHOTS=1.
  *   mocha --require out/test/e2e/hooks.js 'out/test/e2e/*.test.js'
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type Mocha from 'mocha';
@@ -14,6 +15,12 @@ import { makeProfile, RESULTS_DIR, scratchDir, startCodeServer, type RunningWork
 import { WorkbenchDriver } from './workbenchDriver';
 
 export const SCREENSHOTS = path.join(RESULTS_DIR, 'e2e');
+
+export const E2E_TRAINING_SETTINGS = {
+  'sequenceLab.hidden': 32, 'sequenceLab.batch': 8, 'sequenceLab.window': 16, 'sequenceLab.steps': 100_000,
+  'sequenceLab.evalInterval': 10, 'sequenceLab.evalTokens': 2000, 'sequenceLab.gradMapInterval': 2,
+  'sequenceLab.sampleInterval': 10, 'sequenceLab.sampleLength': 40, 'sequenceLab.checkpointInterval': 50,
+};
 
 export interface E2ESession {
   readonly driver: WorkbenchDriver;
@@ -35,6 +42,9 @@ export const mochaHooks = {
     this.timeout(180_000);
     const scratch = scratchDir('e2e');
     const workspace = makeWorkspace(path.join(scratch, 'workspace'));
+    // A model small enough that a step takes milliseconds, reporting often, training until stopped.
+    fs.mkdirSync(path.join(workspace, '.vscode'));
+    fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(E2E_TRAINING_SETTINGS, null, 2));
     const theme = process.env.SEQLAB_THEME ?? 'Default Dark Modern';
     const server = await startCodeServer({ workspace, profile: makeProfile(path.join(scratch, 'profile'), { 'workbench.colorTheme': theme }) });
     browser = await launchChromium();

@@ -46,12 +46,12 @@ export class WorkbenchDriver {
     if (await this.page.locator('.quick-input-widget').isVisible().catch(() => false)) await this.page.keyboard.press('Escape');
   }
 
-  /** The first frame (of any webview) that has an element matching `selector`. */
-  async webviewFrame(selector: string, timeoutMs = 60_000): Promise<Frame> {
+  /** The first frame (of any webview but those in `exclude`) that has an element matching `selector`. */
+  async webviewFrame(selector: string, timeoutMs = 60_000, exclude: readonly Frame[] = []): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const frame of this.page.frames()) {
-        if (frame === this.page.mainFrame()) continue;
+        if (frame === this.page.mainFrame() || exclude.includes(frame)) continue;
         const found = await frame.$(selector).catch(() => null);
         if (found) return frame;
       }

@@ -1,0 +1,107 @@
+/**
+ * End to end, as a person: right-click the text file in the explorer, train, watch the panel fill in
+ * (loss chart points, the gradient heatmap drawn, samples), find the run in the sidebar, stop it from
+ * the panel. Everything is read from the rendered workbench and its webviews, nothing from the host.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import type { Frame } from 'playwright-core';
+import { readRunRecord } from '../../src/core/runFiles';
+import { FIXTURE_FILE } from '../harness/sampleWorkspace';
+import { session } from './hooks';
+
+const TRAIN_ITEM = 'Train Language Model on File';
+
+/** A number attribute of the first element matching `selector` in `frame`. */
+async function numberAttr(frame: Frame, selector: string, name: string): Promise<number> {
+  return Number(await frame.locator(selector).first().getAttribute(name));
+}
+
+/** Polls until `read` is at least `min`; fails with the last value read. */
+async function atLeast(what: string, read: () => Promise<number>, min: number, timeoutMs = 120_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let value = NaN;
+  for (;;) {
+    value = await read().catch(() => NaN);
+    if (value >= min) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: expected at least ${min}, last saw ${value}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * How much a canvas shows: its distinct colours, and the share of its opaque pixels that differ from
+ * its most common colour. An empty heatmap is one background colour with a line of text on it.
+ */
+function canvasInk(frame: Frame, selector: string): Promise<{ colours: number; varied: number }> {
+  return frame.locator(selector).first().evaluate((el) => {
+    const canvas = el as HTMLCanvasElement;
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const counts = new Map<number, number>();
+    let opaque = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] === 0) continue;
+      opaque += 1;
+      const key = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    const mode = Math.max(0, ...counts.values());
+    return { colours: counts.size, varied: opaque ? (opaque - mode) / opaque : 0 };
+  });
+}
+
+describe('training from the explorer, in the workbench', function () {
+  this.timeout(300_000);
+  let panel: Frame;
+  let runId: string;
+
+  it('starts training from the explorer context menu and opens the panel', async () => {
+    const { driver } = session();
+    await driver.explorerContextMenu(FIXTURE_FILE, TRAIN_ITEM);
+    panel = await driver.webviewFrame('[data-testid="loss-chart"]', 90_000);
+    runId = (await panel.locator('[data-testid="run-header"]').getAttribute('data-run-id')) ?? '';
+    assert.ok(runId, 'the panel names no run');
+  });
+
+  it('draws the loss curve as points arrive', async () => {
+    await atLeast('loss chart points', () => numberAttr(panel, '[data-testid="loss-chart"]', 'data-points'), 20);
+    await atLeast('validation points', () => numberAttr(panel, '[data-testid="loss-chart"]', 'data-val-points'), 1);
+    assert.ok((await panel.locator('[data-testid="loss-chart"] canvas').count()) > 0, 'the loss chart has no canvas');
+  });
+
+  it('fills in the gradient-through-time heatmap', async () => {
+    await atLeast('heatmap columns (gradient maps)', () => numberAttr(panel, '[data-testid="heatmap"]', 'data-columns'), 5);
+    assert.equal(await numberAttr(panel, '[data-testid="heatmap"]', 'data-rows'), 16, 'one row per time step of the window');
+    await panel.page().waitForTimeout(500); // the next animation frame paints
+    const ink = await canvasInk(panel, '[data-testid="heatmap"] canvas.heatmap-canvas');
+    assert.ok(ink.colours >= 8 && ink.varied > 0.2, `the heatmap canvas looks empty: ${JSON.stringify(ink)}`);
+  });
+
+  it('shows generated samples, tagged with their step', async () => {
+    await atLeast('samples', () => panel.locator('[data-testid="sample"]').count(), 1);
+    const sample = panel.locator('[data-testid="sample"]').first();
+    assert.ok(Number(await sample.getAttribute('data-step')) > 0);
+    assert.ok((await sample.innerText()).trim().length > 0, 'an empty sample');
+  });
+
+  it('lists the run in the Sequence Lab sidebar', async () => {
+    const { driver, workspace } = session();
+    const name = readRunRecord(path.join(workspace, '.seqlab', 'runs', runId))?.name;
+    assert.ok(name, `run ${runId} has no run.json`);
+    await driver.page.getByRole('tab', { name: /Sequence Lab/ }).first().click();
+    // The panel shows the name too: look in every other webview.
+    await driver.webviewFrame(`text=${name}`, 60_000, [panel]);
+  });
+
+  it('stops the run from the panel', async () => {
+    const { workspace } = session();
+    await panel.locator('[data-testid="stop"]').first().click();
+    const header = panel.locator('[data-testid="run-header"]');
+    const deadline = Date.now() + 60_000;
+    while ((await header.getAttribute('data-state')) !== 'stopped') {
+      if (Date.now() > deadline) throw new Error(`the panel shows state ${await header.getAttribute('data-state')} a minute after Stop`);
+      await panel.page().waitForTimeout(250);
+    }
+    assert.equal(readRunRecord(path.join(workspace, '.seqlab', 'runs', runId))?.state, 'stopped');
+  });
+});
