@@ -34,9 +34,11 @@ async function atLeast(what: string, read: () => Promise<number>, min: number, t
  * its most common colour. An empty heatmap is one background colour with a line of text on it.
  */
 function canvasInk(frame: Frame, selector: string): Promise<{ colours: number; varied: number }> {
+  // Runs in the webview; typed by hand because the Node side's tsconfig has no DOM library.
+  interface Canvas2D { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
   return frame.locator(selector).first().evaluate((el) => {
-    const canvas = el as HTMLCanvasElement;
-    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    const canvas = el as unknown as Canvas2D;
+    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
     const counts = new Map<number, number>();
     let opaque = 0;
     for (let i = 0; i < data.length; i += 4) {
