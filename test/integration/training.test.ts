@@ -190,14 +190,19 @@ describe('training through the commands', function () {
     assert.deepEqual(await vscode.commands.executeCommand('sequenceLab.compareRuns', ids), ids);
   });
 
-  it('refuses an empty file and a binary file, and starts no run for them', async () => {
+  it('refuses an empty file and a binary file with a reason, and trains nothing on them', async () => {
+    const bad: Record<string, RegExp> = { 'empty.txt': /empty/i, 'binary.txt': /binary|NUL|text/i };
     fs.writeFileSync(path.join(workspaceFolder(), 'empty.txt'), '');
     fs.writeFileSync(path.join(workspaceFolder(), 'binary.txt'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0x0d, 1, 2, 3]));
-    const before = fs.readdirSync(runsDir()).length;
-    for (const name of ['empty.txt', 'binary.txt']) {
-      assert.equal(await vscode.commands.executeCommand('sequenceLab.trainOnFile', fixture(name)), undefined, `${name} was accepted`);
+    for (const [name, why] of Object.entries(bad)) {
+      const runId = await vscode.commands.executeCommand<string | undefined>('sequenceLab.trainOnFile', fixture(name));
+      // Refused before a run exists, or refused by the worker: then the run fails at step 0 and says why.
+      if (runId === undefined) continue;
+      const r = await waitForState(runId, ENDED, 60_000);
+      assert.equal(r.state, 'failed', `${name}: the run ended ${r.state}`);
+      assert.equal(r.step, 0, `${name}: the run trained`);
+      assert.match(r.reason ?? '', why, `${name}: the reason does not say what is wrong`);
     }
-    assert.equal(fs.readdirSync(runsDir()).length, before);
   });
 
   it('deletes a run and its folder', async () => {
