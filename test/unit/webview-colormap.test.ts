@@ -1,6 +1,8 @@
 import * as assert from 'assert';
 import { colormapTable, luminance, normalize, viridis } from '../../src/webview/lib/colormap';
 import { finiteRange, log10Safe, niceTicks, secondaryTicks } from '../../src/webview/lib/scale';
+import { parseColor, withAlpha } from '../../src/webview/lib/color';
+import { DEFAULT_PREFS, sanitizePrefs } from '../../src/webview/lib/prefs';
 
 describe('webview colour map', () => {
   it('matches published viridis end and middle points within a few units', () => {
@@ -62,5 +64,27 @@ describe('webview scales', () => {
   it('perplexity ticks stay few over a wide range', () => {
     const { labels } = secondaryTicks(0.1, 9, 'perplexity');
     assert.ok(labels.length >= 3 && labels.length <= 8, labels.join(','));
+  });
+});
+
+describe('webview colours and preferences', () => {
+  it('parses the colour forms VS Code themes use and makes them translucent', () => {
+    assert.deepStrictEqual(parseColor('#fff'), { r: 255, g: 255, b: 255, a: 1 });
+    assert.deepStrictEqual(parseColor('#3794ff'), { r: 0x37, g: 0x94, b: 0xff, a: 1 });
+    assert.deepStrictEqual(parseColor('#00000080'), { r: 0, g: 0, b: 0, a: 128 / 255 });
+    assert.deepStrictEqual(parseColor('rgba(204, 204, 204, 0.5)'), { r: 204, g: 204, b: 204, a: 0.5 });
+    assert.deepStrictEqual(parseColor('rgb(1 2 3 / 50%)'), { r: 1, g: 2, b: 3, a: 0.5 });
+    assert.strictEqual(parseColor('var(--x)'), undefined);
+    assert.strictEqual(withAlpha('#ff0000', 0.25), 'rgba(255, 0, 0, 0.25)');
+    assert.strictEqual(withAlpha('rgba(0, 0, 0, 0.5)', 0.5), 'rgba(0, 0, 0, 0.25)');
+    assert.strictEqual(withAlpha('red', 0.5), 'red');
+  });
+
+  it('keeps valid stored preferences and replaces invalid ones with defaults', () => {
+    assert.deepStrictEqual(sanitizePrefs(undefined), DEFAULT_PREFS);
+    const p = sanitizePrefs({ smoothing: 0.5, secondary: 'bpc', xLog: true, layer: 2, compareUnit: 'bpc' });
+    assert.deepStrictEqual(p, { smoothing: 0.5, secondary: 'bpc', xLog: true, layer: 2, compareUnit: 'bpc' });
+    const bad = sanitizePrefs({ smoothing: 1, secondary: 'x', xLog: 'yes', layer: -1, compareUnit: 3 });
+    assert.deepStrictEqual(bad, DEFAULT_PREFS);
   });
 });

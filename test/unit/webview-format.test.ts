@@ -76,7 +76,8 @@ describe('webview run labels', () => {
     assert.strictEqual(configLine(c), 'GRU 1×128 char · window 64 · batch 32 · adam 3e-3 · clip 1 · random');
   });
 
-  it('only finished, unfinished runs with a checkpoint resume', () => {
+  it('paused runs, and runs that ended early with a checkpoint, resume', () => {
+    assert.strictEqual(isResumable('paused', 0), true);
     assert.strictEqual(isResumable('stopped', 1), true);
     assert.strictEqual(isResumable('stopped', 0), false);
     assert.strictEqual(isResumable('training', 3), false);

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { Ema, emaSmooth } from '../../src/webview/lib/smoothing';
-import { alignSeries, linearBuckets, logBuckets, minMaxIndices, pick } from '../../src/webview/lib/downsample';
+import { alignSeries, drawIndices, linearBuckets, logBuckets, minMaxIndices, pick } from '../../src/webview/lib/downsample';
 
 describe('webview smoothing', () => {
   it('weight 0 returns the input unchanged', () => {
@@ -93,5 +93,20 @@ describe('webview downsampling', () => {
     const [x, a] = alignSeries([{ x: [1, 1, 2], y: [5, 6, 7] }]);
     assert.deepStrictEqual(x, [1, 2]);
     assert.deepStrictEqual(a, [6, 7]);
+  });
+});
+
+describe('webview drawing indices', () => {
+  it('keeps every point of a short series, thins a long one to about 4 per pixel', () => {
+    const xs = Array.from({ length: 1000 }, (_, i) => i);
+    assert.strictEqual(drawIndices(xs, xs, 500, false).length, 1000);
+    const long = Array.from({ length: 40_000 }, (_, i) => i + 1);
+    const idx = drawIndices(long, long.map((x) => Math.sin(x)), 300, false);
+    assert.ok(idx.length <= 1200 && idx.length >= 300, String(idx.length));
+  });
+
+  it('leaves out x <= 0 on a log axis', () => {
+    assert.deepStrictEqual(drawIndices([0, 1, 2], [5, 6, 7], 100, true), [1, 2]);
+    assert.deepStrictEqual(drawIndices([0, 1, 2], [5, 6, 7], 100, false), [0, 1, 2]);
   });
 });

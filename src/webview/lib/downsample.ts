@@ -85,3 +85,21 @@ export function alignSeries(series: readonly { readonly x: ArrayLike<number>; re
   }
   return [xs, ...ys];
 }
+
+/**
+ * Indices of the points worth drawing for a series shown `pixels` wide: all of them when there are
+ * few, else the min/max per pixel column (on a log or linear x axis). On a log axis points at x <= 0
+ * cannot be placed and are left out.
+ */
+export function drawIndices(xs: readonly number[], ys: ArrayLike<number>, pixels: number, log: boolean): number[] {
+  let start = 0;
+  if (log) while (start < xs.length && !(xs[start] > 0)) start++;
+  const n = xs.length - start;
+  if (n <= 0) return [];
+  if (n <= 3 * pixels) return Array.from({ length: n }, (_, k) => start + k);
+  const lo = xs[start];
+  const hi = xs[xs.length - 1];
+  const buckets = Math.max(1, Math.floor(pixels));
+  const bucketOf = log ? logBuckets(lo, hi, buckets) : linearBuckets(lo, hi, buckets);
+  return minMaxIndices(xs.slice(start), Array.prototype.slice.call(ys, start) as number[], bucketOf).map((k) => k + start);
+}

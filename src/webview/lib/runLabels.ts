@@ -39,9 +39,9 @@ export function isActive(state: RunState): boolean {
   return state === 'training' || state === 'paused';
 }
 
-/** A finished run that a checkpoint can continue. */
+/** A paused run, or a run that ended early and has a checkpoint to continue from. */
 export function isResumable(state: RunState, checkpointCount: number): boolean {
-  return !isLive(state) && state !== 'completed' && checkpointCount > 0;
+  return state === 'paused' || (!isLive(state) && state !== 'completed' && checkpointCount > 0);
 }
 
 /** The colour family a state badge uses (a CSS class suffix). */

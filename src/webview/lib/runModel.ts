@@ -20,6 +20,8 @@ export class RunModel {
   readonly clipped: boolean[] = [];
   readonly elapsedMs: number[] = [];
   tokensPerSec: number | undefined;
+  /** Incremented whenever recorded history is cut (a rewind), so derived caches know to start over. */
+  revision = 0;
 
   // ---- validation, ascending by step
   readonly evalSteps: number[] = [];
@@ -51,6 +53,7 @@ export class RunModel {
       const last = this.steps.length ? this.steps[this.steps.length - 1] : -Infinity;
       if (p.step <= last) {
         const cut = firstIndexAtOrAfter(this.steps, p.step);
+        this.revision++;
         for (const column of [this.steps, this.loss, this.gradNorm, this.clipped, this.elapsedMs] as unknown[][]) column.length = cut;
       }
       this.steps.push(p.step);

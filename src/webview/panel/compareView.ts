@@ -1,0 +1,157 @@
+/**
+ * Compare mode: the smoothed training curves and validation curves of several runs overlaid, one
+ * colour per run, in nats per token or (for runs with different tokenizations) bits per character.
+ */
+import type uPlot from 'uplot';
+import type { CompareSeries } from '../../protocol/panel';
+import { h, replaceChildren, setAttrs, setText } from '../common/dom';
+import { Plot, axisStyle } from '../common/plot';
+import { Segmented } from '../common/segmented';
+import type { ChartTheme } from '../common/theme';
+import { withAlpha } from '../lib/color';
+import { alignSeries, drawIndices, pick } from '../lib/downsample';
+import { formatCount, formatLoss } from '../lib/format';
+import type { CompareUnit, PanelPrefs } from '../lib/prefs';
+import { MAX_SMOOTHING } from '../lib/prefs';
+import { bitsPerChar, formatTick } from '../lib/scale';
+import { emaSmooth } from '../lib/smoothing';
+
+export class CompareView {
+  readonly element: HTMLElement;
+  private readonly chartBox: HTMLElement;
+  private readonly legend: HTMLElement;
+  private readonly plot: Plot;
+  private readonly unit: Segmented<CompareUnit>;
+  private readonly xMode: Segmented<'linear' | 'log'>;
+  private readonly slider: HTMLInputElement;
+  private readonly sliderValue: HTMLElement;
+  private runs: readonly CompareSeries[] = [];
+
+  constructor(
+    private theme: ChartTheme,
+    private prefs: PanelPrefs,
+    private readonly setPrefs: (change: Partial<PanelPrefs>) => void,
+  ) {
+    this.slider = h('input', { class: 'slider', attrs: { type: 'range', min: 0, max: MAX_SMOOTHING, step: 0.01, value: prefs.smoothing, 'aria-label': 'Smoothing of the training loss (EMA weight)' } });
+    this.sliderValue = h('span', { class: 'slider-value', text: prefs.smoothing.toFixed(2) });
+    this.slider.addEventListener('input', () => {
+      const smoothing = Math.min(MAX_SMOOTHING, Math.max(0, Number(this.slider.value)));
+      setText(this.sliderValue, smoothing.toFixed(2));
+      this.setPrefs({ smoothing });
+    });
+    this.unit = new Segmented<CompareUnit>('Loss unit', [
+      { value: 'nats', label: 'Nats/token', title: 'Cross-entropy per token (comparable between runs with the same tokenization)' },
+      { value: 'bpc', label: 'Bits/char', title: 'Bits per character: comparable between character- and word-level runs' },
+    ], prefs.compareUnit, (compareUnit) => this.setPrefs({ compareUnit }));
+    this.xMode = new Segmented<'linear' | 'log'>('Step axis', [
+      { value: 'linear', label: 'Linear' },
+      { value: 'log', label: 'Log' },
+    ], prefs.xLog ? 'log' : 'linear', (mode) => this.setPrefs({ xLog: mode === 'log' }));
+    this.chartBox = h('div', { class: 'chart', attrs: { 'data-testid': 'compare-chart', 'data-series': 0, role: 'img', 'aria-label': 'Comparison chart' } });
+    this.plot = new Plot(this.chartBox, 360, (size) => this.options(size));
+    this.chartBox.addEventListener('dblclick', () => this.render());
+    this.legend = h('table', { class: 'compare-legend' });
+    this.element = h('section', { class: 'card', attrs: { 'aria-labelledby': 'compare-title' } },
+      h('header', { class: 'card-head' },
+        h('h2', { class: 'card-title', attrs: { id: 'compare-title' }, text: 'Compare runs' }),
+        h('div', { class: 'toolbar' },
+          h('label', { class: 'tool' }, h('span', { class: 'tool-label', text: 'Smoothing' }), this.slider, this.sliderValue),
+          this.unit.element,
+          this.xMode.element,
+        ),
+      ),
+      h('p', { class: 'card-note', text: 'Solid: smoothed training loss. Dashed with dots: validation loss.' }),
+      this.chartBox,
+      this.legend,
+    );
+  }
+
+  setRuns(runs: readonly CompareSeries[]): void {
+    this.runs = runs;
+    this.plot.clear();
+    this.render();
+  }
+
+  setPrefsView(prefs: PanelPrefs): void {
+    const rebuild = prefs.xLog !== this.prefs.xLog || prefs.compareUnit !== this.prefs.compareUnit;
+    this.prefs = prefs;
+    this.unit.set(prefs.compareUnit);
+    this.xMode.set(prefs.xLog ? 'log' : 'linear');
+    this.slider.value = String(prefs.smoothing);
+    setText(this.sliderValue, prefs.smoothing.toFixed(2));
+    if (rebuild) this.plot.clear();
+    this.render();
+  }
+
+  setTheme(theme: ChartTheme): void {
+    this.theme = theme;
+    this.plot.rebuild();
+    this.render();
+  }
+
+  render(): void {
+    const runs = this.runs;
+    setAttrs(this.chartBox, { 'data-series': runs.length });
+    const convert = (run: CompareSeries) => {
+      const cpt = run.info?.charsPerToken ?? 1;
+      return this.prefs.compareUnit === 'bpc' ? (v: number) => bitsPerChar(v, cpt) : (v: number) => v;
+    };
+    const series: { x: number[]; y: number[] }[] = [];
+    const rows: { best: number | undefined; last: number | undefined; steps: number }[] = [];
+    for (const run of runs) {
+      const f = convert(run);
+      const steps = run.metrics.map((p) => p.step);
+      const smooth = emaSmooth(run.metrics.map((p) => f(p.loss)), this.prefs.smoothing);
+      const idx = drawIndices(steps, smooth, this.plot.plotWidth, this.prefs.xLog);
+      series.push({ x: pick(steps, idx), y: pick(smooth, idx) });
+      const evals = run.evals.filter((e) => !this.prefs.xLog || e.step > 0);
+      series.push({ x: evals.map((e) => e.step), y: evals.map((e) => f(e.valLoss)) });
+      const vals = run.evals.map((e) => f(e.valLoss)).filter(Number.isFinite);
+      rows.push({ best: vals.length ? Math.min(...vals) : undefined, last: smooth.length ? smooth[smooth.length - 1] : undefined, steps: steps.length ? steps[steps.length - 1] : 0 });
+    }
+    if (runs.length) this.plot.setData(alignSeries(series) as uPlot.AlignedData);
+    else this.plot.clear();
+
+    const unit = this.prefs.compareUnit === 'bpc' ? 'bits/char' : 'nats/token';
+    replaceChildren(this.legend,
+      h('thead', {}, h('tr', {}, h('th', { text: 'Run' }), h('th', { text: 'Steps' }), h('th', { text: `Train (${unit})` }), h('th', { text: `Best val (${unit})` }))),
+      h('tbody', {}, ...runs.map((run, i) =>
+        h('tr', {},
+          h('td', {}, h('span', { class: `swatch swatch-${i % 6}`, attrs: { 'aria-hidden': 'true' } }), run.label),
+          h('td', { text: formatCount(rows[i].steps) }),
+          h('td', { text: formatLoss(rows[i].last) }),
+          h('td', { text: formatLoss(rows[i].best) }),
+        ))),
+    );
+    this.chartBox.setAttribute('aria-label', `Comparison of ${runs.length} runs: ` + runs.map((r, i) => `${r.label}, best validation ${formatLoss(rows[i].best)} ${unit}`).join('; '));
+  }
+
+  private options(size: { width: number; height: number }): uPlot.Options {
+    const t = this.theme;
+    const unit = this.prefs.compareUnit === 'bpc' ? 'bits / char' : 'loss (nats/token)';
+    const fmt = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : v.toFixed(3));
+    const series: uPlot.Series[] = [{ label: 'step', value: (_u, v) => (v == null ? '—' : formatCount(v)) }];
+    this.runs.forEach((run, i) => {
+      const color = t.palette[i % t.palette.length];
+      series.push({ label: `${run.label} train`, stroke: color, width: 2, spanGaps: true, points: { show: false }, value: (_u, v) => fmt(v) });
+      series.push({
+        label: `${run.label} val`, stroke: withAlpha(color, 0.9), width: 1.5, dash: [5, 4], spanGaps: true, value: (_u, v) => fmt(v),
+        points: { show: run.evals.length <= 150, size: 5, fill: color, stroke: color },
+      });
+    });
+    return {
+      ...size,
+      scales: {
+        x: { time: false, distr: this.prefs.xLog ? 3 : 1, log: 10 },
+        y: { range: (_u, min, max) => (min == null || max == null ? [0, 1] : [Math.max(0, min - 0.05 * (max - min || 1)), max + 0.05 * (max - min || 1)]) },
+      },
+      axes: [
+        { ...axisStyle(t), label: this.prefs.xLog ? 'step (log)' : 'step', labelSize: 16, size: 26, values: (_u, splits) => splits.map((v) => (v == null ? '' : formatCount(v))) },
+        { ...axisStyle(t), label: unit, labelSize: 18, size: 46, values: (_u, splits) => splits.map((v) => formatTick(v)) },
+      ],
+      series,
+      legend: { show: false },
+      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+    };
+  }
+}

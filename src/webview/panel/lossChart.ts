@@ -1,0 +1,211 @@
+/**
+ * The loss chart: raw training loss (faint), its EMA-smoothed curve, validation loss, the "uniform
+ * guess" (ln of the vocabulary size) and unigram baselines, and a second axis in perplexity or bits
+ * per character. Tens of thousands of streamed points stay cheap: smoothing is incremental and only
+ * about four points per pixel column are drawn (the min/max per column keeps the spikes).
+ */
+import type uPlot from 'uplot';
+import { h, setAttrs, setText } from '../common/dom';
+import { Plot, axisStyle } from '../common/plot';
+import { Segmented } from '../common/segmented';
+import type { ChartTheme } from '../common/theme';
+import { withAlpha } from '../lib/color';
+import { alignSeries, drawIndices, pick } from '../lib/downsample';
+import { formatCount, formatLoss } from '../lib/format';
+import type { PanelPrefs } from '../lib/prefs';
+import { MAX_SMOOTHING } from '../lib/prefs';
+import type { RunModel } from '../lib/runModel';
+import { bitsPerChar, formatTick, perplexity, secondaryTicks, type SecondaryAxis } from '../lib/scale';
+import { SmoothedSeries } from './smoothedSeries';
+
+export class LossChart {
+  readonly element: HTMLElement;
+  private readonly chartBox: HTMLElement;
+  private readonly placeholder: HTMLElement;
+  private readonly stats: HTMLElement;
+  private readonly plot: Plot;
+  private readonly smoothed = new SmoothedSeries();
+  private readonly secondary: Segmented<SecondaryAxis>;
+  private readonly xMode: Segmented<'linear' | 'log'>;
+  private readonly slider: HTMLInputElement;
+  private readonly sliderValue: HTMLElement;
+  private model: RunModel | undefined;
+  private zoomed = false;
+
+  constructor(
+    private theme: ChartTheme,
+    private prefs: PanelPrefs,
+    private readonly setPrefs: (change: Partial<PanelPrefs>) => void,
+  ) {
+    this.slider = h('input', {
+      class: 'slider',
+      attrs: { type: 'range', min: 0, max: MAX_SMOOTHING, step: 0.01, value: prefs.smoothing, 'aria-label': 'Smoothing of the training loss (EMA weight)' },
+    });
+    this.sliderValue = h('span', { class: 'slider-value', text: prefs.smoothing.toFixed(2) });
+    this.slider.addEventListener('input', () => {
+      const smoothing = Math.min(MAX_SMOOTHING, Math.max(0, Number(this.slider.value)));
+      setText(this.sliderValue, smoothing.toFixed(2));
+      this.setPrefs({ smoothing });
+    });
+    this.secondary = new Segmented<SecondaryAxis>('Second axis', [
+      { value: 'perplexity', label: 'Perplexity', title: 'Right axis: perplexity, exp(loss)' },
+      { value: 'bpc', label: 'Bits/char', title: 'Right axis: bits per character, loss / ln 2 / characters per token' },
+    ], prefs.secondary, (secondary) => this.setPrefs({ secondary }));
+    this.xMode = new Segmented<'linear' | 'log'>('Step axis', [
+      { value: 'linear', label: 'Linear', title: 'Linear step axis' },
+      { value: 'log', label: 'Log', title: 'Logarithmic step axis' },
+    ], prefs.xLog ? 'log' : 'linear', (mode) => this.setPrefs({ xLog: mode === 'log' }));
+
+    this.stats = h('div', { class: 'card-stats' });
+    this.placeholder = h('div', { class: 'chart-placeholder', text: 'Waiting for the first training step…' });
+    this.chartBox = h('div', { class: 'chart', attrs: { 'data-testid': 'loss-chart', 'data-points': 0, 'data-val-points': 0, role: 'img', 'aria-label': 'Loss chart: no data yet' } });
+    this.plot = new Plot(this.chartBox, 300, (size) => this.options(size));
+    this.chartBox.addEventListener('dblclick', () => {
+      this.zoomed = false;
+      this.render();
+    });
+
+    this.element = h('section', { class: 'card', attrs: { 'aria-labelledby': 'loss-title' } },
+      h('header', { class: 'card-head' },
+        h('h2', { class: 'card-title', attrs: { id: 'loss-title' }, text: 'Loss' }),
+        this.stats,
+        h('div', { class: 'toolbar' },
+          h('label', { class: 'tool' }, h('span', { class: 'tool-label', text: 'Smoothing' }), this.slider, this.sliderValue),
+          this.secondary.element,
+          this.xMode.element,
+        ),
+      ),
+      h('div', { class: 'chart-wrap' }, this.chartBox, this.placeholder),
+    );
+  }
+
+  setModel(model: RunModel | undefined): void {
+    this.model = model;
+    this.zoomed = false;
+    this.smoothed.reset();
+    this.plot.clear();
+    this.render();
+  }
+
+  setPrefsView(prefs: PanelPrefs): void {
+    const axisChanged = prefs.xLog !== this.prefs.xLog || prefs.secondary !== this.prefs.secondary;
+    this.prefs = prefs;
+    this.secondary.set(prefs.secondary);
+    this.xMode.set(prefs.xLog ? 'log' : 'linear');
+    if (axisChanged) this.plot.rebuild();
+    this.render();
+  }
+
+  setTheme(theme: ChartTheme): void {
+    this.theme = theme;
+    this.plot.rebuild();
+  }
+
+  /** Redraws from the model (called at most once a frame by the panel). */
+  render(): void {
+    const m = this.model;
+    const n = m?.steps.length ?? 0;
+    this.placeholder.hidden = n > 0 || (m?.evalSteps.length ?? 0) > 0;
+    if (!m || (n === 0 && m.evalSteps.length === 0)) {
+      setAttrs(this.chartBox, { 'data-points': 0, 'data-val-points': 0, 'data-drawn': 0 });
+      setText(this.stats, '');
+      return;
+    }
+    const smooth = this.smoothed.update(m.loss, this.prefs.smoothing, m.revision);
+    const idx = drawIndices(m.steps, m.loss, this.plot.plotWidth, this.prefs.xLog);
+    const xs = pick(m.steps, idx);
+    const valStart = this.prefs.xLog ? m.evalSteps.findIndex((s) => s > 0) : 0;
+    const evalX = valStart < 0 ? [] : m.evalSteps.slice(valStart);
+    const evalY = valStart < 0 ? [] : m.valLoss.slice(valStart);
+    const [x, raw, sm, val] = alignSeries([
+      { x: xs, y: pick(m.loss, idx) },
+      { x: xs, y: pick(smooth, idx) },
+      { x: evalX, y: evalY },
+    ]);
+    const uniform = m.info ? x.map(() => m.info!.uniformLoss) : x.map(() => null);
+    const unigram = m.info && Number.isFinite(m.info.unigramLoss) ? x.map(() => m.info!.unigramLoss) : x.map(() => null);
+    // While the user has zoomed in (drag), new points must not reset the scales; double-click resets.
+    this.plot.setData([x, raw, sm, val, uniform, unigram] as uPlot.AlignedData, !this.zoomed);
+    setAttrs(this.chartBox, { 'data-points': n, 'data-val-points': m.evalSteps.length, 'data-drawn': xs.length });
+
+    const lastSmooth = n ? smooth[n - 1] : undefined;
+    const lastVal = m.valLoss.length ? m.valLoss[m.valLoss.length - 1] : undefined;
+    const best = m.bestValLoss;
+    const parts = [`train ${formatLoss(lastSmooth)}`];
+    if (lastVal !== undefined) parts.push(`val ${formatLoss(lastVal)}`, `best ${formatLoss(best)}`);
+    const ref = lastVal ?? lastSmooth;
+    if (ref !== undefined) parts.push(this.prefs.secondary === 'perplexity' ? `ppl ${formatTick(perplexity(ref))}` : `${bitsPerChar(ref, this.charsPerToken()).toFixed(2)} bpc`);
+    setText(this.stats, parts.join(' · '));
+    this.chartBox.setAttribute('aria-label',
+      `Loss chart: ${formatCount(n)} training steps, smoothed training loss ${formatLoss(lastSmooth)} nats per token` +
+      (lastVal !== undefined ? `, latest validation loss ${formatLoss(lastVal)}, best ${formatLoss(best)}` : '') +
+      (m.info ? `; uniform guess ${formatLoss(m.info.uniformLoss)}, unigram baseline ${formatLoss(m.info.unigramLoss)}` : ''));
+  }
+
+  private charsPerToken(): number {
+    return this.model?.info?.charsPerToken ?? 1;
+  }
+
+  private options(size: { width: number; height: number }): uPlot.Options {
+    const t = this.theme;
+    const mode = this.prefs.secondary;
+    const cpt = this.charsPerToken();
+    const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3));
+    const evalCount = this.model?.evalSteps.length ?? 0;
+    return {
+      ...size,
+      scales: {
+        x: { time: false, distr: this.prefs.xLog ? 3 : 1, log: 10 },
+        y: { range: (_u, min, max) => padRange(min, max) },
+      },
+      axes: [
+        { ...axisStyle(t), label: this.prefs.xLog ? 'step (log)' : 'step', labelSize: 16, size: 26, values: (_u, splits) => splits.map((v) => (v == null ? '' : formatCount(v))) },
+        { ...axisStyle(t), label: 'loss (nats/token)', labelSize: 18, size: 46, values: (_u, splits) => splits.map((v) => formatTick(v)) },
+        {
+          ...axisStyle(t),
+          scale: 'y',
+          side: 1,
+          grid: { show: false },
+          label: mode === 'perplexity' ? 'perplexity' : 'bits / char',
+          labelSize: 18,
+          size: 46,
+          splits: (_u, _i, min, max) => secondaryTicks(min, max, mode, cpt).positions,
+          values: (_u, splits) => splits.map((v) => formatTick(mode === 'perplexity' ? perplexity(v) : bitsPerChar(v, cpt))),
+        },
+      ],
+      series: [
+        { label: 'step', value: (_u, v) => (v == null ? '—' : formatCount(v)) },
+        { label: 'train', stroke: withAlpha(t.blue, 0.28), width: 1, points: { show: false }, value: (_u, v) => fmt(v) },
+        { label: `train (EMA ${this.prefs.smoothing.toFixed(2)})`, stroke: t.blue, width: 2, points: { show: false }, spanGaps: true, value: (_u, v) => fmt(v) },
+        {
+          label: 'validation', stroke: t.orange, width: 2, spanGaps: true, value: (_u, v) => fmt(v),
+          points: { show: evalCount <= 150, size: 5, fill: t.orange, stroke: t.orange },
+        },
+        { label: 'uniform guess', stroke: t.muted, width: 1, dash: [6, 4], points: { show: false }, value: (_u, v) => fmt(v) },
+        { label: 'unigram', stroke: t.purple, width: 1.25, dash: [2, 3], points: { show: false }, value: (_u, v) => fmt(v) },
+      ],
+      legend: { live: true },
+      cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+      hooks: {
+        setSelect: [() => { this.zoomed = true; }],
+        // With the pointer off the chart the legend reads the newest values instead of dashes.
+        setCursor: [(u) => showLatestWhenIdle(u)],
+        setData: [(u) => showLatestWhenIdle(u)],
+      },
+    };
+  }
+}
+
+/** Points the legend at the last x when the cursor is not over the plot. */
+export function showLatestWhenIdle(u: uPlot): void {
+  if (u.cursor.idx != null && u.cursor.left !== undefined && u.cursor.left >= 0) return;
+  const n = u.data[0]?.length ?? 0;
+  if (n > 0 && u.legend.idxs?.[0] !== n - 1) u.setLegend({ idx: n - 1 });
+}
+
+/** Adds 5% headroom around a loss range (loss is never negative, so the floor stays at 0 or above). */
+function padRange(min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
+  const pad = Math.max((max - min) * 0.05, 0.05);
+  return [Math.max(0, min - pad), max + pad];
+}

@@ -1,0 +1,147 @@
+/**
+ * The run header: state, files, configuration, backend, speed, elapsed time, ETA, and the Stop,
+ * Pause/Resume and Checkpoint buttons (disabled in untrusted workspaces and when the run is not live).
+ */
+import type { PanelAction, PanelToHost } from '../../protocol/panel';
+import { h, icon, replaceChildren, setAttrs, setDisabled, setText } from '../common/dom';
+import { baseName, formatCount, formatDuration, formatEta, formatLoss } from '../lib/format';
+import { etaMs, stepsPerSecond } from '../lib/progress';
+import { configLine, isActive, isLive, stateLabel, stateTone } from '../lib/runLabels';
+import type { RunModel } from '../lib/runModel';
+
+type Button = HTMLElement & { disabled: boolean };
+
+export class RunHeader {
+  readonly element: HTMLElement;
+  private readonly badge: HTMLElement;
+  private readonly title: HTMLElement;
+  private readonly files: HTMLElement;
+  private readonly config: HTMLElement;
+  private readonly stats: HTMLElement;
+  private readonly progress: HTMLElement;
+  private readonly progressFill: HTMLElement;
+  private readonly reason: HTMLElement;
+  private readonly notice: HTMLElement;
+  private readonly live: HTMLElement;
+  private readonly stop: Button;
+  private readonly pause: Button;
+  private readonly checkpoint: Button;
+  private model: RunModel | undefined;
+  private announced = '';
+
+  constructor(private readonly post: (message: PanelToHost) => void) {
+    this.badge = h('span', { class: 'badge' });
+    this.title = h('h1', { class: 'run-title' });
+    this.files = h('span', { class: 'run-files' });
+    this.config = h('div', { class: 'run-config' });
+    this.stats = h('dl', { class: 'run-stats' });
+    this.progressFill = h('div', { class: 'progress-fill' });
+    this.progress = h('div', { class: 'progress', attrs: { role: 'progressbar', 'aria-label': 'Training progress', 'aria-valuemin': 0 } }, this.progressFill);
+    this.reason = h('p', { class: 'run-reason', attrs: { hidden: true, role: 'alert' } });
+    this.notice = h('p', { class: 'notice', attrs: { hidden: true } }, icon('shield'), ' Read-only: this workspace is not trusted, so the training controls are disabled.');
+    this.live = h('div', { class: 'visually-hidden', attrs: { 'aria-live': 'polite', role: 'status' } });
+    this.stop = this.button('stop', 'debug-stop', 'Stop', 'Stop training (a checkpoint is written first)', false);
+    this.pause = this.button('pause', 'debug-pause', 'Pause', 'Pause training', true);
+    this.checkpoint = this.button('checkpoint', 'save', 'Checkpoint now', 'Write a checkpoint now', true);
+    this.pause.addEventListener('click', () => this.control(this.model?.summary.state === 'paused' ? 'resume' : 'pause'));
+    this.stop.addEventListener('click', () => this.control('stop'));
+    this.checkpoint.addEventListener('click', () => this.control('checkpoint'));
+
+    this.element = h('header', { class: 'run-header', attrs: { 'data-testid': 'run-header' } },
+      h('div', { class: 'run-top' },
+        h('div', { class: 'run-identity' }, h('div', { class: 'run-title-row' }, this.badge, this.title, this.files), this.config),
+        h('div', { class: 'run-actions', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } }, this.stop, this.pause, this.checkpoint),
+      ),
+      this.progress,
+      this.stats,
+      this.reason,
+      this.notice,
+      this.live,
+    );
+  }
+
+  setModel(model: RunModel | undefined): void {
+    this.model = model;
+    this.announced = '';
+    this.render();
+  }
+
+  render(): void {
+    const m = this.model;
+    if (!m) return;
+    const s = m.summary;
+    setAttrs(this.element, { 'data-run-id': m.runId, 'data-state': s.state });
+    setText(this.badge, stateLabel(s.state));
+    this.badge.className = `badge state-${stateTone(s.state)}`;
+    setText(this.title, s.name);
+    this.title.title = s.id;
+    setText(this.files, s.files.map(baseName).join(', '));
+    this.files.title = s.files.join('\n');
+    setText(this.config, configLine(m.config));
+
+    const step = Math.max(m.lastStep, s.step);
+    const total = s.steps || m.config.steps;
+    const fraction = total > 0 ? Math.min(1, step / total) : 0;
+    this.progressFill.style.width = `${(fraction * 100).toFixed(2)}%`;
+    setAttrs(this.progress, { 'aria-valuemax': total, 'aria-valuenow': step, 'aria-valuetext': `step ${step} of ${total}` });
+
+    const live = isLive(s.state);
+    const rate = s.state === 'training' ? stepsPerSecond(m.steps, m.elapsedMs) : undefined;
+    const elapsed = Math.max(s.durationMs, m.elapsedMs.length ? m.elapsedMs[m.elapsedMs.length - 1] : 0);
+    const info = m.info;
+    this.renderStats([
+      ['Step', `${formatCount(step)} / ${formatCount(total)}`, `${step} of ${total}`],
+      ['Loss', formatLoss(m.loss.length ? m.loss[m.loss.length - 1] : s.lastLoss), 'Latest training loss, nats per token'],
+      ['Best val', formatLoss(m.bestValLoss), 'Lowest validation loss so far, nats per token'],
+      ['Tokens/s', m.tokensPerSec !== undefined ? formatCount(m.tokensPerSec) : '—', live ? 'Training throughput' : 'Throughput of the last step'],
+      ['Elapsed', formatDuration(elapsed), 'Training time'],
+      ['ETA', live ? formatEta(etaMs(step, total, rate)) : '—', 'Estimated time to the last step at the recent speed'],
+      ['Backend', info ? info.backend : '—', info?.backendReason ?? 'Known once the run has started'],
+      ['Params', info ? formatCount(info.paramCount) : '—', info ? `${info.paramCount.toLocaleString('en-US')} parameters, vocabulary ${info.vocabSize}` : ''],
+    ]);
+
+    this.reason.hidden = !s.reason || live;
+    setText(this.reason, s.reason ?? '');
+    this.notice.hidden = !m.readOnly;
+
+    const paused = s.state === 'paused';
+    this.pause.setAttribute('icon', paused ? 'debug-continue' : 'debug-pause');
+    setText(this.pause, paused ? 'Resume' : 'Pause');
+    this.pause.title = paused ? 'Resume training' : 'Pause training';
+    setDisabled(this.stop, m.readOnly || !live);
+    setDisabled(this.pause, m.readOnly || !isActive(s.state));
+    setDisabled(this.checkpoint, m.readOnly || !isActive(s.state));
+
+    // Announce state changes only, not every step.
+    const sentence = `${s.name}: ${stateLabel(s.state)}`;
+    if (sentence !== this.announced) {
+      this.announced = sentence;
+      setText(this.live, sentence);
+    }
+  }
+
+  private renderStats(rows: [string, string, string][]): void {
+    if (this.stats.childElementCount !== rows.length) {
+      replaceChildren(this.stats, ...rows.map(() => h('div', { class: 'stat' }, h('dt'), h('dd'))));
+    }
+    rows.forEach(([label, value, title], i) => {
+      const item = this.stats.children[i] as HTMLElement;
+      setText(item.children[0], label);
+      setText(item.children[1], value);
+      item.title = title;
+    });
+  }
+
+  private button(testId: string, codicon: string, label: string, title: string, secondary: boolean): Button {
+    const b = h('vscode-button', { attrs: { 'data-testid': testId, icon: codicon, title, secondary } , text: label }) as unknown as Button;
+    return b;
+  }
+
+  private control(action: PanelAction): void {
+    const m = this.model;
+    if (!m || m.readOnly) return;
+    const button = action === 'stop' ? this.stop : action === 'checkpoint' ? this.checkpoint : this.pause;
+    if (button.disabled) return;
+    this.post({ type: 'control', action, runId: m.runId });
+  }
+}

@@ -1,0 +1,200 @@
+#!/usr/bin/env node
+// Development harness for the two webviews, outside VS Code.
+//
+//   node test/webview/harness.mjs            build the webview bundles, screenshot every scenario in
+//                                            dark, light (and some in high contrast) to test-results/webview/
+//   node test/webview/harness.mjs --serve    build and serve on 127.0.0.1, print the URLs, keep running
+//   options: --only NAME (substring of a shot name), --out DIR, --port N
+//
+// The page is the one the extension ships: the HTML comes from src/host/webviewHtml.ts (same CSP,
+// nonce and structure), the scripts are the esbuild bundles of src/webview. Only the host is
+// simulated: stub.js provides acquireVsCodeApi and the theme variables VS Code injects, fixtures.js
+// plays the extension host with realistic data. A CSP violation or page error fails the run.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '../..');
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const outDir = resolve(option('--out', join(root, 'test-results', 'webview')));
+const buildDir = join(tmpdir(), `seqlab-webview-harness-${process.pid}`);
+
+// ---------------------------------------------------------------- build
+// The same options as the webview entry of esbuild.mjs, into a scratch folder, so the harness works
+// whatever state the extension's own bundles are in.
+await esbuild.build({
+  entryPoints: { panel: 'src/webview/panel/main.ts', sidebar: 'src/webview/sidebar/main.ts', codicon: 'src/webview/codicon.css' },
+  absWorkingDir: root,
+  outdir: buildDir,
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'es2022',
+  loader: { '.ttf': 'file' },
+  sourcemap: true,
+  logLevel: 'warning',
+});
+// The page template, with `vscode` replaced by an empty module: renderWebviewDocument never calls it.
+await esbuild.build({
+  entryPoints: [join(root, 'src/host/webviewHtml.ts')],
+  outfile: join(buildDir, 'webviewHtml.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  logLevel: 'warning',
+  plugins: [{
+    name: 'vscode-stub',
+    setup(build) {
+      build.onResolve({ filter: /^vscode$/ }, () => ({ path: 'vscode', namespace: 'stub' }));
+      build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+    },
+  }],
+});
+const { renderWebviewDocument } = createRequire(import.meta.url)(join(buildDir, 'webviewHtml.cjs'));
+
+// ---------------------------------------------------------------- server
+const types = { '.js': 'text/javascript', '.css': 'text/css', '.ttf': 'font/ttf', '.map': 'application/json', '.html': 'text/html' };
+
+function page(kind, origin) {
+  const nonce = randomBytes(16).toString('base64');
+  let html = renderWebviewDocument({
+    cspSource: origin,
+    nonce,
+    scriptUri: `${origin}/dist/${kind}.js`,
+    styleUri: `${origin}/dist/${kind}.css`,
+    codiconUri: `${origin}/dist/codicon.css`,
+    title: kind === 'panel' ? 'Sequence Lab: training' : 'Sequence Lab: runs',
+    kind,
+    state: kind === 'panel' ? { runId: 'harness' } : {},
+  });
+  html = html.replace('</head>', `  <link rel="stylesheet" href="${origin}/harness/themes.css">\n</head>`);
+  const harnessScripts = ['stub.js', 'fixtures.js', ...(kind === 'sidebar' ? ['sidebarFixtures.js'] : [])]
+    .map((f) => `<script nonce="${nonce}" src="${origin}/harness/${f}"></script>`).join('\n  ');
+  return html.replace('<script nonce=', `${harnessScripts}\n  <script nonce=`);
+}
+
+function serveFile(res, base, rel) {
+  const file = normalize(join(base, rel));
+  if (!file.startsWith(base) || !existsSync(file)) {
+    res.writeHead(404).end('not found');
+    return;
+  }
+  res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  res.end(readFileSync(file));
+}
+
+const server = createServer((req, res) => {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const origin = `http://${req.headers.host}`;
+  if (url.pathname === '/panel.html' || url.pathname === '/sidebar.html') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(page(url.pathname.slice(1, -5), origin));
+  } else if (url.pathname === '/favicon.ico') {
+    res.writeHead(204).end();
+  } else if (url.pathname.startsWith('/dist/')) {
+    serveFile(res, buildDir, url.pathname.slice(6));
+  } else if (url.pathname.startsWith('/harness/')) {
+    serveFile(res, here, url.pathname.slice(9));
+  } else {
+    res.writeHead(404).end('not found');
+  }
+});
+await new Promise((ok) => server.listen(Number(option('--port', 0)), '127.0.0.1', ok));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+const SHOTS = [
+  { name: 'panel-rnn-dark', view: 'panel', scenario: 'rnn', theme: 'dark', sampleNow: true, hover: true },
+  { name: 'panel-rnn-light', view: 'panel', scenario: 'rnn', theme: 'light' },
+  { name: 'panel-lstm-dark', view: 'panel', scenario: 'lstm', theme: 'dark' },
+  { name: 'panel-lstm-light', view: 'panel', scenario: 'lstm', theme: 'light', sampleNow: true },
+  { name: 'panel-window-dark', view: 'panel', scenario: 'window', theme: 'dark' },
+  { name: 'panel-readonly-hc', view: 'panel', scenario: 'readonly', theme: 'hc' },
+  { name: 'panel-compare-dark', view: 'panel', scenario: 'compare', theme: 'dark' },
+  { name: 'panel-compare-light', view: 'panel', scenario: 'compare', theme: 'light' },
+  { name: 'panel-empty-dark', view: 'panel', scenario: 'empty', theme: 'dark' },
+  { name: 'sidebar-runs-dark', view: 'sidebar', scenario: 'runs', theme: 'dark', width: 340 },
+  { name: 'sidebar-runs-light', view: 'sidebar', scenario: 'runs', theme: 'light', width: 340 },
+  { name: 'sidebar-untrusted-dark', view: 'sidebar', scenario: 'untrusted', theme: 'dark', width: 340 },
+  { name: 'sidebar-empty-light', view: 'sidebar', scenario: 'empty', theme: 'light', width: 340 },
+];
+
+if (flag('--serve')) {
+  console.log(`Serving the webview harness on ${base}`);
+  for (const s of SHOTS) console.log(`  ${s.name.padEnd(24)} ${base}/${s.view}.html?scenario=${s.scenario}&theme=${s.theme}`);
+  console.log('Ctrl+C to stop.');
+} else {
+  const ok = await shoot();
+  server.close();
+  process.exitCode = ok ? 0 : 1;
+}
+
+// ---------------------------------------------------------------- screenshots
+async function shoot() {
+  const { chromium } = await import('playwright-core');
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    console.error(`No Chromium at ${executablePath}: apt-get install -y chromium (or set CHROMIUM_PATH).`);
+    return false;
+  }
+  mkdirSync(outDir, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  let ok = true;
+  try {
+    const only = option('--only', '');
+    for (const shot of SHOTS.filter((s) => s.name.includes(only))) {
+      const context = await browser.newContext({ viewport: { width: shot.width ?? 1180, height: shot.height ?? 900 }, deviceScaleFactor: 1 });
+      const p = await context.newPage();
+      const consoleErrors = [];
+      p.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+      p.on('pageerror', (e) => consoleErrors.push(String(e)));
+      await p.goto(`${base}/${shot.view}.html?scenario=${shot.scenario}&theme=${shot.theme}`);
+      await p.waitForFunction(() => window.__harness && window.__harness.done, null, { timeout: 20_000 });
+      if (shot.sampleNow) {
+        await p.locator('.sample-form vscode-textfield').first().locator('input').fill('The Time Traveller');
+        await p.locator('.sample-form vscode-button').click();
+        await p.waitForFunction(() => !document.querySelector('.sample.live.streaming'), null, { timeout: 10_000 });
+      }
+      if (shot.hover) {
+        const box = await p.locator('.heatmap-canvas').boundingBox();
+        if (box) await p.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.45);
+      }
+      if (shot.view === 'sidebar') await p.waitForTimeout(300);
+      await p.waitForTimeout(250);
+      const file = join(outDir, `${shot.name}.png`);
+      await p.screenshot({ path: file, fullPage: true });
+      const report = await p.evaluate(() => ({
+        violations: window.__harness.violations,
+        errors: window.__harness.errors,
+        posted: window.__harness.posted.map((m) => m.type),
+        hooks: Object.fromEntries([...document.querySelectorAll('[data-testid]')].slice(0, 40).map((e) => [
+          e.getAttribute('data-testid'),
+          Object.fromEntries([...e.attributes].filter((a) => a.name.startsWith('data-') && a.name !== 'data-testid').map((a) => [a.name, a.value])),
+        ])),
+      }));
+      const problems = [...report.violations.map((v) => `CSP: ${v}`), ...report.errors, ...consoleErrors];
+      console.log(`${problems.length ? 'FAIL' : 'ok  '} ${shot.name}  -> ${file}`);
+      console.log(`     posted: ${report.posted.join(', ')}`);
+      console.log(`     hooks:  ${JSON.stringify(report.hooks)}`);
+      for (const problem of problems) console.log(`     ! ${problem}`);
+      if (problems.length) ok = false;
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  return ok;
+}
