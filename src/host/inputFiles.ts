@@ -1,7 +1,7 @@
 /**
- * Checks on the files a user asks to train on, made before anything starts (the worker checks the
- * content itself: empty, binary, invalid UTF-8), and the "train on the first N MB" fallback for files
- * above the size limit.
+ * Checks on the files a user asks to train on, made before anything starts. The worker checks the
+ * content itself (empty, binary, invalid UTF-8) and applies the same per-file size limit, which the
+ * host passes along (`maxBytes`), cutting a larger file to its first `maxBytes` when asked (`truncate`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,12 +10,14 @@ export type InputProblem =
   | { kind: 'notFound'; file: string }
   | { kind: 'notAFile'; file: string }
   | { kind: 'unreadable'; file: string; detail: string }
-  | { kind: 'tooLarge'; totalBytes: number; maxBytes: number };
+  | { kind: 'tooLarge'; files: { file: string; bytes: number }[]; maxBytes: number };
 
 export type InputCheck = { ok: true; totalBytes: number } | { ok: false; problem: InputProblem };
 
+/** Checks that every file exists, is readable and is at most `maxBytes` long. */
 export async function checkInputFiles(files: readonly string[], maxBytes: number): Promise<InputCheck> {
   let totalBytes = 0;
+  const tooLarge: { file: string; bytes: number }[] = [];
   for (const file of files) {
     let stat: fs.Stats;
     try {
@@ -30,10 +32,16 @@ export async function checkInputFiles(files: readonly string[], maxBytes: number
     } catch (e) {
       return { ok: false, problem: { kind: 'unreadable', file, detail: (e as Error).message } };
     }
+    if (stat.size > maxBytes) tooLarge.push({ file, bytes: stat.size });
     totalBytes += stat.size;
   }
-  if (totalBytes > maxBytes) return { ok: false, problem: { kind: 'tooLarge', totalBytes, maxBytes } };
+  if (tooLarge.length) return { ok: false, problem: { kind: 'tooLarge', files: tooLarge, maxBytes } };
   return { ok: true, totalBytes };
+}
+
+/** The per-file limit of setting sequenceLab.maxFileSizeMB, in whole bytes (the worker wants an integer). */
+export function megabytesToBytes(mb: number): number {
+  return Math.max(1, Math.floor(mb * 1024 * 1024));
 }
 
 export function formatBytes(bytes: number): string {
@@ -50,66 +58,10 @@ export function describeInputProblem(problem: InputProblem): string {
       return `${problem.file} is not a file.`;
     case 'unreadable':
       return `Cannot read ${problem.file}: ${problem.detail}`;
-    case 'tooLarge':
-      return `The text is ${formatBytes(problem.totalBytes)}, above the limit of ${formatBytes(problem.maxBytes)} (setting sequenceLab.maxFileSizeMB).`;
+    case 'tooLarge': {
+      const [first, ...rest] = problem.files;
+      const which = `${path.basename(first.file)} is ${formatBytes(first.bytes)}${rest.length ? ` (and ${rest.length} more file(s) are too)` : ''}`;
+      return `${which}, above the limit of ${formatBytes(problem.maxBytes)} per file (setting sequenceLab.maxFileSizeMB).`;
+    }
   }
-}
-
-/** How far back from a cut point to look for a line break, so the head ends on a whole line. */
-const LINE_SEARCH_BYTES = 64 * 1024;
-
-/**
- * Where to cut `file` at no more than `maxBytes`: after the last line break within the final 64 KB
- * before the limit, or else on a UTF-8 character boundary (never inside a multi-byte character).
- */
-export async function headCutPoint(file: string, maxBytes: number): Promise<number> {
-  const size = (await fs.promises.stat(file)).size;
-  if (size <= maxBytes) return size;
-  const start = Math.max(0, maxBytes - LINE_SEARCH_BYTES);
-  const buf = Buffer.alloc(maxBytes - start + 1);
-  const handle = await fs.promises.open(file, 'r');
-  try {
-    await handle.read(buf, 0, buf.length, start);
-  } finally {
-    await handle.close();
-  }
-  // buf[i] is the byte at start + i; buf[buf.length - 1] is the first byte past the limit.
-  const limit = buf.length - 1;
-  const newline = buf.lastIndexOf(0x0a, limit - 1);
-  if (newline >= 0) return start + newline + 1;
-  let cut = limit;
-  // A continuation byte (10xxxxxx) at the cut means the cut splits a character: move back to its lead byte.
-  while (cut > 0 && (buf[cut] & 0xc0) === 0x80) cut--;
-  return start + cut;
-}
-
-/**
- * Copies the first `maxBytes` (cut as above) of the files, in order, into `destDir`, and returns the
- * paths to train on: whole files while they fit, the head of the file that crosses the limit, none after.
- */
-export async function copyHeads(files: readonly string[], maxBytes: number, destDir: string): Promise<string[]> {
-  await fs.promises.mkdir(destDir, { recursive: true });
-  const out: string[] = [];
-  let budget = maxBytes;
-  for (const [i, file] of files.entries()) {
-    if (budget <= 0) break;
-    const cut = await headCutPoint(file, budget);
-    if (cut <= 0) break;
-    const dest = path.join(destDir, `${i + 1}-${path.basename(file)}`);
-    await copyRange(file, dest, cut);
-    out.push(dest);
-    budget -= cut;
-  }
-  return out;
-}
-
-async function copyRange(src: string, dest: string, bytes: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const input = fs.createReadStream(src, { start: 0, end: bytes - 1 });
-    const output = fs.createWriteStream(dest);
-    input.on('error', reject);
-    output.on('error', reject);
-    output.on('finish', () => resolve());
-    input.pipe(output);
-  });
 }

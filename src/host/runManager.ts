@@ -8,13 +8,13 @@
  * and unit tests drive this class against a fake worker script.
  */
 import * as path from 'node:path';
-import { newRunId, readRunRecord, summarize, type RunHistory, type RunRecord } from '../core/runFiles';
+import { newRunId, summarize, type RunHistory, type RunRecord } from '../core/runFiles';
 import type { RunView } from '../protocol/panel';
 import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunState, RunSummary, SampleRecord, TrainConfig } from '../protocol/types';
 import { WORKER_PROTOCOL_VERSION, type StartTraining, type StartupPhase, type WorkerToHost } from '../protocol/worker';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
-import { copyHeads, formatBytes } from './inputFiles';
+import { formatBytes } from './inputFiles';
 import type { Logger } from './logger';
 import {
   checkpointFolder,
@@ -43,8 +43,10 @@ export interface TrainRequest {
   /** Absolute paths, trained on concatenated in this order. */
   files: string[];
   config: TrainConfig;
-  /** Train on only the first this many bytes of the text (copied into the run folder). */
-  headBytes?: number;
+  /** Per-file size limit in bytes; the worker refuses larger files unless `truncate`. */
+  maxBytes?: number;
+  /** Train on the first `maxBytes` of a larger file instead of refusing it. */
+  truncate?: boolean;
   /** Start from this checkpoint folder's weights and vocabulary (fine-tuning). */
   fineTuneFrom?: string;
 }
@@ -101,6 +103,8 @@ interface QueuedRun {
   config: TrainConfig;
   resumeFrom?: string;
   fineTuneFrom?: string;
+  maxBytes?: number;
+  truncate?: boolean;
 }
 
 interface ActiveRun {
@@ -117,6 +121,12 @@ interface ActiveRun {
   readonly done: Promise<void>;
   resolveDone(): void;
 }
+
+/** How long a released worker may take to checkpoint and exit if the extension host stays alive. */
+const RELEASE_GRACE_MS = 30_000;
+/** A run whose orphaned worker is still finishing after a reload is checked again after this long. */
+const ORPHAN_RECHECK_MS = 15_000;
+const ORPHAN_MAX_AGE_MS = 3 * 60_000;
 
 const LIVE_STATES: readonly RunState[] = ['queued', 'starting', 'training', 'paused'];
 const RESUMABLE_STATES: readonly RunState[] = ['stopped', 'interrupted', 'failed', 'diverged'];
@@ -146,6 +156,8 @@ export class RunManager extends Disposable {
   private readonly queue: QueuedRun[] = [];
   private active: ActiveRun | undefined;
   private refreshing: Promise<void> | undefined;
+  private listed = false;
+  private orphanTimer: NodeJS.Timeout | undefined;
   private refreshAgain = false;
 
   constructor(private readonly options: RunManagerOptions) {
@@ -180,6 +192,7 @@ export class RunManager extends Disposable {
         // Runs this window just created may not be on disk yet in the listing's view; keep queued/active ones.
         for (const q of this.queue) if (!next.has(q.id) && this.known.has(q.id)) next.set(q.id, this.known.get(q.id)!);
         this.known = next;
+        this.listed = true;
       } while (this.refreshAgain);
       this.refreshing = undefined;
       this._onDidChangeRuns.fire();
@@ -201,6 +214,11 @@ export class RunManager extends Disposable {
   getRunDir(runId: string): string | undefined {
     if (this.active?.id === runId) return this.active.dir;
     return this.known.get(runId)?.dir ?? this.queue.find((q) => q.id === runId)?.dir;
+  }
+
+  /** True once the runs folders have been read at least once (before that, the list is not the truth). */
+  get hasListed(): boolean {
+    return this.listed;
   }
 
   get activeRunId(): string | undefined {
@@ -257,18 +275,13 @@ export class RunManager extends Disposable {
   async train(request: TrainRequest): Promise<string> {
     const id = newRunId();
     const dir = path.join(request.runsDir, id);
-    const note = request.headBytes !== undefined ? `first ${formatBytes(request.headBytes)}` : undefined;
-    let record = createQueuedRun(request.runsDir, { id, name: runName(request.files, note), files: request.files, config: request.config });
-    let files = request.files;
-    if (request.headBytes !== undefined) {
-      // The truncated text lives in the run folder, so resuming the run later reads the same text.
-      files = await copyHeads(request.files, request.headBytes, path.join(dir, 'input'));
-      record = patchRunRecord(dir, { files }) ?? record;
-    }
+    const note = request.truncate && request.maxBytes !== undefined ? `first ${formatBytes(request.maxBytes)}` : undefined;
+    const files = request.files;
+    const record = createQueuedRun(request.runsDir, { id, name: runName(files, note), files, config: request.config });
     this.known.set(id, { dir, record });
     writeRunLock(dir, { hostPid: process.pid, since: new Date().toISOString() });
-    this.queue.push({ id, dir, files, config: request.config, fineTuneFrom: request.fineTuneFrom });
-    this.log.info(`run ${id}: queued (${files.length} file(s), ${request.config.cell} hidden ${request.config.hidden})`);
+    this.queue.push({ id, dir, files, config: request.config, fineTuneFrom: request.fineTuneFrom, maxBytes: request.maxBytes, truncate: request.truncate });
+    this.log.info(`run ${id}: queued (${files.length} file(s), ${request.config.cell} hidden ${request.config.hidden}${note ? `, ${note}` : ''})`);
     this._onDidChangeRuns.fire();
     this.pump();
     return id;
@@ -278,7 +291,7 @@ export class RunManager extends Disposable {
    * Queues a stopped, interrupted, failed or diverged run again: from its latest checkpoint, or from
    * step 0 (logs cleared) when it has none.
    */
-  async resume(runId: string): Promise<{ fromStep: number }> {
+  async resume(runId: string, limits: { maxBytes?: number; truncate?: boolean } = {}): Promise<{ fromStep: number }> {
     if (this.isLive(runId)) throw new Error(`Run ${runId} is already ${this.currentRecord(runId)?.state ?? 'queued'}.`);
     const dir = this.getRunDir(runId);
     const record = dir ? (await readRunHistoryAsync(dir))?.record : undefined;
@@ -296,6 +309,8 @@ export class RunManager extends Disposable {
       files: record.files,
       config: record.config,
       resumeFrom: checkpoint ? checkpointFolder(dir, checkpoint) : undefined,
+      maxBytes: limits.maxBytes,
+      truncate: limits.truncate,
     });
     this.log.info(`run ${runId}: queued to resume from ${checkpoint ? `checkpoint step ${checkpoint.step}` : 'step 0 (no checkpoint)'}`);
     this._onDidChangeRuns.fire();
@@ -373,6 +388,8 @@ export class RunManager extends Disposable {
       config: q.config,
       ...(q.resumeFrom ? { resumeFrom: q.resumeFrom } : {}),
       ...(q.fineTuneFrom ? { fineTuneFrom: q.fineTuneFrom } : {}),
+      ...(q.maxBytes !== undefined ? { maxBytes: q.maxBytes } : {}),
+      ...(q.truncate ? { truncate: true } : {}),
     };
     run.started = run.worker.send(start);
   }
@@ -661,6 +678,13 @@ export class RunManager extends Disposable {
         this.log.info(`run ${record.id}: ${record.state} in another VS Code window (process ${lock.hostPid}); left alone`);
         continue;
       }
+      // (A lock older than a few minutes is stale: its pid may belong to another process by now.)
+      if (lock?.workerPid !== undefined && Date.now() - Date.parse(lock.since) < ORPHAN_MAX_AGE_MS && isProcessAlive(lock.workerPid)) {
+        // The previous session's worker is still writing its last checkpoint: it owns run.json until it exits.
+        this.log.info(`run ${record.id}: the previous session's worker (process ${lock.workerPid}) is still finishing; checking again later`);
+        this.scheduleOrphanRecheck();
+        continue;
+      }
       const checkpoint = latestCheckpoint(record);
       const reason = record.state === 'queued'
         ? 'Interrupted: it was waiting in the queue when VS Code closed. Resume to train it.'
@@ -677,42 +701,50 @@ export class RunManager extends Disposable {
     return recovered;
   }
 
+  private scheduleOrphanRecheck(): void {
+    if (this.orphanTimer || this.isDisposed) return;
+    this.orphanTimer = setTimeout(() => {
+      this.orphanTimer = undefined;
+      void this.recoverInterrupted();
+    }, ORPHAN_RECHECK_MS);
+    this.orphanTimer.unref();
+  }
+
   /**
-   * Ends everything when the extension deactivates: the training worker is killed (its last checkpoint
-   * stays) and its run, like queued ones, is marked interrupted so it can be resumed after the reload.
+   * Ends everything when the extension deactivates (a reload or window close). A worker that is
+   * training is released: it stops after the current step, writes a checkpoint and its final state
+   * itself (it owns run.json until it exits). A worker still starting up is killed and its run marked
+   * interrupted, as are queued runs; all of them can be resumed after the reload.
    */
   override dispose(): void {
     if (this.isDisposed) return;
     const run = this.active;
     if (run) {
       clearTimeout(run.killTimer);
-      run.worker.kill();
-      const checkpoint = latestCheckpoint(run.history.record);
-      if (!run.finished && !run.failure) {
-        patchRunRecord(run.dir, {
-          state: 'interrupted',
-          reason: `Interrupted: VS Code was reloaded or closed while it trained. ${checkpoint ? `Resume continues from the checkpoint at step ${checkpoint.step}.` : 'Resume starts it again.'}`,
-          checkpoints: mergeCheckpoints(readCheckpointsSafe(run.dir), run.history.record.checkpoints),
-        });
-      }
       removeRunLock(run.dir);
-      run.worker.dispose();
+      if (run.started && run.worker.isAlive && !run.finished && !run.failure) {
+        writeRunLock(run.dir, { hostPid: process.pid, workerPid: run.worker.pid, since: new Date().toISOString() });
+        run.worker.release(RELEASE_GRACE_MS);
+      } else {
+        run.worker.kill();
+        if (!run.finished && !run.failure) {
+          patchRunRecord(run.dir, { state: 'interrupted', reason: 'Interrupted: VS Code was reloaded or closed while the run was starting. Resume to train it.' });
+        }
+        run.worker.dispose();
+      }
       this.active = undefined;
     }
     for (const q of this.queue.splice(0)) {
       patchRunRecord(q.dir, { state: 'interrupted', reason: 'Interrupted: it was waiting in the queue when VS Code closed. Resume to train it.' });
       removeRunLock(q.dir);
     }
+    clearTimeout(this.orphanTimer);
     this.requests.failAll('Sequence Lab is shutting down.');
     super.dispose();
   }
 }
 
 // ---------------------------------------------------------------- helpers
-
-function readCheckpointsSafe(dir: string): CheckpointRef[] {
-  return readRunRecord(dir)?.checkpoints ?? [];
-}
 
 function mergeCheckpoints(a: readonly CheckpointRef[], b: readonly CheckpointRef[]): CheckpointRef[] {
   const byPath = new Map<string, CheckpointRef>();

@@ -5,6 +5,7 @@
  * last lines the worker wrote to stderr.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
 import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/worker';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
@@ -46,6 +47,8 @@ export function describeExit(exit: Pick<WorkerExit, 'code' | 'signal' | 'spawnEr
 }
 
 const TAIL_LINES = 20;
+/** `nice` value of worker processes (Windows maps it to below-normal priority). */
+const WORKER_NICENESS = 10;
 
 export class WorkerProcess extends Disposable {
   private readonly _onDidReceive = this._register(new Emitter<WorkerToHost>());
@@ -58,6 +61,7 @@ export class WorkerProcess extends Disposable {
   private stderrPartial = '';
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null; spawnError?: string } | undefined;
   private exited = false;
+  private released = false;
   private helloResolve?: (version: number) => void;
   /** Resolves with the worker's protocol version when it says hello. */
   readonly hello: Promise<number>;
@@ -66,6 +70,15 @@ export class WorkerProcess extends Disposable {
     super();
     this.hello = new Promise((resolve) => (this.helloResolve = resolve));
     this.child = spawn();
+    // Below normal priority: on a small machine the editor (and this event loop) stays responsive
+    // while training takes whatever CPU is left.
+    if (this.child.pid !== undefined) {
+      try {
+        os.setPriority(this.child.pid, WORKER_NICENESS);
+      } catch {
+        // Not permitted on this system: train at normal priority.
+      }
+    }
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) if (line.trim()) this.log.info(`[${this.label}] ${line}`);
     });
@@ -135,8 +148,28 @@ export class WorkerProcess extends Disposable {
     }
   }
 
+  /**
+   * Lets go of a training worker when the extension host shuts down: closing the IPC channel tells it
+   * to stop after the current step with a checkpoint and exit on its own (killing it would lose the
+   * steps since the last checkpoint). If this process outlives the grace period, it kills the worker.
+   */
+  release(graceMs: number): void {
+    if (this.exited) return;
+    this.released = true;
+    try {
+      this.child.disconnect();
+    } catch {
+      // Already disconnected.
+    }
+    this.child.unref();
+    this.child.stdout?.destroy();
+    this.child.stderr?.destroy();
+    setTimeout(() => this.kill(), graceMs).unref();
+    super.dispose();
+  }
+
   override dispose(): void {
-    this.kill();
+    if (!this.released) this.kill();
     super.dispose();
   }
 

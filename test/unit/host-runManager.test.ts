@@ -243,15 +243,40 @@ describe('host: RunManager with a fake worker', () => {
     assert.equal(readRunRecord(path.join(runsDir, 'done'))!.state, 'completed');
   });
 
-  it('marks the training run interrupted when the extension is disposed (window reload)', async () => {
-    const m = manager({ stepDelayMs: 20 });
+  it('on dispose (reload) lets the training worker stop with a checkpoint, and marks queued runs interrupted', async () => {
+    const m = manager({ stepDelayMs: 20, slowStopMs: 600 });
     await m.setRunsDirs([runsDir]);
     const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
     const queued = await m.train({ runsDir, files: [inputFile], config: config() });
-    await waitFor(() => (m.getRecord(id)?.step ?? 0) >= 11, 'a checkpoint');
+    await waitFor(() => (m.getRecord(id)?.step ?? 0) >= 5, 'some steps');
     m.dispose();
-    assert.equal(readRunRecord(path.join(runsDir, id))!.state, 'interrupted');
     assert.equal(readRunRecord(path.join(runsDir, queued))!.state, 'interrupted');
+    // The new window activates while the old worker is still finishing: it is left alone.
+    const next = manager();
+    await next.setRunsDirs([runsDir]);
+    assert.deepEqual(await next.recoverInterrupted(), []);
+    assert.equal(readRunRecord(path.join(runsDir, id))!.state, 'training');
+    await waitFor(() => readRunRecord(path.join(runsDir, id))!.state === 'stopped', 'the released worker to stop');
+    const record = readRunRecord(path.join(runsDir, id))!;
+    assert.equal(record.checkpoints.at(-1)?.step, record.step, 'it checkpointed its last step');
+  });
+
+  it('marks a run interrupted when its previous session and worker are both gone', async () => {
+    const m = manager({ stepDelayMs: 20 });
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
+    await waitFor(() => (m.getRecord(id)?.step ?? 0) >= 3, 'some steps');
+    m.dispose();
+    await waitFor(() => readRunRecord(path.join(runsDir, id))!.state === 'stopped', 'the released worker to stop');
+    // Simulate a worker killed hard before it could write: run.json still says training, the lock names dead processes.
+    const dir = path.join(runsDir, id);
+    const rec = readRunRecord(dir)!;
+    new RunWriter(dir, rec).update({ state: 'training' });
+    writeRunLock(dir, { hostPid: 2 ** 22 + 7, workerPid: 2 ** 22 + 9, since: new Date().toISOString() });
+    const next = manager();
+    await next.setRunsDirs([runsDir]);
+    assert.deepEqual(await next.recoverInterrupted(), [id]);
+    assert.equal(readRunRecord(dir)!.state, 'interrupted');
   });
 
   it('samples from the live model, then from a checkpoint through the sampling worker', async () => {
@@ -295,16 +320,14 @@ describe('host: RunManager with a fake worker', () => {
     assert.deepEqual(m.getSummaries(), []);
   });
 
-  it('trains on the head of a file too large for the limit, cut at a line break', async () => {
+  it('passes the size limit to the worker, and truncate when the user chose the first part of a large file', async () => {
     const m = manager();
     await m.setRunsDirs([runsDir]);
-    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 3 }), headBytes: 100 });
+    const messages: string[] = [];
+    m.onRunEvent((e) => e.kind === 'progress' && messages.push(e.message));
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 3 }), maxBytes: 100, truncate: true });
+    assert.match(m.getRecord(id)!.name, /input\.txt \(first 100 bytes\)/);
     await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
-    const record = readRunRecord(path.join(runsDir, id))!;
-    assert.equal(record.files.length, 1);
-    assert.ok(record.files[0].startsWith(path.join(runsDir, id, 'input')));
-    const head = fs.readFileSync(record.files[0], 'utf8');
-    assert.equal(head, 'the time machine\n'.repeat(5));
-    assert.match(record.name, /first 100 bytes/);
+    assert.ok(messages.includes('Reading 1 file(s), maxBytes 100, truncate true'), messages.join('; '));
   });
 });

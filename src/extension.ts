@@ -1,0 +1,52 @@
+/**
+ * Sequence Lab's entry point. `activate` only constructs the long-lived objects and hands them to
+ * VS Code for disposal; each object wires its own events.
+ */
+import * as vscode from 'vscode';
+import { EventLoopMonitor } from './host/eventLoopMonitor';
+import { RunNotices } from './host/notices';
+import { registerRunCommands } from './host/runCommands';
+import { RunManager } from './host/runManager';
+import { RunsViewProvider } from './host/runsView';
+import type { HostServices } from './host/services';
+import { StartupProgress } from './host/startupProgress';
+import { RunStatusBar } from './host/statusBar';
+import { registerTrainCommands } from './host/trainCommands';
+import { TrainingPanels } from './host/trainingPanel';
+import { workerSpawner } from './host/workerProcess';
+import { WorkspaceRuns } from './host/workspaceRuns';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const push = <T extends vscode.Disposable>(d: T): T => {
+    context.subscriptions.push(d);
+    return d;
+  };
+  const log = push(vscode.window.createOutputChannel('Sequence Lab', { log: true }));
+  // Training runs in a separate process (dist/worker.js): a native crash or OOM there cannot take the editor down.
+  const manager = push(new RunManager({ spawnWorker: workerSpawner(context.asAbsolutePath('dist/worker.js')), log }));
+  const loopMonitor = push(new EventLoopMonitor(log));
+  push(manager.onDidChangeActive((runId) => (runId ? loopMonitor.start(`run ${runId}`) : loopMonitor.stop())));
+  const workspaceRuns = push(new WorkspaceRuns(manager));
+  const panels = push(new TrainingPanels({ extensionUri: context.extensionUri, manager, log }));
+  const runsView = push(new RunsViewProvider(context.extensionUri, manager, () => workspaceRuns.hasWorkspace, log));
+  push(new RunStatusBar(manager));
+  push(new StartupProgress(manager));
+  push(new RunNotices(manager, log));
+
+  const services: HostServices = { extensionUri: context.extensionUri, manager, log, workspaceRuns, panels, runsView, loopMonitor };
+  for (const d of [...registerTrainCommands(services), ...registerRunCommands(services)]) push(d);
+
+  // List the workspace's runs, then settle the ones a reload interrupted.
+  void workspaceRuns
+    .update()
+    .then(() => manager.recoverInterrupted())
+    .then(
+      (recovered) => recovered.length && log.info(`marked ${recovered.length} run(s) interrupted by the last reload: ${recovered.join(', ')}`),
+      (e: Error) => log.error(`listing runs failed: ${e.message}`),
+    );
+  log.info(`Sequence Lab activated (extension host pid ${process.pid}, ${vscode.workspace.isTrusted ? 'trusted' : 'restricted'} workspace)`);
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; the run manager marks a training run interrupted on dispose.
+}

@@ -1,0 +1,31 @@
+/**
+ * Turns the run manager's notices (a crash, an input error, a divergence) into notifications with
+ * actions. Never awaited by the code that raised them: a notification may stay open indefinitely.
+ */
+import * as vscode from 'vscode';
+import { Disposable } from './dispose';
+import type { NoticeAction, RunManager, RunNotice } from './runManager';
+
+const LABELS: Record<NoticeAction, string> = {
+  resume: 'Resume',
+  showLog: 'Show Log',
+  openPanel: 'Open Panel',
+};
+
+export class RunNotices extends Disposable {
+  constructor(manager: RunManager, private readonly log: vscode.LogOutputChannel) {
+    super();
+    this._register(manager.onNotice((n) => void this.show(n)));
+  }
+
+  private async show(notice: RunNotice): Promise<void> {
+    const show = notice.severity === 'error' ? vscode.window.showErrorMessage : notice.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const labels = notice.actions.map((a) => LABELS[a]);
+    const choice = await show(`Sequence Lab: ${notice.message}`, ...labels);
+    const action = notice.actions.find((a) => LABELS[a] === choice);
+    if (!action) return;
+    if (action === 'showLog') this.log.show(true);
+    else if (action === 'resume') await vscode.commands.executeCommand('sequenceLab.resumeRun', notice.runId);
+    else if (action === 'openPanel') await vscode.commands.executeCommand('sequenceLab.openPanel', notice.runId);
+  }
+}

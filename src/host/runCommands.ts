@@ -1,0 +1,287 @@
+/**
+ * Commands on existing runs. Each takes the run id as its first argument (tests and the views pass it)
+ * and otherwise picks a sensible run or asks with a quick pick:
+ *   sequenceLab.stop(runId?)                      -> Promise<boolean>
+ *   sequenceLab.pauseResume(runId?)               -> Promise<'paused' | 'training' | undefined> (the state asked for)
+ *   sequenceLab.openPanel(runId?)                 -> Promise<string | undefined> (the run shown)
+ *   sequenceLab.sample(runId?, { prompt, length, temperature, checkpointStep?, topK?, seed? }?)
+ *                                                 -> Promise<string | undefined> (the generated text)
+ *   sequenceLab.resumeRun(runId?)                 -> Promise<string | undefined>
+ *   sequenceLab.compareRuns(runIds?)              -> Promise<string[] | undefined>
+ *   sequenceLab.openRunFolder(runId?)             -> Promise<string | undefined> (the folder)
+ *   sequenceLab.deleteRun(runId?, { confirm? }?)  -> Promise<boolean> (asks first when picked in the UI or confirm: true)
+ *   sequenceLab.inspectText(runId?, text?)        -> Promise<InspectResult | undefined>
+ *   sequenceLab.getDiagnostics()                  -> { eventLoop, activeRunId, queued } (for tests and bug reports)
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunState, RunSummary } from '../protocol/types';
+import { isRecord, isRunId } from '../protocol/validate';
+import { checkInputFiles, describeInputProblem } from './inputFiles';
+import { pickRun, pickRuns } from './runPicker';
+import { latestCheckpoint } from './runStore';
+import type { HostServices } from './services';
+import { modelLabel } from './statusText';
+import { maxFileSizeBytes } from './settings';
+import { requireTrust } from './trust';
+import { WorkerRequestError, type InspectResult } from './workerRequests';
+
+const LIVE: readonly RunState[] = ['queued', 'starting', 'training', 'paused'];
+const RESUMABLE: readonly RunState[] = ['stopped', 'interrupted', 'failed', 'diverged'];
+/** Inspection shows one row per token: more than this many characters is capped. */
+const INSPECT_MAX_CHARS = 5000;
+/** Sampled tokens are appended to the output channel at most this often. */
+const SAMPLE_FLUSH_MS = 100;
+
+export function registerRunCommands(s: HostServices): vscode.Disposable[] {
+  let samplesChannel: vscode.OutputChannel | undefined;
+  const samples = () => (samplesChannel ??= vscode.window.createOutputChannel('Sequence Lab Samples'));
+  const hasCheckpoint = (r: RunSummary) => !!s.manager.getRecord(r.id)?.checkpoints.length;
+
+  return [
+    { dispose: () => samplesChannel?.dispose() },
+
+    vscode.commands.registerCommand('sequenceLab.stop', async (runId?: unknown) => {
+      const id = validId(runId) ?? (await pickRun(s.manager, { placeHolder: 'Stop which run?', filter: (r) => s.manager.isLive(r.id), none: 'No run is training or queued.', autoPickSingle: true }));
+      if (!id) return false;
+      await s.manager.stop(id);
+      return true;
+    }),
+
+    vscode.commands.registerCommand('sequenceLab.pauseResume', async (runId?: unknown) => {
+      const id = validId(runId) ?? s.manager.activeRunId;
+      const state = id ? s.manager.getRecord(id)?.state : undefined;
+      if (!id || id !== s.manager.activeRunId || (state !== 'training' && state !== 'paused')) {
+        void vscode.window.showInformationMessage('Sequence Lab: no run is training now.');
+        return undefined;
+      }
+      const action = state === 'paused' ? 'resume' : 'pause';
+      s.manager.control(id, action);
+      return action === 'pause' ? 'paused' : 'training';
+    }),
+
+    vscode.commands.registerCommand('sequenceLab.openPanel', async (runId?: unknown) => {
+      const id = validId(runId) ?? s.manager.activeRunId ?? s.manager.getSummaries()[0]?.id;
+      if (!id) {
+        void vscode.window.showInformationMessage('Sequence Lab: no runs yet. Right-click a text file and choose "Train Language Model on File".');
+        return undefined;
+      }
+      s.panels.open(id);
+      return id;
+    }),
+
+    vscode.commands.registerCommand('sequenceLab.sample', async (runId?: unknown, options?: unknown) => {
+      if (!requireTrust('sample from models')) return undefined;
+      const id = validId(runId) ?? (await pickRun(s.manager, {
+        placeHolder: 'Sample from which run?',
+        filter: (r) => hasCheckpoint(r) || (r.id === s.manager.activeRunId && r.state === 'training'),
+        none: 'No run has a model to sample from yet: train one first (checkpoints are written during training).',
+      }));
+      if (!id) return undefined;
+      const record = s.manager.getRecord(id);
+      if (!record) return undefined;
+      const given = isRecord(options) ? options : undefined;
+      let request: { prompt: string; length: number; temperature: number; checkpointStep?: number; topK?: number; seed?: number };
+      if (given) {
+        request = {
+          prompt: typeof given.prompt === 'string' ? given.prompt : '',
+          length: Number.isInteger(given.length) ? (given.length as number) : record.config.sampleLength,
+          temperature: typeof given.temperature === 'number' ? given.temperature : record.config.temperature,
+          checkpointStep: typeof given.checkpointStep === 'number' ? given.checkpointStep : undefined,
+          topK: typeof given.topK === 'number' ? given.topK : undefined,
+          seed: typeof given.seed === 'number' ? given.seed : undefined,
+        };
+      } else {
+        const asked = await askSampleOptions(s, id);
+        if (!asked) return undefined;
+        request = asked;
+      }
+      const channel = samples();
+      channel.show(true);
+      const source = request.checkpointStep !== undefined ? `checkpoint at step ${request.checkpointStep}` : s.manager.activeRunId === id ? 'the live model' : 'the latest checkpoint';
+      channel.appendLine(`── ${record.name} · ${modelLabel({ cell: record.config.cell, hidden: record.config.hidden, layers: record.config.layers })} · ${source} · temperature ${request.temperature} · ${request.length} tokens`);
+      let buffer = request.prompt;
+      let timer: NodeJS.Timeout | undefined;
+      const flush = () => {
+        timer = undefined;
+        channel.append(buffer);
+        buffer = '';
+      };
+      try {
+        const result = await s.manager.sample({ runId: id, ...request }, (token) => {
+          buffer += token;
+          timer ??= setTimeout(flush, SAMPLE_FLUSH_MS);
+        });
+        clearTimeout(timer);
+        flush();
+        channel.appendLine('');
+        channel.appendLine('');
+        return result.text;
+      } catch (e) {
+        clearTimeout(timer);
+        flush();
+        channel.appendLine(`\n[sampling failed: ${(e as Error).message}]\n`);
+        void vscode.window.showErrorMessage(`Sequence Lab: sampling failed: ${errorText(e)}`);
+        return undefined;
+      }
+    }),
+
+    vscode.commands.registerCommand('sequenceLab.resumeRun', async (runId?: unknown) => {
+      if (!requireTrust('resume training')) return undefined;
+      const id = validId(runId) ?? (await pickRun(s.manager, { placeHolder: 'Resume which run?', filter: (r) => RESUMABLE.includes(r.state) && !s.manager.isLive(r.id), none: 'No stopped, interrupted or failed run to resume.' }));
+      if (!id) return undefined;
+      const record = s.manager.getRecord(id);
+      if (!record) return refuse(`run ${id} was not found.`);
+      const maxBytes = maxFileSizeBytes(vscode.Uri.file(record.files[0] ?? ''));
+      const check = await checkInputFiles(record.files, maxBytes);
+      if (!check.ok && check.problem.kind !== 'tooLarge') return refuse(`cannot resume ${record.name}: ${describeInputProblem(check.problem)} Resuming reads the same text again.`);
+      // A file above the limit was trained on its first maxBytes (the only way it could start): read it the same way.
+      const truncate = !check.ok;
+      try {
+        const { fromStep } = await s.manager.resume(id, { maxBytes, truncate });
+        s.log.info(`run ${id}: resuming from step ${fromStep}`);
+      } catch (e) {
+        return refuse(errorText(e));
+      }
+      s.panels.open(id, { preserveFocus: true, viewColumn: vscode.ViewColumn.Beside });
+      return id;
+    }),
+
+    vscode.commands.registerCommand('sequenceLab.compareRuns', async (runIds?: unknown) => {
+      const given = Array.isArray(runIds) ? runIds.filter(isRunId).slice(0, 8) : [];
+      const ids = given.length ? given : await pickRuns(s.manager, { placeHolder: 'Pick the runs to overlay (two or more)', filter: (r) => r.step > 0, none: 'Comparing needs at least two runs that have trained.', min: 2 });
+      if (!ids?.length) return undefined;
+      s.panels.openCompare(ids);
+      return ids;
+    }),
+
+    vscode.commands.registerCommand('sequenceLab.openRunFolder', async (runId?: unknown) => {
+      const id = validId(runId) ?? (await pickRun(s.manager, { placeHolder: 'Open the folder of which run?', none: 'No runs yet.' }));
+      const dir = id ? s.manager.getRunDir(id) : undefined;
+      if (!dir) return undefined;
+      const readme = vscode.Uri.file(path.join(dir, 'README.md'));
+      await vscode.commands.executeCommand('revealInExplorer', readme);
+      await vscode.window.showTextDocument(readme, { preview: true, preserveFocus: true });
+      return dir;
+    }),
+
+    vscode.commands.registerCommand('sequenceLab.deleteRun', async (runId?: unknown, options?: unknown) => {
+      const given = validId(runId);
+      const id = given ?? (await pickRun(s.manager, { placeHolder: 'Delete which run?', none: 'No runs to delete.' }));
+      if (!id) return false;
+      const record = s.manager.getRecord(id);
+      const confirm = isRecord(options) && typeof options.confirm === 'boolean' ? options.confirm : given === undefined;
+      if (confirm) {
+        const live = s.manager.isLive(id) ? ' It is training or queued and will be stopped first.' : '';
+        const choice = await vscode.window.showWarningMessage(
+          `Delete run "${record?.name ?? id}"?`,
+          { modal: true, detail: `This deletes its folder (${vscode.workspace.asRelativePath(s.manager.getRunDir(id) ?? id)}) with its metrics, samples and checkpoints.${live}` },
+          'Delete',
+        );
+        if (choice !== 'Delete') return false;
+      }
+      try {
+        await s.manager.delete(id);
+        return true;
+      } catch (e) {
+        refuse(`could not delete run ${id}: ${errorText(e)}`);
+        return false;
+      }
+    }),
+
+    vscode.commands.registerCommand('sequenceLab.inspectText', async (runId?: unknown, text?: unknown) => {
+      if (!requireTrust('inspect text with a model')) return undefined;
+      const id = validId(runId) ?? (await pickRun(s.manager, { placeHolder: 'Inspect the text with which run\'s model?', filter: hasCheckpoint, none: 'No run has a checkpoint yet: train one first.', autoPickSingle: true }));
+      if (!id) return undefined;
+      const input = typeof text === 'string' && text ? { text, source: 'text from the sidebar' } : editorText();
+      if (!input) return refuse('select some text in an editor (or open a file) to inspect it.');
+      let body = input.text;
+      let source = input.source;
+      if ([...body].length > INSPECT_MAX_CHARS) {
+        body = [...body].slice(0, INSPECT_MAX_CHARS).join('');
+        source += ` (first ${INSPECT_MAX_CHARS.toLocaleString('en-US')} characters)`;
+      }
+      try {
+        const result: InspectResult = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Sequence Lab: inspecting text' }, () => s.manager.inspect(id, body));
+        await s.runsView.showInspection({ type: 'inspection', runId: id, tokens: result.tokens, meanSurprisal: result.meanSurprisal, source });
+        return result;
+      } catch (e) {
+        const message = errorText(e);
+        await s.runsView.showInspection({ type: 'inspectionError', runId: id, message });
+        void vscode.window.showErrorMessage(`Sequence Lab: inspection failed: ${message}`);
+        return undefined;
+      }
+    }),
+
+    vscode.commands.registerCommand('sequenceLab.getDiagnostics', () => ({
+      eventLoop: s.loopMonitor.snapshot(),
+      activeRunId: s.manager.activeRunId,
+      queued: s.manager.queuedRunIds,
+      liveStates: s.manager.getSummaries().filter((r) => LIVE.includes(r.state)).map((r) => ({ id: r.id, state: r.state })),
+    })),
+  ];
+}
+
+function validId(value: unknown): string | undefined {
+  return isRunId(value) ? value : undefined;
+}
+
+function refuse(message: string): undefined {
+  void vscode.window.showErrorMessage(`Sequence Lab: ${message}`);
+  return undefined;
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof WorkerRequestError && e.hint) return `${e.message} ${e.hint}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The active editor's selection, or its whole document when nothing is selected. */
+function editorText(): { text: string; source: string } | undefined {
+  const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
+  if (!editor) return undefined;
+  const name = path.basename(editor.document.uri.fsPath || editor.document.uri.path);
+  const selection = editor.selection;
+  if (!selection.isEmpty) {
+    return { text: editor.document.getText(selection), source: `selection in ${name}, lines ${selection.start.line + 1}-${selection.end.line + 1}` };
+  }
+  const text = editor.document.getText();
+  return text ? { text, source: name } : undefined;
+}
+
+/** Prompt, length and temperature (and the model: live or a checkpoint) from input boxes. */
+async function askSampleOptions(s: HostServices, runId: string): Promise<{ prompt: string; length: number; temperature: number; checkpointStep?: number } | undefined> {
+  const record = s.manager.getRecord(runId)!;
+  let checkpointStep: number | undefined;
+  const live = s.manager.activeRunId === runId && record.state === 'training';
+  if (live || record.checkpoints.length > 1) {
+    const latest = latestCheckpoint(record);
+    const items = [
+      ...(live ? [{ label: `$(pulse) Live model (step ${record.step})`, step: undefined as number | undefined }] : []),
+      ...[...record.checkpoints].reverse().map((c) => ({ label: `$(save) Checkpoint at step ${c.step}`, description: c.valLoss !== undefined ? `validation loss ${c.valLoss.toFixed(3)}` : c === latest ? 'latest' : undefined, step: c.step as number | undefined })),
+    ];
+    if (items.length > 1) {
+      const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Sample from which model?' });
+      if (!picked) return undefined;
+      checkpointStep = picked.step;
+    }
+  }
+  const prompt = await vscode.window.showInputBox({ title: 'Sample: prompt', prompt: 'Text that warms up the hidden state first (may be empty)', value: '', ignoreFocusOut: true });
+  if (prompt === undefined) return undefined;
+  const length = await vscode.window.showInputBox({
+    title: 'Sample: length in tokens',
+    value: String(record.config.sampleLength),
+    ignoreFocusOut: true,
+    validateInput: (v) => (Number.isInteger(Number(v)) && Number(v) >= 1 && Number(v) <= 10_000 ? undefined : 'A whole number from 1 to 10000.'),
+  });
+  if (length === undefined) return undefined;
+  const temperature = await vscode.window.showInputBox({
+    title: 'Sample: temperature',
+    prompt: '0 picks the most likely token; 1 samples the model as it is; higher is more surprising',
+    value: String(record.config.temperature),
+    ignoreFocusOut: true,
+    validateInput: (v) => (v.trim() && Number.isFinite(Number(v)) && Number(v) >= 0 && Number(v) <= 10 ? undefined : 'A number from 0 to 10.'),
+  });
+  if (temperature === undefined) return undefined;
+  return { prompt, length: Number(length), temperature: Number(temperature), checkpointStep };
+}

@@ -1,0 +1,326 @@
+/**
+ * The training panel: a webview panel per run (and one for comparisons). The host holds the truth:
+ * when the page says `ready` it gets a snapshot of the run's history, then deltas (metrics batched to
+ * at most one message per 250 ms). A serializer reopens panels after a window reload from the state
+ * the page keeps (`PanelState`).
+ */
+import * as vscode from 'vscode';
+import { isPanelToHost, type CompareSeries, type HostToPanel, type PanelState, type PanelToHost } from '../protocol/panel';
+import type { MetricPoint } from '../protocol/types';
+import { isRunId } from '../protocol/validate';
+import { Disposable } from './dispose';
+import { Emitter } from './event';
+import type { Logger } from './logger';
+import type { RunEvent, RunManager } from './runManager';
+import { modelLabel } from './statusText';
+import { getWebviewHtml, webviewOptions } from './webviewHtml';
+
+export const PANEL_VIEW_TYPE = 'sequenceLab.trainingPanel';
+
+/** Metrics arrive every step; the page redraws at most this often. */
+const METRICS_BATCH_MS = 250;
+/** Generated text reaches the page in chunks at most this often. */
+const TOKENS_BATCH_MS = 50;
+/** Live comparisons are re-sent at most this often. */
+const COMPARE_REFRESH_MS = 2000;
+
+type Target = { readonly kind: 'run'; readonly runId: string } | { readonly kind: 'compare'; readonly runIds: readonly string[] };
+
+interface PanelDeps {
+  readonly extensionUri: vscode.Uri;
+  readonly manager: RunManager;
+  readonly log: Logger;
+}
+
+// ---------------------------------------------------------------- one panel
+
+export class TrainingPanel extends Disposable {
+  private readonly _onDidDispose = this._register(new Emitter<void>());
+  readonly onDidDispose = this._onDidDispose.event;
+
+  private ready = false;
+  /** The run's state when the page last heard of it. */
+  private lastState: string | undefined;
+  private pendingMetrics: MetricPoint[] = [];
+  private metricsTimer: NodeJS.Timeout | undefined;
+  private compareTimer: NodeJS.Timeout | undefined;
+
+  constructor(readonly panel: vscode.WebviewPanel, private target: Target, private readonly deps: PanelDeps) {
+    super();
+    panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.svg');
+    panel.webview.options = webviewOptions(deps.extensionUri);
+    this.render();
+    this._register(panel.webview.onDidReceiveMessage((msg: unknown) => this.onMessage(msg)));
+    this._register(panel.onDidDispose(() => this.dispose()));
+    this._register(panel.onDidChangeViewState(() => {
+      // A hidden webview is torn down and cannot receive messages; it says `ready` again when shown.
+      if (!panel.visible) this.ready = false;
+    }));
+    this._register(deps.manager.onRunEvent((e) => this.onRunEvent(e)));
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.sendInitial()));
+    this._register({ dispose: () => { clearTimeout(this.metricsTimer); clearTimeout(this.compareTimer); } });
+  }
+
+  get runId(): string | undefined {
+    return this.target.kind === 'run' ? this.target.runId : undefined;
+  }
+
+  get isCompare(): boolean {
+    return this.target.kind === 'compare';
+  }
+
+  /** Points an existing compare panel at another set of runs. */
+  showCompare(runIds: readonly string[]): void {
+    this.target = { kind: 'compare', runIds };
+    this.render();
+  }
+
+  reveal(preserveFocus: boolean): void {
+    this.panel.reveal(undefined, preserveFocus);
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this._onDidDispose.fire();
+    super.dispose();
+    this.panel.dispose();
+  }
+
+  private render(): void {
+    this.ready = false;
+    const state: PanelState = this.target.kind === 'run' ? { runId: this.target.runId } : { compareIds: this.target.runIds };
+    this.panel.title = this.title();
+    this.panel.webview.html = getWebviewHtml(this.panel.webview, this.deps.extensionUri, { kind: 'panel', title: this.panel.title, state });
+  }
+
+  private title(): string {
+    if (this.target.kind === 'compare') return `Compare ${this.target.runIds.length} runs`;
+    const record = this.deps.manager.getRecord(this.target.runId);
+    return record ? `${record.name} · ${modelLabel({ cell: record.config.cell, hidden: record.config.hidden, layers: record.config.layers })}` : 'Sequence Lab';
+  }
+
+  private post(msg: HostToPanel): void {
+    if (!this.ready || this.isDisposed) return;
+    void this.panel.webview.postMessage(msg).then(undefined, (e: Error) => this.deps.log.warn(`panel: postMessage failed: ${e.message}`));
+  }
+
+  // ---------------------------------------------------------------- from the page
+
+  private onMessage(raw: unknown): void {
+    if (!isPanelToHost(raw)) {
+      this.deps.log.warn(`panel: dropped an invalid message: ${JSON.stringify(raw)?.slice(0, 200)}`);
+      return;
+    }
+    const msg: PanelToHost = raw;
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        void this.sendInitial();
+        return;
+      case 'control':
+        if (!vscode.workspace.isTrusted) return;
+        if (msg.action === 'stop') void vscode.commands.executeCommand('sequenceLab.stop', msg.runId);
+        else if (!this.deps.manager.control(msg.runId, msg.action)) void vscode.window.showInformationMessage(`Run ${msg.runId} is not training, so it cannot ${msg.action}.`);
+        return;
+      case 'sampleNow':
+        void this.sampleNow(msg);
+        return;
+    }
+  }
+
+  private async sendInitial(): Promise<void> {
+    if (!this.ready) return;
+    const { manager } = this.deps;
+    if (this.target.kind === 'compare') {
+      this.post({ type: 'compare', runs: await this.compareSeries() });
+      return;
+    }
+    const runId = this.target.runId;
+    const view = await manager.getView(runId);
+    if (!view) {
+      this.post({ type: 'empty', message: `Run ${runId} no longer exists (its folder was deleted).` });
+      return;
+    }
+    // Metrics that were waiting for the batch are part of this snapshot already.
+    this.pendingMetrics = [];
+    this.lastState = view.summary.state;
+    this.panel.title = this.title();
+    this.post({ type: 'snapshot', runId, run: view, readOnly: !vscode.workspace.isTrusted });
+  }
+
+  private async compareSeries(): Promise<CompareSeries[]> {
+    if (this.target.kind !== 'compare') return [];
+    const series: CompareSeries[] = [];
+    for (const id of this.target.runIds) {
+      const view = await this.deps.manager.getView(id);
+      if (!view) continue;
+      series.push({ id, label: `${view.summary.name} · ${modelLabel(view.summary)}`, metrics: view.metrics, evals: view.evals, info: view.info });
+    }
+    return series;
+  }
+
+  private async sampleNow(msg: Extract<PanelToHost, { type: 'sampleNow' }>): Promise<void> {
+    const { requestId } = msg;
+    if (!vscode.workspace.isTrusted) {
+      this.post({ type: 'sampleError', requestId, message: 'Sampling is disabled in Restricted Mode: trust the workspace to enable it.' });
+      return;
+    }
+    let buffer = '';
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      timer = undefined;
+      if (buffer) this.post({ type: 'sampleToken', requestId, token: buffer });
+      buffer = '';
+    };
+    try {
+      const result = await this.deps.manager.sample({ runId: msg.runId, prompt: msg.prompt, length: msg.length, temperature: msg.temperature }, (token) => {
+        buffer += token;
+        timer ??= setTimeout(flush, TOKENS_BATCH_MS);
+      });
+      clearTimeout(timer);
+      flush();
+      this.post({ type: 'sampleDone', requestId, text: result.text });
+    } catch (e) {
+      clearTimeout(timer);
+      this.post({ type: 'sampleError', requestId, message: (e as Error).message });
+    }
+  }
+
+  // ---------------------------------------------------------------- from the run manager
+
+  private onRunEvent(e: RunEvent): void {
+    if (this.target.kind === 'compare') {
+      if (this.target.runIds.includes(e.runId) && (e.kind === 'metrics' || e.kind === 'eval' || e.kind === 'status')) this.scheduleCompare();
+      return;
+    }
+    if (e.runId !== this.target.runId || !this.ready) return;
+    const runId = e.runId;
+    switch (e.kind) {
+      case 'metrics':
+        this.pendingMetrics.push(e.point);
+        this.metricsTimer ??= setTimeout(() => this.flushMetrics(), METRICS_BATCH_MS);
+        return;
+      case 'eval':
+        this.flushMetrics();
+        this.post({ type: 'eval', runId, point: e.point });
+        return;
+      case 'gradmap':
+        this.flushMetrics();
+        this.post({ type: 'gradmap', runId, map: e.map });
+        return;
+      case 'sample':
+        this.flushMetrics();
+        this.post({ type: 'sample', runId, sample: e.sample });
+        return;
+      case 'status': {
+        this.flushMetrics();
+        const record = this.deps.manager.getRecord(runId);
+        if (!record) return;
+        // A resumed run rewinds its history to the checkpoint: the page gets it whole again.
+        if (record.state === 'training' && this.lastState === 'starting') {
+          this.lastState = record.state;
+          void this.sendInitial();
+          return;
+        }
+        this.lastState = record.state;
+        this.panel.title = this.title();
+        const view = { summary: summarizeRecord(this.deps.manager, runId), info: record.info, checkpoints: [...record.checkpoints] };
+        if (view.summary) this.post({ type: 'status', runId, summary: view.summary, info: view.info, checkpoints: view.checkpoints });
+        return;
+      }
+      case 'progress':
+        return;
+    }
+  }
+
+  private flushMetrics(): void {
+    clearTimeout(this.metricsTimer);
+    this.metricsTimer = undefined;
+    if (!this.pendingMetrics.length || this.target.kind !== 'run') return;
+    const points = this.pendingMetrics;
+    this.pendingMetrics = [];
+    this.post({ type: 'metrics', runId: this.target.runId, points });
+  }
+
+  private scheduleCompare(): void {
+    if (this.compareTimer || !this.ready) return;
+    this.compareTimer = setTimeout(() => {
+      this.compareTimer = undefined;
+      void this.sendInitial();
+    }, COMPARE_REFRESH_MS);
+  }
+}
+
+function summarizeRecord(manager: RunManager, runId: string) {
+  return manager.getSummaries().find((s) => s.id === runId);
+}
+
+// ---------------------------------------------------------------- all panels, and their serializer
+
+export class TrainingPanels extends Disposable implements vscode.WebviewPanelSerializer<PanelState> {
+  private readonly panels = new Set<TrainingPanel>();
+
+  constructor(private readonly deps: PanelDeps) {
+    super();
+    this._register(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, this));
+    this._register({ dispose: () => { for (const p of [...this.panels]) p.dispose(); } });
+    // A deleted run's panel has nothing left to show.
+    this._register(deps.manager.onDidChangeRuns(() => this.closeDeleted()));
+  }
+
+  /** Opens (or reveals) the panel of a run. */
+  open(runId: string, options: { preserveFocus?: boolean; viewColumn?: vscode.ViewColumn } = {}): TrainingPanel {
+    const existing = [...this.panels].find((p) => p.runId === runId);
+    if (existing) {
+      existing.reveal(options.preserveFocus ?? false);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Sequence Lab', { viewColumn: options.viewColumn ?? vscode.ViewColumn.Active, preserveFocus: options.preserveFocus }, webviewOptions(this.deps.extensionUri));
+    return this.adopt(panel, { kind: 'run', runId });
+  }
+
+  /** Opens the comparison panel (reusing it if open) on these runs. */
+  openCompare(runIds: readonly string[]): TrainingPanel {
+    const existing = [...this.panels].find((p) => p.isCompare);
+    if (existing) {
+      existing.showCompare(runIds);
+      existing.reveal(false);
+      return existing;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Compare runs', vscode.ViewColumn.Active, webviewOptions(this.deps.extensionUri));
+    return this.adopt(panel, { kind: 'compare', runIds });
+  }
+
+  /** The run ids with an open panel (for tests and the status bar). */
+  get openRunIds(): string[] {
+    return [...this.panels].map((p) => p.runId).filter((id): id is string => !!id);
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined): Promise<void> {
+    // The state comes from the page: check it like any other message.
+    const compareIds = Array.isArray(state?.compareIds) ? state.compareIds.filter(isRunId).slice(0, 8) : [];
+    if (compareIds.length) {
+      this.adopt(panel, { kind: 'compare', runIds: compareIds });
+      return;
+    }
+    const runId = isRunId(state?.runId) ? state.runId : this.deps.manager.activeRunId ?? this.deps.manager.getSummaries()[0]?.id;
+    if (!runId) {
+      panel.dispose();
+      return;
+    }
+    this.adopt(panel, { kind: 'run', runId });
+  }
+
+  private adopt(panel: vscode.WebviewPanel, target: Target): TrainingPanel {
+    const view = new TrainingPanel(panel, target, this.deps);
+    this.panels.add(view);
+    view.onDidDispose(() => this.panels.delete(view));
+    return view;
+  }
+
+  private closeDeleted(): void {
+    if (!this.deps.manager.hasListed) return;
+    const known = new Set(this.deps.manager.getSummaries().map((s) => s.id));
+    for (const p of [...this.panels]) if (p.runId && !known.has(p.runId) && !this.deps.manager.isLive(p.runId)) p.dispose();
+  }
+}
