@@ -26,6 +26,16 @@ export interface CompareSeries {
   readonly info?: RunInfo;
 }
 
+/**
+ * What the panel page starts with (the host escapes it into the page's initial state) and must keep in
+ * its `vscode.setState` state, next to its own preferences: after a window reload the host's
+ * WebviewPanelSerializer reads it to reopen the panel on the same run (or the same comparison).
+ */
+export interface PanelState {
+  readonly runId?: string;
+  readonly compareIds?: readonly string[];
+}
+
 export type HostToPanel =
   | { readonly type: 'snapshot'; readonly runId: string; readonly run: RunView; readonly readOnly: boolean }
   | { readonly type: 'metrics'; readonly runId: string; readonly points: MetricPoint[] }
