@@ -126,7 +126,7 @@
     const h = history(cell, cfg, total, 3);
     const state = sc === 'lstm' ? 'completed' : sc === 'readonly' ? 'paused' : 'training';
     const runId = '20251125-140300-' + cell;
-    const name = 'timemachine · ' + (cell === 'window' ? 'Window MLP' : cell.toUpperCase());
+    const name = 'timemachine.txt';
     const live = state === 'training';
     const first = live ? Math.floor(total * 0.8) : total;
     const run = {

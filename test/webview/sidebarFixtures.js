@@ -14,12 +14,12 @@
     const win = f.config('window', { hidden: 512 });
     const word = f.config('lstm', { level: 'word', hidden: 256 });
     return [
-      { s: f.summary('20251125-160100-a1b2', 'tinyshakespeare · LSTM', 'lstm', lstm, 'queued', 0, { files: ['/w/data/tinyshakespeare.txt'], createdAt: iso(now - 0.1 * hour), durationMs: 0 }), c: lstm },
-      { s: f.summary('20251125-153000-c3d4', 'timemachine · LSTM', 'lstm', lstm, 'training', 3120, { createdAt: iso(now - 0.6 * hour), durationMs: 14 * 60_000, bestValLoss: 1.612 }), c: lstm },
-      { s: f.summary('20251125-140300-e5f6', 'timemachine · GRU', 'gru', gru, 'completed', 5000, { createdAt: iso(now - 2 * hour), durationMs: 27 * 60_000 + 12_000, bestValLoss: 1.548 }), c: gru },
-      { s: f.summary('20251125-120000-g7h8', 'timemachine · RNN', 'rnn', rnn, 'stopped', 2400, { createdAt: iso(now - 4 * hour), durationMs: 6 * 60_000 + 40_000, bestValLoss: 1.853 }), c: rnn },
-      { s: f.summary('20251124-180000-i9j0', 'timemachine · Window MLP', 'window', win, 'completed', 5000, { createdAt: iso(now - 22 * hour), durationMs: 9 * 60_000, bestValLoss: 2.114 }), c: win },
-      { s: f.summary('20251124-170000-k1l2', 'notes · LSTM word', 'lstm', word, 'failed', 180, { files: ['/w/notes/a.md', '/w/notes/b.md'], level: 'word', createdAt: iso(now - 23 * hour), durationMs: 50_000, reason: 'Out of memory while building the model: hidden 256 with a 20,000-word vocabulary needs 1.6 GB.' }), c: word },
+      { s: f.summary('20251125-160100-a1b2', 'tinyshakespeare.txt', 'lstm', lstm, 'queued', 0, { files: ['/w/data/tinyshakespeare.txt'], createdAt: iso(now - 0.1 * hour), durationMs: 0 }), c: lstm },
+      { s: f.summary('20251125-153000-c3d4', 'timemachine.txt', 'lstm', lstm, 'training', 3120, { createdAt: iso(now - 0.6 * hour), durationMs: 14 * 60_000, bestValLoss: 1.612 }), c: lstm },
+      { s: f.summary('20251125-140300-e5f6', 'timemachine.txt', 'gru', gru, 'completed', 5000, { createdAt: iso(now - 2 * hour), durationMs: 27 * 60_000 + 12_000, bestValLoss: 1.548 }), c: gru },
+      { s: f.summary('20251125-120000-g7h8', 'timemachine.txt', 'rnn', rnn, 'stopped', 2400, { createdAt: iso(now - 4 * hour), durationMs: 6 * 60_000 + 40_000, bestValLoss: 1.853 }), c: rnn },
+      { s: f.summary('20251124-180000-i9j0', 'timemachine.txt (baseline)', 'window', win, 'completed', 5000, { createdAt: iso(now - 22 * hour), durationMs: 9 * 60_000, bestValLoss: 2.114 }), c: win },
+      { s: f.summary('20251124-170000-k1l2', 'a.md + b.md', 'lstm', word, 'failed', 180, { files: ['/w/notes/a.md', '/w/notes/b.md'], level: 'word', createdAt: iso(now - 23 * hour), durationMs: 50_000, reason: 'Out of memory while building the model: hidden 256 with a 20,000-word vocabulary needs 1.6 GB.' }), c: word },
     ];
   }
 

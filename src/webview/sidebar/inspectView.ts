@@ -68,7 +68,7 @@ export class InspectView {
     this.runs = [...runs];
     if (!this.runId || !runs.some((r) => r.id === this.runId)) this.runId = preferred && runs.some((r) => r.id === preferred) ? preferred : runs[0]?.id;
     replaceChildren(this.select, ...this.runs.map((r) => {
-      const o = h('vscode-option', { attrs: { value: r.id }, text: `${r.files.map(baseName).join(', ')} · ${modelLabel(r)}` });
+      const o = h('vscode-option', { attrs: { value: r.id }, text: `${r.name || r.files.map(baseName).join(', ')} · ${modelLabel(r)}` });
       if (r.id === this.runId) o.setAttribute('selected', '');
       return o;
     }));

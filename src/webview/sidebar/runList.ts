@@ -71,7 +71,8 @@ export class RunList {
   }
 
   private item(r: RunSummary): HTMLElement {
-    const files = r.files.map(baseName).join(', ') || r.name;
+    // The host names a run after its file(s) ("timemachine.txt", "a.md + b.md"); full paths are in the tooltip.
+    const files = r.name || r.files.map(baseName).join(', ');
     const check = h('input', { class: 'compare-check', attrs: { type: 'checkbox', tabindex: -1, 'aria-label': `Compare ${files} (${modelLabel(r)})`, title: 'Pick for comparison' } });
     check.checked = this.checked.has(r.id);
     check.addEventListener('click', (e) => e.stopPropagation());
