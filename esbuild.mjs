@@ -39,12 +39,22 @@ const common = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', cli: 'src/cli.ts' },
+    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     external: nodeExternal,
+  },
+  {
+    ...common,
+    entryPoints: { cli: 'src/cli.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: nodeExternal,
+    banner: { js: '#!/usr/bin/env node' },
   },
   {
     ...common,

@@ -106,19 +106,18 @@ function completeUtf8Prefix(bytes: Uint8Array): number {
   return lead + need > i ? lead : i;
 }
 
+/** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence. */
 function firstInvalidUtf8(bytes: Uint8Array): number {
-  let lo = 0;
-  let hi = bytes.length;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  // Binary search for the shortest prefix that fails to decode (cut back to a sequence boundary).
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >>> 1;
-    try {
-      decoder.decode(bytes.subarray(0, completeUtf8Prefix(bytes.subarray(0, mid))));
-      lo = mid;
-    } catch {
-      hi = mid;
-    }
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    const length = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (length === 0) return i;
+    for (let k = 1; k < length; k++) if (i + k >= bytes.length || (bytes[i + k] & 0xc0) !== 0x80) return i;
+    // Overlong 3- and 4-byte forms, surrogates and code points past U+10FFFF.
+    const c1 = bytes[i + 1];
+    if ((b === 0xe0 && c1 < 0xa0) || (b === 0xed && c1 >= 0xa0) || (b === 0xf0 && c1 < 0x90) || (b === 0xf4 && c1 >= 0x90)) return i;
+    i += length;
   }
-  return lo;
+  return bytes.length;
 }

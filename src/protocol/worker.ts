@@ -22,6 +22,10 @@ export interface StartTraining {
   readonly resumeFrom?: string;
   /** Start a new run from this checkpoint's weights and vocabulary, training on `files`. */
   readonly fineTuneFrom?: string;
+  /** Per-file size limit in bytes (default 64 MB). */
+  readonly maxBytes?: number;
+  /** Train on the first `maxBytes` of a larger file instead of refusing it. */
+  readonly truncate?: boolean;
 }
 
 export interface ControlRun {
@@ -95,7 +99,8 @@ export function isHostToWorker(msg: unknown): msg is HostToWorker {
     case 'start':
       return isInteger(msg.version) && isRunId(msg.runId) && isString(msg.runDir) && isStringArray(msg.files) &&
         isRecord(msg.config) && (msg.resumeFrom === undefined || isString(msg.resumeFrom)) &&
-        (msg.fineTuneFrom === undefined || isString(msg.fineTuneFrom));
+        (msg.fineTuneFrom === undefined || isString(msg.fineTuneFrom)) &&
+        (msg.maxBytes === undefined || isInteger(msg.maxBytes, 1)) && (msg.truncate === undefined || typeof msg.truncate === 'boolean');
     case 'sample':
       return isString(msg.requestId, 100) && (msg.runId === undefined || isRunId(msg.runId)) &&
         (msg.checkpoint === undefined || isString(msg.checkpoint)) && isString(msg.prompt, 100_000) &&

@@ -1,0 +1,180 @@
+/**
+ * One training run from files to checkpoints, as the worker and the command line both perform it:
+ * pick the backend, read and check the text, build (or restore) the model, train, and keep the run
+ * folder current (run.json, metric logs, checkpoints) the whole time.
+ */
+import * as path from 'node:path';
+import type { CheckpointRef, RunInfo, TrainConfig } from '../protocol/types';
+import type { StartupPhase } from '../protocol/worker';
+import { selectBackend } from './backend';
+import { minTokensFor } from './batches';
+import { CheckpointData, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { buildCorpus, Corpus } from './corpus';
+import { createModel } from './createModel';
+import { SeqLabError } from './errors';
+import type { LanguageModel } from './model';
+import { Rng } from './rng';
+import { RunRecord, RunWriter, readRunRecord } from './runFiles';
+import { readTextFile } from './text';
+import { TrainControl, Trainer, TrainerHooks, TrainOutcome } from './trainer';
+import { Vocabulary } from './vocabulary';
+
+export interface RunTrainingOptions {
+  runId: string;
+  runDir: string;
+  files: string[];
+  config: TrainConfig;
+  /** Continue this run from its checkpoint (a run folder or checkpoint folder). */
+  resumeFrom?: string;
+  /** Start from another run's weights and vocabulary. */
+  fineTuneFrom?: string;
+  /** Per-file byte limit, and whether to cut larger files instead of refusing them. */
+  maxBytes?: number;
+  truncate?: boolean;
+  control: TrainControl;
+  hooks?: TrainerHooks;
+  onProgress?(phase: StartupPhase, message: string): void;
+  /** Called once training is about to start: the trainer serves live sampling. */
+  onStarted?(info: RunInfo, trainer: Trainer): void;
+  /** Called after a checkpoint is safely on disk. */
+  onCheckpointSaved?(ref: CheckpointRef): void;
+}
+
+export interface RunResult extends TrainOutcome {
+  info: RunInfo;
+  bestValLoss?: number;
+}
+
+/** Reads and concatenates the training files (a blank line between files). */
+export function readCorpusText(files: readonly string[], maxBytes?: number, truncate?: boolean): string {
+  return files.map((f) => readTextFile(f, { maxBytes, truncate }).text).join('\n\n');
+}
+
+/** Runs training to the end (completed, stopped or diverged). Input problems throw SeqLabError. */
+export async function runTraining(options: RunTrainingOptions): Promise<RunResult> {
+  const { config, control } = options;
+  const progress = options.onProgress ?? (() => undefined);
+  const previous = readRunRecord(options.runDir);
+  const now = new Date().toISOString();
+  const record: RunRecord = previous && options.resumeFrom
+    ? { ...previous, state: 'starting', reason: undefined, updatedAt: now }
+    : {
+        id: options.runId,
+        name: options.files.map((f) => path.basename(f)).join(', '),
+        createdAt: now,
+        updatedAt: now,
+        files: options.files,
+        config,
+        state: 'starting',
+        step: 0,
+        durationMs: 0,
+        checkpoints: [],
+        fineTunedFrom: options.fineTuneFrom,
+      };
+  const writer = RunWriter.create(options.runDir, record);
+  let model: LanguageModel | undefined;
+  let trainer: Trainer | undefined;
+  try {
+    progress('backend', `Loading the ${config.backend} backend`);
+    const backend = await selectBackend(config.backend);
+
+    const checkpoint: (CheckpointData & { dir: string }) | undefined = options.resumeFrom ? loadCheckpoint(options.resumeFrom) : options.fineTuneFrom ? loadCheckpoint(options.fineTuneFrom) : undefined;
+    // A resumed run keeps its configuration; fine-tuning keeps the architecture and vocabulary.
+    const runConfig: TrainConfig = options.resumeFrom && checkpoint ? { ...checkpoint.config, steps: Math.max(config.steps, checkpoint.config.steps) } : checkpoint ? { ...config, ...architectureOf(checkpoint.config) } : config;
+
+    progress('reading', `Reading ${options.files.map((f) => path.basename(f)).join(', ')}`);
+    const text = readCorpusText(options.files, options.maxBytes, options.truncate);
+    progress('tokenizing', `Tokenizing ${text.length.toLocaleString('en-US')} characters (${runConfig.level} level)`);
+    const prefix = runConfig.cell === 'window' ? runConfig.tau - 1 : 0;
+    const corpus: Corpus = buildCorpus(text, {
+      level: runConfig.level,
+      minFreq: runConfig.minFreq,
+      maxVocab: runConfig.maxVocab,
+      valFraction: runConfig.valFraction,
+      vocab: checkpoint ? Vocabulary.fromJSON(checkpoint.vocab) : undefined,
+      minTrainTokens: minTokensFor(runConfig.batching, runConfig.batch, runConfig.window, prefix),
+    });
+
+    progress('building', `Building ${runConfig.cell.toUpperCase()} with ${runConfig.layers} x ${runConfig.hidden} units`);
+    model = createModel(runConfig, corpus.vocab.size, new Rng(runConfig.seed));
+    trainer = new Trainer(model, corpus, runConfig);
+    if (checkpoint) {
+      progress('restoring', `Restoring step ${checkpoint.step} from ${path.basename(checkpoint.dir)}`);
+      if (options.resumeFrom) await trainer.restore(checkpoint);
+      else model.params.write(checkpoint.weights);
+    }
+    const info: RunInfo = {
+      backend: backend.name,
+      backendReason: backend.reason,
+      vocabSize: corpus.vocab.size,
+      paramCount: model.params.count,
+      trainTokens: corpus.train.length,
+      valTokens: corpus.val.length,
+      uniformLoss: Math.log(corpus.vocab.size),
+      unigramLoss: corpus.unigramLoss,
+      charsPerToken: corpus.charsPerToken,
+    };
+    writer.update({ state: 'training', info, config: runConfig, step: trainer.step });
+    options.onStarted?.(info, trainer);
+
+    const hooks = options.hooks ?? {};
+    let sinceSave = Date.now();
+    const outcome = await trainer.run({
+      onStep(point) {
+        writer.append('metrics', point);
+        hooks.onStep?.(point);
+        // run.json follows along every few seconds, so a crash loses little of the summary.
+        if (Date.now() - sinceSave > 5000) {
+          writer.update({ step: point.step, lastLoss: point.loss, durationMs: point.elapsedMs, bestValLoss: trainer!.best });
+          sinceSave = Date.now();
+        }
+      },
+      onEval(point) {
+        writer.append('evals', point);
+        hooks.onEval?.(point);
+      },
+      onGradMap(map) {
+        writer.append('gradmaps', map);
+        hooks.onGradMap?.(map);
+      },
+      onStateChange(state) {
+        writer.update({ state });
+        hooks.onStateChange?.(state);
+      },
+      onSample(sample) {
+        writer.append('samples', sample);
+        hooks.onSample?.(sample);
+      },
+      onCheckpoint(data) {
+        const ref = saveCheckpoint(path.join(options.runDir, 'checkpoints'), data);
+        const checkpoints = [...writer.record.checkpoints.filter((c) => c.step !== ref.step), ref];
+        writer.update({ checkpoints, step: data.step, lastLoss: data.lastLoss, bestValLoss: data.bestValLoss, durationMs: data.elapsedMs });
+        options.onCheckpointSaved?.(ref);
+        return ref;
+      },
+    }, control);
+
+    writer.update({
+      state: outcome.reason,
+      reason: outcome.message,
+      step: outcome.step,
+      lastLoss: trainer.last,
+      bestValLoss: trainer.best,
+      durationMs: trainer.metrics.at(-1)?.elapsedMs ?? writer.record.durationMs,
+    });
+    return { ...outcome, info, bestValLoss: trainer.best };
+  } catch (e) {
+    const message = e instanceof SeqLabError ? e.message : `Training failed: ${(e as Error).message}`;
+    writer.update({ state: 'failed', reason: message });
+    throw e;
+  } finally {
+    trainer?.dispose();
+    model?.dispose();
+  }
+}
+
+/** The fields that fix a model's shape: fine-tuning must keep them. */
+function architectureOf(config: TrainConfig): Partial<TrainConfig> {
+  const { cell, hidden, layers, embedding, tau, level } = config;
+  return { cell, hidden, layers, embedding, tau, level };
+}

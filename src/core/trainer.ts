@@ -1,0 +1,272 @@
+/**
+ * The training loop. It reads top to bottom like nanoGPT's train.py: batch, forward and backward,
+ * clip, step, log, evaluate, sample, checkpoint. It knows nothing of the UI: progress leaves through
+ * hooks (the worker turns them into messages, the command line into a progress bar).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, SampleRecord, TrainConfig } from '../protocol/types';
+import { Batcher, createBatcher, evalBatches } from './batches';
+import type { Corpus } from './corpus';
+import type { LanguageModel, ModelState } from './model';
+import { applyGradients, clipByGlobalNorm, createOptimizer, readOptimizerState, writeOptimizerState } from './optimizer';
+import { disposeState } from './recurrentModel';
+import { Rng } from './rng';
+import { generate } from './sample';
+import type { CheckpointData } from './checkpoint';
+
+export interface TrainerHooks {
+  onStep?(point: MetricPoint): void;
+  onEval?(point: EvalPoint): void;
+  onGradMap?(map: GradMap): void;
+  onSample?(sample: SampleRecord): void;
+  /** Training paused (between two steps) or resumed. */
+  onStateChange?(state: 'paused' | 'training'): void;
+  /** Asked to persist a checkpoint; the trainer gathers the data, the caller writes it. */
+  onCheckpoint?(data: CheckpointData): Promise<CheckpointRef | void> | CheckpointRef | void;
+}
+
+export type TrainOutcome = { reason: 'completed' | 'stopped' | 'diverged'; message: string; step: number };
+
+/** Cooperative control from outside the loop; each request takes effect between two steps. */
+export class TrainControl {
+  stopRequested = false;
+  paused = false;
+  checkpointRequested = false;
+  private wake?: () => void;
+
+  stop(): void {
+    this.stopRequested = true;
+    this.wake?.();
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+  }
+
+  /** Resolves when neither paused nor stopped... or immediately. */
+  async waitWhilePaused(): Promise<void> {
+    while (this.paused && !this.stopRequested) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = undefined;
+  }
+}
+
+/** Yields to the event loop so messages (stop, pause, sample) are handled between steps. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export class Trainer {
+  step = 0;
+  readonly optimizer: tf.Optimizer;
+  private readonly batcher: Batcher;
+  private readonly sampleRng: Rng;
+  private state: ModelState | undefined;
+  private startLoss: number | undefined;
+  private bestValLoss: number | undefined;
+  private lastLoss: number | undefined;
+  private readonly evalSet;
+  /** Training time of earlier sessions of this run (resumed runs). */
+  private priorMs = 0;
+  readonly metrics: MetricPoint[] = [];
+  readonly evals: EvalPoint[] = [];
+
+  constructor(readonly model: LanguageModel, readonly corpus: Corpus, readonly config: TrainConfig) {
+    this.optimizer = createOptimizer(config.optimizer, config.lr);
+    // Separate streams: sampling during training must not change which batches come next.
+    this.batcher = createBatcher(config.batching, corpus.train, config.batch, config.window, model.prefix, config.seed + 1);
+    this.sampleRng = new Rng(config.seed + 2);
+    const val = corpus.val.length >= model.prefix + 2 ? corpus.val : corpus.train;
+    const evalWindow = Math.min(config.window, val.length - model.prefix - 1);
+    this.evalSet = evalBatches(val, evalWindow, model.prefix, config.evalTokens, 64);
+  }
+
+  /** Restores step, optimizer, batch order and carried state from a checkpoint of this run. */
+  async restore(data: CheckpointData): Promise<void> {
+    this.model.params.write(data.weights);
+    if (data.optimizer.length) await writeOptimizerState(this.optimizer, this.model.params, data.optimizer);
+    this.step = data.step;
+    this.batcher.restore(data.batcher);
+    this.sampleRng.setState(data.sampleRng);
+    this.metrics.push(...data.history.metrics);
+    this.evals.push(...data.history.evals);
+    this.bestValLoss = data.bestValLoss;
+    this.lastLoss = data.lastLoss;
+    this.startLoss = data.history.metrics[0]?.loss;
+    this.priorMs = data.elapsedMs;
+    if (data.carriedState) {
+      this.state = data.carriedState.map((s) => ({ h: tf.tensor2d(s.h, s.shape), c: s.c ? tf.tensor2d(s.c, s.shape) : undefined }));
+    }
+  }
+
+  get best(): number | undefined {
+    return this.bestValLoss;
+  }
+
+  get last(): number | undefined {
+    return this.lastLoss;
+  }
+
+  async run(hooks: TrainerHooks, control: TrainControl): Promise<TrainOutcome> {
+    const { config } = this;
+    const tokensPerStep = config.batch * config.window;
+    const started = Date.now();
+    let rate = 0;
+    while (this.step < config.steps) {
+      if (control.paused) {
+        hooks.onStateChange?.('paused');
+        const pausedAt = Date.now();
+        await control.waitWhilePaused();
+        this.priorMs -= Date.now() - pausedAt; // time spent paused is not training time
+        hooks.onStateChange?.('training');
+      }
+      if (control.stopRequested) break;
+      const t0 = performance.now();
+      const result = this.trainOneStep();
+      const seconds = (performance.now() - t0) / 1000;
+      // Tokens per second, smoothed over the last few steps so the display does not flicker.
+      rate = rate === 0 ? tokensPerStep / seconds : 0.8 * rate + 0.2 * (tokensPerStep / seconds);
+      if (result.diverged) return this.finish('diverged', result.diverged);
+      this.step++;
+      const point: MetricPoint = {
+        step: this.step,
+        loss: result.loss,
+        gradNorm: result.globalNorm,
+        clipped: result.clipped,
+        tokensPerSec: Math.round(rate),
+        elapsedMs: this.priorMs + (Date.now() - started),
+      };
+      this.metrics.push(point);
+      this.lastLoss = result.loss;
+      hooks.onStep?.(point);
+      if (result.map) hooks.onGradMap?.({ ...result.map, step: this.step });
+
+      const last = this.step === config.steps;
+      if (this.step % config.evalInterval === 0 || last) {
+        const valLoss = this.evaluate();
+        const e = { step: this.step, valLoss };
+        this.evals.push(e);
+        if (this.bestValLoss === undefined || valLoss < this.bestValLoss) this.bestValLoss = valLoss;
+        hooks.onEval?.(e);
+      }
+      if (config.sampleInterval > 0 && (this.step % config.sampleInterval === 0 || last)) {
+        hooks.onSample?.(this.sample('', config.sampleLength, config.temperature, 0));
+      }
+      if ((config.checkpointInterval > 0 && this.step % config.checkpointInterval === 0) || last || control.checkpointRequested) {
+        control.checkpointRequested = false;
+        await hooks.onCheckpoint?.(await this.checkpointData(this.priorMs + (Date.now() - started)));
+      }
+      await yieldToEventLoop();
+    }
+    if (control.stopRequested) {
+      // Keep what was learned: a stopped run ends with a checkpoint of its last step.
+      if (this.step > 0) await hooks.onCheckpoint?.(await this.checkpointData(this.priorMs + (Date.now() - started)));
+      return this.finish('stopped', `Stopped at step ${this.step}.`);
+    }
+    return this.finish('completed', `Finished ${this.step} steps; validation loss ${this.bestValLoss?.toFixed(3)} nats/token (best).`);
+  }
+
+  private finish(reason: TrainOutcome['reason'], message: string): TrainOutcome {
+    return { reason, message, step: this.step };
+  }
+
+  /** One optimisation step. Everything allocated inside is released by tf.tidy except the carried state. */
+  trainOneStep(): { loss: number; globalNorm: number; clipped: boolean; diverged?: string; map?: Omit<GradMap, 'step'> } {
+    const { config, model } = this;
+    const batch = this.batcher.next();
+    const wantMap = config.gradMapInterval > 0 && (this.step + 1) % config.gradMapInterval === 0;
+    const names = model.params.names();
+    const out = tf.tidy(() => {
+      const r = model.trainStep(batch, this.state, wantMap);
+      // Loss and every parameter's squared gradient norm, read back in one transfer.
+      const stats = tf.concat([tf.reshape(r.loss, [1]), tf.stack(names.map((n) => tf.sum(tf.square(r.grads[n]))))]);
+      return { grads: r.grads, stats, map: r.hiddenGradNorms, finalState: r.finalState };
+    });
+    const stats = out.stats.dataSync();
+    out.stats.dispose();
+    const loss = stats[0];
+    const sq = Array.from(stats.subarray(1));
+    const globalNorm = Math.sqrt(sq.reduce((a, b) => a + b, 0));
+    const release = () => {
+      tf.dispose(out.grads);
+      out.map?.dispose();
+      disposeState(out.finalState);
+    };
+    if (this.startLoss === undefined) this.startLoss = loss;
+    const diverged = divergence(loss, globalNorm, this.startLoss);
+    if (diverged) {
+      release();
+      return { loss, globalNorm, clipped: false, diverged };
+    }
+    const clipped = clipByGlobalNorm(out.grads, globalNorm, config.clip);
+    applyGradients(this.optimizer, model.params, out.grads);
+    tf.dispose(out.grads);
+
+    // Carry the state only in sequential mode: the next batch continues these streams.
+    disposeState(this.state);
+    this.state = config.batching === 'sequential' ? out.finalState : undefined;
+    if (config.batching !== 'sequential') disposeState(out.finalState);
+
+    let map: Omit<GradMap, 'step'> | undefined;
+    if (out.map) {
+      map = {
+        hiddenGradNorms: out.map.arraySync(),
+        paramGradNorms: Object.fromEntries(names.map((n, i) => [n, Math.sqrt(sq[i])])),
+        globalNorm,
+        clip: config.clip,
+      };
+      out.map.dispose();
+    }
+    return { loss, globalNorm, clipped, map };
+  }
+
+  /** Mean validation loss, nats/token. */
+  evaluate(): number {
+    let sum = 0;
+    let count = 0;
+    for (const batch of this.evalSet) {
+      sum += tf.tidy(() => this.model.evaluate(batch).dataSync()[0]);
+      count += batch.batch * batch.window;
+    }
+    return sum / count;
+  }
+
+  sample(prompt: string, length: number, temperature: number, topK: number, onToken?: (text: string) => void): SampleRecord {
+    const text = generate(this.model, this.corpus.vocab, this.corpus.level, { prompt, length, temperature, topK, rng: this.sampleRng, onToken });
+    return { step: this.step, prompt, text, temperature };
+  }
+
+  async checkpointData(elapsedMs: number): Promise<CheckpointData> {
+    return {
+      step: this.step,
+      config: this.config,
+      vocab: this.corpus.vocab.toJSON(),
+      weights: this.model.params.read(),
+      optimizer: await readOptimizerState(this.optimizer, this.model.params),
+      batcher: this.batcher.state(),
+      sampleRng: this.sampleRng.getState(),
+      carriedState: this.state?.map((s) => ({ shape: s.h.shape, h: s.h.dataSync() as Float32Array, c: s.c?.dataSync() as Float32Array | undefined })),
+      history: { metrics: this.metrics, evals: this.evals },
+      bestValLoss: this.bestValLoss,
+      lastLoss: this.lastLoss,
+      elapsedMs,
+    };
+  }
+
+  dispose(): void {
+    disposeState(this.state);
+    this.state = undefined;
+    this.optimizer.dispose();
+  }
+}
+
+/** Why training must stop, or undefined. A diverged step is never applied, so the weights stay good. */
+export function divergence(loss: number, globalNorm: number, startLoss: number): string | undefined {
+  if (!Number.isFinite(loss)) return `The loss became ${loss} (not a number): training diverged. Lower the learning rate or enable gradient clipping.`;
+  if (!Number.isFinite(globalNorm)) return `The gradient norm became ${globalNorm}: training diverged. Lower the learning rate or enable gradient clipping.`;
+  const limit = Math.max(3 * startLoss, startLoss + 10);
+  if (loss > limit) return `The loss rose to ${loss.toFixed(2)}, far above its start (${startLoss.toFixed(2)}): training diverged. Lower the learning rate or enable gradient clipping.`;
+  return undefined;
+}

@@ -1,0 +1,183 @@
+/**
+ * The training worker: a child process of the extension host (forked with ELECTRON_RUN_AS_NODE), so a
+ * native crash or running out of memory in training cannot take the editor down. It runs one training
+ * job at a time and speaks the typed protocol of `protocol/worker.ts` over Node's IPC channel: messages
+ * in, training-core calls, messages out.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../core/backend';
+import { loadCheckpoint } from '../core/checkpoint';
+import { ConfigError, parseConfigStrict } from '../core/config';
+import { createModel } from '../core/createModel';
+import { SeqLabError } from '../core/errors';
+import type { LanguageModel } from '../core/model';
+import { Rng } from '../core/rng';
+import { runTraining } from '../core/runTraining';
+import { generate, inspect } from '../core/sample';
+import { TrainControl, Trainer } from '../core/trainer';
+import { Vocabulary } from '../core/vocabulary';
+import type { BackendName, TokenLevel } from '../protocol/types';
+import { HostToWorker, InspectRequest, isHostToWorker, SampleRequest, StartTraining, WORKER_PROTOCOL_VERSION, WorkerToHost } from '../protocol/worker';
+
+function send(message: WorkerToHost): void {
+  // After the host has gone (reload), there is no one to tell: keep training to the next checkpoint.
+  if (process.connected) process.send?.(message);
+}
+
+interface LiveRun {
+  runId: string;
+  control: TrainControl;
+  trainer?: Trainer;
+}
+
+let live: LiveRun | undefined;
+let shuttingDown = false;
+
+function errorMessage(e: unknown, ids: { runId?: string; requestId?: string }): WorkerToHost {
+  if (e instanceof SeqLabError) return { type: 'error', ...ids, code: e.code, message: e.message, hint: e.hint };
+  if (e instanceof ConfigError) return { type: 'error', ...ids, code: 'BAD_CONFIG', message: e.message, hint: 'Check the sequenceLab.* settings.' };
+  return { type: 'error', ...ids, code: 'INTERNAL', message: `Training failed: ${(e as Error)?.message ?? String(e)}`, hint: 'See the "Sequence Lab" output channel for details; the last checkpoint can be resumed.' };
+}
+
+async function start(msg: StartTraining): Promise<void> {
+  if (msg.version !== WORKER_PROTOCOL_VERSION) {
+    send({ type: 'error', runId: msg.runId, code: 'PROTOCOL', message: `Worker protocol ${WORKER_PROTOCOL_VERSION}, host sent ${msg.version}.`, hint: 'Reload the window.' });
+    return;
+  }
+  if (live) {
+    send({ type: 'error', runId: msg.runId, code: 'BUSY', message: `The worker is already training run ${live.runId}.` });
+    return;
+  }
+  const run: LiveRun = { runId: msg.runId, control: new TrainControl() };
+  live = run;
+  const { runId } = msg;
+  try {
+    const config = parseConfigStrict(msg.config);
+    const result = await runTraining({
+      runId,
+      runDir: msg.runDir,
+      files: [...msg.files],
+      config,
+      resumeFrom: msg.resumeFrom,
+      fineTuneFrom: msg.fineTuneFrom,
+      maxBytes: msg.maxBytes,
+      truncate: msg.truncate,
+      control: run.control,
+      onProgress: (phase, message) => send({ type: 'progress', runId, phase, message }),
+      onStarted: (info, trainer) => {
+        run.trainer = trainer;
+        send({ type: 'started', runId, info, startStep: trainer.step });
+      },
+      onCheckpointSaved: (checkpoint) => send({ type: 'checkpoint', runId, checkpoint }),
+      hooks: {
+        onStep: (point) => send({ type: 'metrics', runId, point }),
+        onEval: (point) => send({ type: 'eval', runId, point }),
+        onGradMap: (map) => send({ type: 'gradmap', runId, map }),
+        onSample: (sample) => send({ type: 'sample', runId, sample }),
+        onStateChange: (state) => send({ type: 'state', runId, state }),
+      },
+    });
+    send({ type: 'finished', runId, reason: result.reason, message: result.message, step: result.step });
+  } catch (e) {
+    send(errorMessage(e, { runId }));
+  } finally {
+    live = undefined;
+    if (shuttingDown) process.exit(0);
+  }
+}
+
+/** A model restored from a checkpoint for sampling or inspection, released after use. */
+async function withCheckpointModel<T>(location: string, use: (model: LanguageModel, vocab: Vocabulary, level: TokenLevel, backend: BackendName) => T): Promise<T> {
+  const checkpoint = loadCheckpoint(location);
+  // Reuse the backend a live run chose; otherwise the best available.
+  const backend = live ? (tf.getBackend() as BackendName) : (await selectBackend('auto')).name;
+  const vocab = Vocabulary.fromJSON(checkpoint.vocab);
+  const model = createModel(checkpoint.config, vocab.size, new Rng(0));
+  try {
+    model.params.write(checkpoint.weights);
+    return use(model, vocab, checkpoint.config.level, backend);
+  } finally {
+    model.dispose();
+  }
+}
+
+async function sample(msg: SampleRequest): Promise<void> {
+  const { requestId } = msg;
+  const options = { prompt: msg.prompt, length: msg.length, temperature: msg.temperature, topK: msg.topK, rng: new Rng(msg.seed), onToken: (token: string) => send({ type: 'sampleToken', requestId, token }) };
+  try {
+    const trainer = live && live.runId === msg.runId ? live.trainer : undefined;
+    if (trainer) {
+      const text = generate(trainer.model, trainer.corpus.vocab, trainer.corpus.level, options);
+      send({ type: 'sampleDone', requestId, text, backend: tf.getBackend() as BackendName });
+    } else if (msg.checkpoint) {
+      const done = await withCheckpointModel(msg.checkpoint, (model, vocab, level, backend) => ({ text: generate(model, vocab, level, options), backend }));
+      send({ type: 'sampleDone', requestId, ...done });
+    } else {
+      send({ type: 'error', requestId, code: 'NO_MODEL', message: 'That run is not training and no checkpoint was given.', hint: 'Sample from a run that has a checkpoint.' });
+    }
+  } catch (e) {
+    send(errorMessage(e, { requestId }));
+  }
+}
+
+async function inspectText(msg: InspectRequest): Promise<void> {
+  try {
+    const result = await withCheckpointModel(msg.checkpoint, (model, vocab, level) => inspect(model, vocab, level, msg.text, msg.topK));
+    send({ type: 'inspected', requestId: msg.requestId, tokens: result.tokens, meanSurprisal: result.meanSurprisal });
+  } catch (e) {
+    send(errorMessage(e, { requestId: msg.requestId }));
+  }
+}
+
+function handle(msg: HostToWorker): void {
+  switch (msg.type) {
+    case 'start':
+      void start(msg);
+      return;
+    case 'sample':
+      void sample(msg);
+      return;
+    case 'inspect':
+      void inspectText(msg);
+      return;
+    case 'shutdown':
+      shuttingDown = true;
+      if (!live) process.exit(0);
+      live.control.stop();
+      return;
+    default: {
+      if (!live || live.runId !== msg.runId) {
+        send({ type: 'error', runId: msg.runId, code: 'NOT_RUNNING', message: `Run ${msg.runId} is not training in this worker.` });
+        return;
+      }
+      const { control } = live;
+      if (msg.type === 'stop') control.stop();
+      else if (msg.type === 'pause') control.pause();
+      else if (msg.type === 'resume') control.resume();
+      else control.checkpointRequested = true;
+    }
+  }
+}
+
+process.on('message', (msg: unknown) => {
+  if (!isHostToWorker(msg)) {
+    send({ type: 'error', code: 'BAD_MESSAGE', message: 'The worker received a malformed message.' });
+    return;
+  }
+  handle(msg);
+});
+
+// The host going away (window closed or reloaded) ends training: stop at the next step with a
+// checkpoint, then exit, so the run can be resumed after the reload.
+process.on('disconnect', () => {
+  shuttingDown = true;
+  if (!live) process.exit(0);
+  live.control.stop();
+});
+
+process.on('uncaughtException', (e) => {
+  send(errorMessage(e, { runId: live?.runId }));
+  process.exit(1);
+});
+
+send({ type: 'hello', version: WORKER_PROTOCOL_VERSION, pid: process.pid });

@@ -1,0 +1,73 @@
+/** Tokenizer, vocabulary and corpus: round trips, frequency rules, and texts with nothing to learn. */
+import * as assert from 'node:assert/strict';
+import { buildCorpus, unigramLoss } from '../../src/core/corpus';
+import { SeqLabError } from '../../src/core/errors';
+import { detokenize, tokenize } from '../../src/core/tokenizer';
+import { UNK, Vocabulary } from '../../src/core/vocabulary';
+
+const options = { level: 'char' as const, minFreq: 1, maxVocab: 1000, valFraction: 0.1, minTrainTokens: 10 };
+
+describe('tokenizer', () => {
+  it('char level: one token per code point, emoji and CJK included, round trip exact', () => {
+    const text = 'Zeit 時間 🕰️ naïve\nend';
+    const tokens = tokenize(text, 'char');
+    assert.equal(tokens.length, Array.from(text).length);
+    assert.ok(tokens.includes('🕰') && tokens.includes('時'));
+    assert.equal(detokenize(tokens, 'char'), text);
+  });
+
+  it('word level: words, punctuation and newlines; detokenize restores prose spacing', () => {
+    const text = 'The Time Traveller (for so it will be convenient to speak of him) was expounding.\nHe said: “Clearly, it’s so.”';
+    const tokens = tokenize(text, 'word');
+    assert.deepEqual(tokens.slice(0, 5), ['The', 'Time', 'Traveller', '(', 'for']);
+    assert.ok(tokens.includes('\n') && tokens.includes('it’s') && tokens.includes('.'));
+    assert.equal(detokenize(tokens, 'word'), text);
+  });
+
+  it('word level handles non-Latin scripts', () => {
+    assert.deepEqual(tokenize('Привет, мир! Ελληνικά.', 'word'), ['Привет', ',', 'мир', '!', 'Ελληνικά', '.']);
+  });
+});
+
+describe('vocabulary', () => {
+  it('orders by frequency, maps rare and unseen tokens to <unk>, and round-trips through JSON', () => {
+    const vocab = Vocabulary.build(Array.from('aaabbc'), { minFreq: 2 });
+    assert.deepEqual(vocab.tokens, [UNK, 'a', 'b']);
+    assert.deepEqual(Array.from(vocab.encode(['a', 'c', 'z'])), [1, 0, 0]);
+    const again = Vocabulary.fromJSON(JSON.parse(JSON.stringify(vocab.toJSON())));
+    assert.deepEqual(again.tokens, vocab.tokens);
+  });
+
+  it('caps the size, <unk> included', () => {
+    assert.equal(Vocabulary.build(Array.from('abcdefgh'), { maxSize: 4 }).size, 4);
+  });
+
+  it('rejects a malformed vocabulary', () => {
+    assert.throws(() => Vocabulary.fromJSON({ tokens: ['a', 'b'] }), /<unk>/);
+  });
+});
+
+describe('corpus', () => {
+  it('splits by position: validation is the end of the text', () => {
+    const corpus = buildCorpus('abcdefghij'.repeat(10), options);
+    assert.equal(corpus.train.length, 90);
+    assert.equal(corpus.val.length, 10);
+    assert.equal(corpus.vocab.decode(corpus.val).join(''), 'abcdefghij');
+    assert.ok(corpus.unigramLoss > 0 && Math.abs(corpus.unigramLoss - unigramLoss(corpus.train, corpus.val, corpus.vocab.size)) < 1e-12);
+  });
+
+  it('refuses a text of one repeated character', () => {
+    assert.throws(() => buildCorpus('a'.repeat(5000), options), (e: SeqLabError) => e.code === 'ONE_TOKEN' && /"a"/.test(e.message));
+  });
+
+  it('refuses a text shorter than one window and says how short the window must be', () => {
+    assert.throws(() => buildCorpus('abcdefghijklmnop', { ...options, minTrainTokens: 65 }), (e: SeqLabError) => e.code === 'TOO_FEW_TOKENS' && /at most 12 time steps/.test(e.hint ?? ''));
+  });
+
+  it('maps a new text through a saved vocabulary (fine-tuning), unseen tokens to <unk>', () => {
+    const vocab = Vocabulary.build(Array.from('abc'));
+    const corpus = buildCorpus('abcxyz'.repeat(5), { ...options, vocab });
+    assert.equal(corpus.vocab, vocab);
+    assert.equal(corpus.train.filter((id) => id === 0).length, 12); // 4 x "xyz" in the 27 training tokens
+  });
+});
