@@ -1,0 +1,56 @@
+import * as assert from 'node:assert/strict';
+import { dropRewound } from '../../src/host/runStore';
+import { validateWorkerMessage } from '../../src/host/validateWorkerMessage';
+
+const info = { backend: 'wasm', backendReason: 'x', vocabSize: 65, paramCount: 100, trainTokens: 10, valTokens: 1, uniformLoss: 4.17, unigramLoss: 3.3, charsPerToken: 1 };
+
+describe('host: worker message validation', () => {
+  it('accepts every well-formed message type', () => {
+    const good: unknown[] = [
+      { type: 'hello', version: 1, pid: 42 },
+      { type: 'progress', runId: 'r1', phase: 'tokenizing', message: 'Tokenizing' },
+      { type: 'started', runId: 'r1', info, startStep: 0 },
+      { type: 'metrics', runId: 'r1', point: { step: 1, loss: 4.1, gradNorm: 2, clipped: true, tokensPerSec: 4000, elapsedMs: 10 } },
+      { type: 'metrics', runId: 'r1', point: { step: 2, loss: NaN, gradNorm: Infinity, clipped: true, tokensPerSec: 4000, elapsedMs: 10 } },
+      { type: 'eval', runId: 'r1', point: { step: 50, valLoss: 2.1 } },
+      { type: 'gradmap', runId: 'r1', map: { step: 10, hiddenGradNorms: [[0.1, 0.2]], paramGradNorms: { kernel: 1 }, globalNorm: 1, clip: 1 } },
+      { type: 'sample', runId: 'r1', sample: { step: 100, prompt: '', text: 'the', temperature: 0.8 } },
+      { type: 'checkpoint', runId: 'r1', checkpoint: { step: 200, path: 'checkpoints/step-0000200', time: 't', valLoss: 2 } },
+      { type: 'state', runId: 'r1', state: 'paused' },
+      { type: 'finished', runId: 'r1', reason: 'completed', message: 'done', step: 1000 },
+      { type: 'sampleToken', requestId: 'q', token: 'a' },
+      { type: 'sampleDone', requestId: 'q', text: 'abc', backend: 'cpu' },
+      { type: 'inspected', requestId: 'q', tokens: [{ token: 't', top: [] }, { token: 'h', surprisal: 1.2, top: [{ token: 'h', p: 0.3 }] }], meanSurprisal: 1.2 },
+      { type: 'error', code: 'BINARY', message: 'binary', hint: 'pick text' },
+      { type: 'error', runId: 'r1', code: 'EMPTY', message: 'empty' },
+    ];
+    for (const msg of good) assert.ok(validateWorkerMessage(msg), JSON.stringify(msg));
+  });
+
+  it('rejects malformed messages', () => {
+    const bad: unknown[] = [
+      null, 'metrics', [], { type: 'nope' },
+      { type: 'metrics', runId: 'r1', point: { step: 'one', loss: 1, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 } },
+      { type: 'metrics', runId: '../escape', point: { step: 1, loss: 1, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 } },
+      { type: 'started', runId: 'r1', info: { ...info, backend: 'gpu' }, startStep: 0 },
+      { type: 'state', runId: 'r1', state: 'completed' },
+      { type: 'finished', runId: 'r1', reason: 'exploded', message: '', step: 1 },
+      { type: 'gradmap', runId: 'r1', map: { step: 1, hiddenGradNorms: [['x']], paramGradNorms: {}, globalNorm: 1, clip: 1 } },
+      { type: 'sampleDone', requestId: 'q', text: 'abc' },
+      { type: 'inspected', requestId: 'q', tokens: [{ token: 1 }], meanSurprisal: 1 },
+      { type: 'error', message: 'no code' },
+      { type: 'hello', version: '1', pid: 1 },
+    ];
+    for (const msg of bad) assert.equal(validateWorkerMessage(msg), undefined, JSON.stringify(msg));
+  });
+});
+
+describe('host: history after a resume', () => {
+  it('drops entries a resumed run went back over, keeping step order', () => {
+    const steps = (list: { step: number }[]) => list.map((e) => e.step);
+    assert.deepEqual(steps(dropRewound([1, 2, 3, 4, 5, 3, 4, 5, 6].map((step) => ({ step })))), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(steps(dropRewound([10, 20, 30, 20, 30].map((step) => ({ step })))), [10, 20, 30]);
+    assert.deepEqual(steps(dropRewound([1, 2, 3].map((step) => ({ step })))), [1, 2, 3]);
+    assert.deepEqual(dropRewound([]), []);
+  });
+});
