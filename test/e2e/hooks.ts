@@ -51,7 +51,7 @@ export const mochaHooks = {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(server.url);
     const driver = new WorkbenchDriver(page);
-    await driver.ready(FIXTURE_FILE);
+    await driver.ready(FIXTURE_FILE, 'Sequence Lab');
     current = { driver, workspace, server };
   },
 

@@ -54,24 +54,31 @@ function canvasInk(frame: Frame, selector: string): Promise<{ colours: number; v
 
 describe('training from the explorer, in the workbench', function () {
   this.timeout(300_000);
-  let panel: Frame;
-  let runId: string;
+  let started: { panel: Frame; runId: string } | undefined;
+  /** The panel of the run the first test started; later tests fail at once, and say why, without it. */
+  const run = (): { panel: Frame; runId: string } => {
+    if (!started) throw new Error('no training panel: training did not start from the explorer (see the first failure)');
+    return started;
+  };
 
   it('starts training from the explorer context menu and opens the panel', async () => {
     const { driver } = session();
     await driver.explorerContextMenu(FIXTURE_FILE, TRAIN_ITEM);
-    panel = await driver.webviewFrame('[data-testid="loss-chart"]', 90_000);
-    runId = (await panel.locator('[data-testid="run-header"]').getAttribute('data-run-id')) ?? '';
+    const panel = await driver.webviewFrame('[data-testid="loss-chart"]', 90_000);
+    const runId = (await panel.locator('[data-testid="run-header"]').getAttribute('data-run-id')) ?? '';
     assert.ok(runId, 'the panel names no run');
+    started = { panel, runId };
   });
 
   it('draws the loss curve as points arrive', async () => {
+    const { panel } = run();
     await atLeast('loss chart points', () => numberAttr(panel, '[data-testid="loss-chart"]', 'data-points'), 20);
     await atLeast('validation points', () => numberAttr(panel, '[data-testid="loss-chart"]', 'data-val-points'), 1);
     assert.ok((await panel.locator('[data-testid="loss-chart"] canvas').count()) > 0, 'the loss chart has no canvas');
   });
 
   it('fills in the gradient-through-time heatmap', async () => {
+    const { panel } = run();
     await atLeast('heatmap columns (gradient maps)', () => numberAttr(panel, '[data-testid="heatmap"]', 'data-columns'), 5);
     assert.equal(await numberAttr(panel, '[data-testid="heatmap"]', 'data-rows'), 16, 'one row per time step of the window');
     await panel.page().waitForTimeout(500); // the next animation frame paints
@@ -80,6 +87,7 @@ describe('training from the explorer, in the workbench', function () {
   });
 
   it('shows generated samples, tagged with their step', async () => {
+    const { panel } = run();
     await atLeast('samples', () => panel.locator('[data-testid="sample"]').count(), 1);
     const sample = panel.locator('[data-testid="sample"]').first();
     assert.ok(Number(await sample.getAttribute('data-step')) > 0);
@@ -87,15 +95,17 @@ describe('training from the explorer, in the workbench', function () {
   });
 
   it('lists the run in the Sequence Lab sidebar', async () => {
+    const { panel, runId } = run();
     const { driver, workspace } = session();
     const name = readRunRecord(path.join(workspace, '.seqlab', 'runs', runId))?.name;
     assert.ok(name, `run ${runId} has no run.json`);
-    await driver.page.getByRole('tab', { name: /Sequence Lab/ }).first().click();
+    await driver.activityBarItem('Sequence Lab').click();
     // The panel shows the name too: look in every other webview.
     await driver.webviewFrame(`text=${name}`, 60_000, [panel]);
   });
 
   it('stops the run from the panel', async () => {
+    const { panel, runId } = run();
     const { workspace } = session();
     await panel.locator('[data-testid="stop"]').first().click();
     const header = panel.locator('[data-testid="run-header"]');

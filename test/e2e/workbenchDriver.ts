@@ -11,10 +11,19 @@ import type { Frame, Page } from 'playwright-core';
 export class WorkbenchDriver {
   constructor(readonly page: Page) {}
 
-  /** Waits until the workbench shows the explorer with the workspace's files. */
-  async ready(fileName: string, timeoutMs = 90_000): Promise<void> {
+  /**
+   * Waits until the workbench shows the explorer with the workspace's files and the extension's
+   * activity bar entry: the remote extension host registers contributions after the workbench paints,
+   * and a context menu opened before that lacks the extension's items.
+   */
+  async ready(fileName: string, extensionViewTitle: string, timeoutMs = 90_000): Promise<void> {
     await this.page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
     await this.explorerItem(fileName).waitFor({ timeout: timeoutMs });
+    await this.activityBarItem(extensionViewTitle).waitFor({ timeout: timeoutMs });
+  }
+
+  activityBarItem(title: string) {
+    return this.page.locator('.part.activitybar').getByRole('tab', { name: title }).first();
   }
 
   explorerItem(fileName: string) {
@@ -38,7 +47,13 @@ export class WorkbenchDriver {
     const row = this.explorerItem(fileName);
     await row.click({ button: 'right' });
     const item = this.page.getByRole('menuitem', { name: label, exact: false }).first();
-    await item.waitFor({ timeout: 15_000 });
+    try {
+      await item.waitFor({ timeout: 15_000 });
+    } catch (e) {
+      const items = await this.page.getByRole('menuitem').allInnerTexts().catch(() => []);
+      await this.page.keyboard.press('Escape');
+      throw new Error(`the context menu of ${fileName} has no "${label}"; it shows: ${items.map((t) => t.split('\n')[0]).join(' | ')}`);
+    }
     await item.click();
   }
 
