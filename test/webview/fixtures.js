@@ -120,15 +120,22 @@
       });
       return { compare: runs };
     }
+    if (sc === 'starting') {
+      const cfg = config('gru');
+      const runId = '20251125-170000-gru';
+      const run = { summary: summary(runId, 'tinyshakespeare.txt', 'gru', cfg, 'starting', 0, { files: ['/home/user/corpora/tinyshakespeare.txt'], durationMs: 0 }), config: cfg, metrics: [], evals: [], gradMaps: [], samples: [], checkpoints: [] };
+      return { runId, run, readOnly: false, first: 0, total: 0 };
+    }
     const cell = sc === 'lstm' ? 'lstm' : sc === 'window' ? 'window' : 'rnn';
-    const cfg = config(cell, cell === 'lstm' ? { layers: 2 } : cell === 'window' ? { tau: 16, hidden: 512 } : { hidden: 128 });
-    const total = sc === 'lstm' ? 5000 : 3000;
+    const perf = sc === 'perf';
+    const cfg = config(cell, cell === 'lstm' ? { layers: 2 } : cell === 'window' ? { tau: 16, hidden: 512 } : perf ? { hidden: 128, steps: 50_000, gradMapInterval: 500, evalInterval: 250 } : { hidden: 128 });
+    const total = sc === 'lstm' ? 5000 : perf ? 50_000 : 3000;
     const h = history(cell, cfg, total, 3);
     const state = sc === 'lstm' ? 'completed' : sc === 'readonly' ? 'paused' : 'training';
     const runId = '20251125-140300-' + cell;
     const name = 'timemachine.txt';
     const live = state === 'training';
-    const first = live ? Math.floor(total * 0.8) : total;
+    const first = live ? Math.floor(total * (perf ? 0.9 : 0.8)) : total;
     const run = {
       summary: summary(runId, name, cell, cfg, state, first, state === 'completed' ? {} : {}),
       config: cfg,
@@ -159,7 +166,23 @@
     // Stream the rest of the run as the host would: metric batches, evaluations, maps, samples.
     let step = s.first;
     const end = s.total;
+    // Frame gaps while deltas stream in: a long gap is a janky chart.
+    const perf = (harness.perf = { frames: 0, maxGapMs: 0, over50: 0, batches: 0 });
+    let last = performance.now();
+    let measuring = true;
+    const tick = (t) => {
+      const gap = t - last;
+      last = t;
+      perf.frames++;
+      if (perf.frames > 2) {
+        perf.maxGapMs = Math.max(perf.maxGapMs, Math.round(gap));
+        if (gap > 50) perf.over50++;
+      }
+      if (measuring) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
     const timer = setInterval(() => {
+      perf.batches++;
       const next = Math.min(end, step + 40);
       harness.send({ type: 'metrics', runId: s.runId, points: s.rest.metrics.slice(step, next) });
       for (const e of s.rest.evals) if (e.step > step && e.step <= next) harness.send({ type: 'eval', runId: s.runId, point: e });
@@ -169,6 +192,7 @@
       step = next;
       if (step >= end - 200) {
         clearInterval(timer);
+        measuring = false;
         harness.send({ type: 'status', runId: s.runId, summary: Object.assign({}, s.run.summary, { step }), info: s.run.info, checkpoints: s.run.checkpoints });
         finish();
       }

@@ -118,10 +118,13 @@ const SHOTS = [
   { name: 'panel-rnn-light', view: 'panel', scenario: 'rnn', theme: 'light' },
   { name: 'panel-lstm-dark', view: 'panel', scenario: 'lstm', theme: 'dark' },
   { name: 'panel-lstm-light', view: 'panel', scenario: 'lstm', theme: 'light', sampleNow: true },
+  { name: 'panel-perf-dark', view: 'panel', scenario: 'perf', theme: 'dark' },
   { name: 'panel-window-dark', view: 'panel', scenario: 'window', theme: 'dark' },
   { name: 'panel-readonly-hc', view: 'panel', scenario: 'readonly', theme: 'hc' },
   { name: 'panel-compare-dark', view: 'panel', scenario: 'compare', theme: 'dark' },
   { name: 'panel-compare-light', view: 'panel', scenario: 'compare', theme: 'light' },
+  { name: 'panel-starting-light', view: 'panel', scenario: 'starting', theme: 'light', height: 700 },
+  { name: 'panel-switch-to-light', view: 'panel', scenario: 'lstm', theme: 'dark', switchTo: 'light' },
   { name: 'panel-empty-dark', view: 'panel', scenario: 'empty', theme: 'dark' },
   { name: 'sidebar-runs-dark', view: 'sidebar', scenario: 'runs', theme: 'dark', width: 340 },
   { name: 'sidebar-runs-light', view: 'sidebar', scenario: 'runs', theme: 'light', width: 340 },
@@ -168,6 +171,11 @@ async function shoot() {
         await p.locator('.sample-form vscode-button').click();
         await p.waitForFunction(() => !document.querySelector('.sample.live.streaming'), null, { timeout: 10_000 });
       }
+      if (shot.switchTo) {
+        // As VS Code does on a theme change: new variables and body class, no reload.
+        await p.evaluate((next) => window.__harness.setTheme(next), shot.switchTo);
+        await p.waitForTimeout(300);
+      }
       if (shot.hover) {
         const box = await p.locator('.heatmap-canvas').boundingBox();
         if (box) await p.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.45);
@@ -180,6 +188,11 @@ async function shoot() {
         violations: window.__harness.violations,
         errors: window.__harness.errors,
         posted: window.__harness.posted.map((m) => m.type),
+        perf: window.__harness.perf && Object.assign({}, window.__harness.perf, (() => {
+          const d = performance.getEntriesByName('seqlab:render').map((e) => e.duration).sort((a, b) => a - b);
+          const slow = performance.getEntriesByName('seqlab:render').filter((e) => e.duration > 30).map((e) => `${e.detail}:${Math.round(e.duration)}`);
+          return d.length ? { renders: d.length, renderMedianMs: Math.round(d[d.length >> 1]), renderMaxMs: Math.round(d[d.length - 1]), slow } : {};
+        })()),
         hooks: Object.fromEntries([...document.querySelectorAll('[data-testid]')].slice(0, 40).map((e) => [
           e.getAttribute('data-testid'),
           Object.fromEntries([...e.attributes].filter((a) => a.name.startsWith('data-') && a.name !== 'data-testid').map((a) => [a.name, a.value])),
@@ -189,6 +202,7 @@ async function shoot() {
       console.log(`${problems.length ? 'FAIL' : 'ok  '} ${shot.name}  -> ${file}`);
       console.log(`     posted: ${report.posted.join(', ')}`);
       console.log(`     hooks:  ${JSON.stringify(report.hooks)}`);
+      if (report.perf) console.log(`     streaming: ${JSON.stringify(report.perf)}`);
       for (const problem of problems) console.log(`     ! ${problem}`);
       if (problems.length) ok = false;
       await context.close();

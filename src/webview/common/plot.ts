@@ -18,7 +18,15 @@ export class Plot {
     private readonly height: number,
     private makeOptions: PlotOptionsFactory,
   ) {
-    this.resizeObserver = new ResizeObserver(() => this.resize());
+    // Resizing inside the observer callback can resize again (a scrollbar appears) and trip the
+    // browser's "ResizeObserver loop" error: do it in the next frame instead.
+    let pending = 0;
+    this.resizeObserver = new ResizeObserver(() => {
+      if (!pending) pending = requestAnimationFrame(() => {
+        pending = 0;
+        this.resize();
+      });
+    });
     this.resizeObserver.observe(container);
   }
 

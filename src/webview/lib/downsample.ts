@@ -23,12 +23,13 @@ export function logBuckets(min: number, max: number, buckets: number): BucketOf 
 /**
  * Indices of the points to draw, ascending: per bucket the first, the minimum, the maximum and the
  * last point (fewer when they coincide). Non-finite y values are never chosen as min or max but the
- * bucket's first and last points are kept so gaps stay visible. `xs` must be ascending.
+ * bucket's first and last points are kept so gaps stay visible. `xs` must be ascending; points
+ * before `start` are skipped (no copy of the arrays is made).
  */
-export function minMaxIndices(xs: ArrayLike<number>, ys: ArrayLike<number>, bucketOf: BucketOf): number[] {
+export function minMaxIndices(xs: ArrayLike<number>, ys: ArrayLike<number>, bucketOf: BucketOf, start = 0): number[] {
   const out: number[] = [];
   const n = Math.min(xs.length, ys.length);
-  let i = 0;
+  let i = start;
   while (i < n) {
     const bucket = bucketOf(xs[i]);
     const first = i;
@@ -101,5 +102,5 @@ export function drawIndices(xs: readonly number[], ys: ArrayLike<number>, pixels
   const hi = xs[xs.length - 1];
   const buckets = Math.max(1, Math.floor(pixels));
   const bucketOf = log ? logBuckets(lo, hi, buckets) : linearBuckets(lo, hi, buckets);
-  return minMaxIndices(xs.slice(start), Array.prototype.slice.call(ys, start) as number[], bucketOf).map((k) => k + start);
+  return minMaxIndices(xs, ys, bucketOf, start);
 }

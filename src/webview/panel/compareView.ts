@@ -20,6 +20,7 @@ export class CompareView {
   readonly element: HTMLElement;
   private readonly chartBox: HTMLElement;
   private readonly legend: HTMLElement;
+  private readonly readoutEl: HTMLElement;
   private readonly plot: Plot;
   private readonly unit: Segmented<CompareUnit>;
   private readonly xMode: Segmented<'linear' | 'log'>;
@@ -51,6 +52,7 @@ export class CompareView {
     this.plot = new Plot(this.chartBox, 360, (size) => this.options(size));
     this.chartBox.addEventListener('dblclick', () => this.render());
     this.legend = h('table', { class: 'compare-legend' });
+    this.readoutEl = h('p', { class: 'card-note compare-readout' });
     this.element = h('section', { class: 'card', attrs: { 'aria-labelledby': 'compare-title' } },
       h('header', { class: 'card-head' },
         h('h2', { class: 'card-title', attrs: { id: 'compare-title' }, text: 'Compare runs' }),
@@ -62,6 +64,7 @@ export class CompareView {
       ),
       h('p', { class: 'card-note', text: 'Solid: smoothed training loss. Dashed with dots: validation loss.' }),
       this.chartBox,
+      this.readoutEl,
       this.legend,
     );
   }
@@ -152,6 +155,35 @@ export class CompareView {
       series,
       legend: { show: false },
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
+      hooks: { setCursor: [(u) => this.readout(u)] },
     };
   }
+
+  /** The values under the cursor, one entry per run (uPlot's own legend would list two rows a run). */
+  private readout(u: uPlot): void {
+    const i = u.cursor.idx;
+    if (i == null) {
+      setText(this.readoutEl, '');
+      return;
+    }
+    const fmt = (v: number | null | undefined) => (v == null ? '—' : v.toFixed(3));
+    const parts = this.runs.map((run, k) => {
+      const train = nearest(u.data[1 + 2 * k], i, 40);
+      const val = u.data[2 + 2 * k]?.[i];
+      return `${run.label}: ${fmt(train)}${val != null ? ` (val ${fmt(val)})` : ''}`;
+    });
+    setText(this.readoutEl, `step ${u.data[0][i].toLocaleString('en-US')} · ${parts.join(' · ')}`);
+  }
+}
+
+/** The value at `i`, or the closest non-null one within `reach` (runs are drawn at different steps). */
+function nearest(ys: uPlot.AlignedData[number] | undefined, i: number, reach: number): number | null | undefined {
+  if (!ys) return undefined;
+  for (let d = 0; d <= reach; d++) {
+    const a = ys[i - d];
+    if (a != null) return a as number;
+    const b = ys[i + d];
+    if (b != null) return b as number;
+  }
+  return null;
 }

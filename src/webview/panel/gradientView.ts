@@ -27,6 +27,8 @@ export class GradientView {
   private readonly layerSlot: HTMLElement;
   private readonly profileTitle: HTMLElement;
   private readonly normTitle: HTMLElement;
+  private readonly profileReadout: HTMLElement;
+  private readonly normReadout: HTMLElement;
   private readonly profileBox: HTMLElement;
   private readonly normBox: HTMLElement;
   private readonly profilePlot: Plot;
@@ -46,6 +48,8 @@ export class GradientView {
     this.layerSlot = h('div', { class: 'toolbar' });
     this.profileTitle = h('h3', { class: 'mini-title', text: 'Latest profile' });
     this.normTitle = h('h3', { class: 'mini-title', text: 'Global gradient norm' });
+    this.profileReadout = h('span', { class: 'mini-readout' });
+    this.normReadout = h('span', { class: 'mini-readout' });
     this.profileBox = h('div', { class: 'chart small', attrs: { role: 'img', 'aria-label': 'Gradient norm against time step, newest map' } });
     this.normBox = h('div', { class: 'chart small', attrs: { role: 'img', 'aria-label': 'Global gradient norm per step' } });
     this.profilePlot = new Plot(this.profileBox, SIDE_CHART_HEIGHT, (size) => this.profileOptions(size));
@@ -60,8 +64,8 @@ export class GradientView {
       h('div', { class: 'grad-grid' },
         h('div', { class: 'grad-main' }, this.heatmap.element),
         h('div', { class: 'grad-side' },
-          h('div', { class: 'mini' }, this.profileTitle, this.profileBox),
-          h('div', { class: 'mini' }, this.normTitle, this.normBox),
+          h('div', { class: 'mini' }, h('div', { class: 'mini-head' }, this.profileTitle, this.profileReadout), this.profileBox),
+          h('div', { class: 'mini' }, h('div', { class: 'mini-head' }, this.normTitle, this.normReadout), this.normBox),
         ),
       ),
     );
@@ -89,9 +93,17 @@ export class GradientView {
     this.normPlot.rebuild();
   }
 
-  render(): void {
+  /**
+   * Redraws. The heatmap and the profile change only with a new gradient map (or a layer, theme or
+   * run change); the norm chart changes with every metric batch, so `mapsChanged = false` skips the rest.
+   */
+  render(mapsChanged = true): void {
     const m = this.model;
     if (!m) return;
+    if (!mapsChanged) {
+      this.renderNorm(m);
+      return;
+    }
     const windowCell = m.config.cell === 'window';
     this.renderLayerToggle(windowCell ? 1 : layerCount(m.gradMaps));
     const layer = Math.min(this.prefs.layer, Math.max(0, this.layers - 1));
@@ -139,11 +151,12 @@ export class GradientView {
     const d = decadesLost(grid);
     const newest = `Newest map (step ${formatCount(grid.steps[grid.cols - 1])})`;
     if (d === undefined) return `${newest}.`;
-    const span = windowCell ? `oldest context position against the newest` : `t = 0 against t = ${grid.rows - 1}`;
-    const ratio = `${newest}: ${span}, ${d >= 0 ? '' : '+'}${(-d).toFixed(1)} decades`;
-    if (d > 2) return `${ratio}. The gradient vanishes on its way back through time.`;
-    if (d < -2) return `${ratio}. The gradient grows on its way back through time (exploding).`;
-    if (Math.abs(d) <= 1) return `${ratio}. The gradient reaches the start of the window.`;
+    const what = windowCell ? '‖dL/dx‖ at the oldest context position' : '‖dL/dh‖ at t = 0';
+    const than = windowCell ? 'the newest' : `at t = ${grid.rows - 1}`;
+    const ratio = `${newest}: ${what} is ${Math.abs(d).toFixed(1)} decades ${d >= 0 ? 'below' : 'above'} ${than}`;
+    if (d > 2) return `${ratio}: the gradient vanishes on its way back through time.`;
+    if (d < -2) return `${ratio}: the gradient grows on its way back through time (exploding).`;
+    if (Math.abs(d) <= 1) return `${ratio}: the gradient reaches the start of the window.`;
     return `${ratio}.`;
   }
 
@@ -151,7 +164,7 @@ export class GradientView {
     const maps = m.gradMaps;
     if (!maps.length) {
       this.profilePlot.clear();
-      setText(this.profileTitle, windowCell ? 'Latest profile (by context position)' : 'Latest profile');
+      setText(this.profileTitle, `Latest profile${windowCell ? ' (by context position)' : ''}: no gradient map yet`);
       return;
     }
     const latest = maps[maps.length - 1].hiddenGradNorms[layer] ?? [];
@@ -168,6 +181,7 @@ export class GradientView {
   private renderNorm(m: RunModel): void {
     if (!m.steps.length) {
       this.normPlot.clear();
+      setText(this.normTitle, 'Global gradient norm: no step yet');
       return;
     }
     const idx = drawIndices(m.steps, m.gradNorm, this.normPlot.plotWidth, this.prefs.xLog);
@@ -203,6 +217,9 @@ export class GradientView {
       ],
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 5 } },
+      hooks: {
+        setCursor: [(u) => readout(u, this.profileReadout, (x, ys) => `${windowCell ? 'position' : 't ='} ${x}: ${fmtNorm(ys[0])}` + (ys[1] != null ? ` (first ${fmtNorm(ys[1])})` : ''))],
+      },
     };
   }
 
@@ -222,6 +239,24 @@ export class GradientView {
       ],
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 5 } },
+      hooks: {
+        setCursor: [(u) => readout(u, this.normReadout, (x, ys) => `step ${x.toLocaleString('en-US')}: ${fmtNorm(ys[0])}`)],
+      },
     };
   }
+}
+
+function fmtNorm(v: number | null | undefined): string {
+  return v == null ? '—' : formatSci(v);
+}
+
+/** Shows the values under the cursor beside a small chart's title (these charts have no legend). */
+function readout(u: uPlot, el: HTMLElement, describe: (x: number, ys: (number | null | undefined)[]) => string): void {
+  const i = u.cursor.idx;
+  if (i == null) {
+    setText(el, '');
+    return;
+  }
+  const x = u.data[0][i];
+  setText(el, describe(x, u.data.slice(1).map((series) => series[i])));
 }

@@ -68,9 +68,13 @@ export class Heatmap {
     this.canvas.addEventListener('focus', () => {
       if (this.grid && this.grid.cols > 0) this.showCell(this.focusCell ?? { col: this.grid.cols - 1, t: 0 }, true);
     });
+    let pending = 0;
     this.resizeObserver = new ResizeObserver(() => {
-      const w = this.canvas.clientWidth;
-      if (Math.abs(w - this.width) >= 1) this.draw();
+      if (pending) return;
+      pending = requestAnimationFrame(() => {
+        pending = 0;
+        if (Math.abs(this.canvas.clientWidth - this.width) >= 1) this.draw();
+      });
     });
     this.resizeObserver.observe(this.canvas);
   }
@@ -83,6 +87,7 @@ export class Heatmap {
     setText(this.legendTitle, `log₁₀ ${labels.quantity}`);
     setText(this.legendMin, grid.cols ? formatSci(Math.pow(10, grid.min)) : '');
     setText(this.legendMax, grid.cols ? formatSci(Math.pow(10, grid.max)) : '');
+    (this.legendBar.parentElement as HTMLElement).hidden = grid.cols === 0;
     this.legendMin.title = `10^${grid.min.toFixed(2)}`;
     this.legendMax.title = `10^${grid.max.toFixed(2)}`;
     this.draw();

@@ -92,6 +92,8 @@ function schedule(change: PanelChange): void {
 
 function flush(): void {
   frame = 0;
+  const started = performance.now();
+  const changes = [...dirty].join(',');
   const all = dirty.has('snapshot');
   if (all) {
     header.setModel(model);
@@ -101,10 +103,13 @@ function flush(): void {
   } else {
     if (dirty.has('status') || dirty.has('metrics') || dirty.has('eval')) header.render();
     if (dirty.has('metrics') || dirty.has('eval') || dirty.has('status')) loss.render();
-    if (dirty.has('gradmap') || dirty.has('metrics')) gradients.render();
+    if (dirty.has('gradmap')) gradients.render(true);
+    else if (dirty.has('metrics')) gradients.render(false);
     if (dirty.has('sample') || dirty.has('status')) samples.render();
   }
   dirty.clear();
+  // Visible in the developer tools' performance panel (and read by the development harness).
+  performance.measure('seqlab:render', { start: started, detail: changes });
 }
 
 // ---------------------------------------------------------------- messages

@@ -7,6 +7,7 @@ import type { PanelToHost } from '../../protocol/panel';
 import type { SampleRecord } from '../../protocol/types';
 import { h, icon, replaceChildren, setDisabled, setText } from '../common/dom';
 import { formatCount } from '../lib/format';
+import { isActive } from '../lib/runLabels';
 import type { RunModel } from '../lib/runModel';
 
 /** Older samples are summarised rather than drawn: the DOM stays small on long runs. */
@@ -102,10 +103,14 @@ export class SamplesView {
     this.more.hidden = hidden <= 0;
     setText(this.more, hidden > 0 ? `${hidden} older samples are in the run folder (samples.jsonl).` : '');
     setText(this.count, samples.length ? `${samples.length} sample${samples.length === 1 ? '' : 's'}` : m && m.config.sampleInterval > 0 ? `every ${formatCount(m.config.sampleInterval)} steps` : '');
-    const enabled = !!m && !m.readOnly;
+    // Sampling needs a model: one in memory (training or paused) or a checkpoint on disk.
+    const hasModel = !!m && (isActive(m.summary.state) || m.checkpoints.length > 0);
+    const enabled = !!m && !m.readOnly && hasModel;
     for (const c of [this.prompt, this.temperature, this.length]) c.disabled = !enabled;
     setDisabled(this.button, !enabled);
-    if (m?.readOnly) setText(this.formNote, 'Sampling is off in an untrusted workspace.');
+    if (!this.requests.size) {
+      setText(this.formNote, m?.readOnly ? 'Sampling is off in an untrusted workspace.' : m && !hasModel ? 'Available once the model is built or a checkpoint is written.' : '');
+    }
   }
 
   onToken(requestId: string, token: string): void {

@@ -140,7 +140,9 @@ function onRuns(next: RunSummary[], isTrusted: boolean, hasWorkspace: boolean): 
   }
   list.setRuns(runs, selected, checked);
   updateCompare();
-  inspect.setRuns(runs.filter((r) => r.step > 0 || isActive(r.state)), selected);
+  const inspectable = runs.filter((r) => r.step > 0 || isActive(r.state));
+  inspect.setRuns(inspectable, selected);
+  inspect.element.hidden = inspectable.length === 0;
 
   // Ask for details after a reload (the selection was restored) or when the selected run changed state.
   if (selected && (!listed || before.get(selected) !== runs.find((r) => r.id === selected)?.state)) {
