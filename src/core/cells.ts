@@ -1,20 +1,30 @@
 /**
  * Recurrent cells: each maps (x_t, h_{t-1}) to h_t, forward and backward, one time step at a time.
- * The loop over time lives in `recurrentLayer.ts`; a cell only knows one step.
+ * The loop over time lives in `recurrentModel.ts`; a cell only knows one step.
  *
- * Every cell receives x_t already projected, xw_t = x_t W + b ([B, G*H]), because the input projection
- * of all time steps is one matrix product done before the loop. Weights follow Keras's layout:
- *   kernel [D, G*H], recurrent_kernel [H, G*H], bias [G*H] (GRU: [2, 3*H], input and recurrent bias)
- * with the gates side by side in Keras's order: LSTM i, f, c, o; GRU z, r, h; simple RNN one block.
+ * The loop hands a cell the two matrix products of the step, computed outside it:
+ *   xw: x_t W + b for all time steps at once, [T*B, G*H] (one product before the loop; the cell reads
+ *       rows t*B .. t*B+B-1);
+ *   hU: h_{t-1} U, [B, G*H].
+ * Weights follow Keras's layout: kernel W [D, G*H], recurrent_kernel U [H, G*H], bias [G*H] (GRU:
+ * [2, 3H], input and recurrent bias), gates side by side in Keras's order: LSTM i, f, c, o; GRU z, r, h;
+ * simple RNN one block.
  *
- * backStep gets dL/dh_t (everything flowing into h_t: from the layer above or the output, and from
- * step t+1) and returns the gradients with respect to the step's pre-activations:
- *   dxw: dL/d(xw_t), the input projection's gradient, used for dL/dW, dL/db and dL/dx_t;
- *   dhw: dL/d(h_{t-1} U (+ b_h)), the recurrent projection's gradient, used for dL/dU and dL/dh_{t-1}.
- * They differ only for the GRU, whose reset gate multiplies the recurrent projection.
+ * backStep gets dL/dh_t in two parts, the gradient from above (the output layer or the next layer,
+ * rows of dAbove [T*B, H]) and from step t+1 (carry), and returns the gradients of the step's
+ * pre-activations:
+ *   dxw: dL/d(xw_t), for dL/dW, dL/db and dL/dx_t;
+ *   dhw: dL/d(h_{t-1} U (+ b_h)), for dL/dU and, times U^T, dL/dh_{t-1};
+ *   dh:  dL/dh_t itself, the value shown in the gradient-through-time map.
+ * dxw and dhw differ only for the GRU, whose reset gate multiplies the recurrent product.
+ *
+ * Two implementations of each cell with the same math: `reference` in tfjs ops (readable, runs on every
+ * backend, checked against autodiff) and `fused` through the kernels of kernels/fusedKernels.ts (one pass
+ * per step on the wasm and cpu backends; checked against the reference).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CellType } from '../protocol/types';
+import { runFused } from './kernels/fusedKernels';
 
 // A type alias, not an interface, so that states are tf.TensorContainers (tf.tidy may return them).
 export type CellState = {
@@ -24,23 +34,29 @@ export type CellState = {
   c?: tf.Tensor2D;
 };
 
-/** What a cell needs from its layer for one pass: the recurrent kernel, and its transpose for backward. */
 export interface CellWeights {
   /** U [H, G*H] */
   recurrent: tf.Tensor2D;
-  /** GRU only: recurrent bias b_h [1, 3H]. */
-  recurrentBias?: tf.Tensor2D;
+  /** GRU only: recurrent bias b_h [3H]. */
+  recurrentBias?: tf.Tensor1D;
+}
+
+/** What flows from step t+1 back into step t, besides dAbove. */
+export interface BackCarry {
+  /** dhw_{t+1} U^T [B, H] (zeros at the last step). */
+  dhRec: tf.Tensor2D;
+  /** LSTM: dL/dc_t from step t+1 [B, H]. */
+  dc?: tf.Tensor2D;
+  /** GRU: the part of dL/dh_t that bypasses U, dh_{t+1} ⊙ z_{t+1} [B, H]. */
+  dhDirect?: tf.Tensor2D;
 }
 
 export interface StepGrads {
-  /** dL/d(xw_t) [B, G*H] */
   dxw: tf.Tensor2D;
-  /** dL/d(recurrent projection) [B, G*H] */
   dhw: tf.Tensor2D;
-  /** Part of dL/dh_{t-1} that does not pass through U (GRU's z * h_{t-1} term) [B, H]. */
-  dhPrevDirect?: tf.Tensor2D;
-  /** dL/dc_{t-1} [B, H] (LSTM). */
-  dcPrev?: tf.Tensor2D;
+  dh: tf.Tensor2D;
+  /** The carry for step t-1, except dhRec, which the loop computes as dhw U^T. */
+  carry: Omit<BackCarry, 'dhRec'>;
 }
 
 export interface Cell<Cache> {
@@ -50,47 +66,65 @@ export interface Cell<Cache> {
   /** Keras layer name prefix. */
   readonly kerasName: string;
   zeroState(batch: number, hidden: number): CellState;
-  /** One step forward: (xw_t [B, G*H], state_{t-1}) -> state_t, plus what backStep needs. */
-  step(xw: tf.Tensor2D, prev: CellState, w: CellWeights): { state: CellState; cache: Cache };
-  /** One step backward, given dL/dh_t [B, H] and dL/dc_t from step t+1 (LSTM). */
-  backStep(cache: Cache, dh: tf.Tensor2D, dcNext: tf.Tensor2D | undefined): StepGrads;
+  /** Zero carry for the last time step. */
+  zeroCarry(batch: number, hidden: number): BackCarry;
+  /** One step forward: (x_t, h_{t-1}) -> h_t, plus what backStep needs. */
+  step(xw: tf.Tensor2D, t: number, hU: tf.Tensor2D, prev: CellState, w: CellWeights): { state: CellState; cache: Cache };
+  /** One step backward. */
+  backStep(cache: Cache, dAbove: tf.Tensor2D, t: number, carry: BackCarry): StepGrads;
 }
 
+const zeros = (batch: number, hidden: number) => tf.zeros([batch, hidden]) as tf.Tensor2D;
 const oneMinus = (x: tf.Tensor2D) => tf.sub(1, x) as tf.Tensor2D;
 /** Derivative of sigmoid expressed through its output s: s (1 - s). */
 const dSigmoid = (s: tf.Tensor2D) => tf.mul(s, oneMinus(s)) as tf.Tensor2D;
 /** Derivative of tanh expressed through its output y: 1 - y^2. */
 const dTanh = (y: tf.Tensor2D) => tf.sub(1, tf.square(y)) as tf.Tensor2D;
+/** Rows of time step t from a time-major [T*B, K] tensor. */
+const rowsAt = (x: tf.Tensor2D, t: number, batch: number) => tf.slice(x, [t * batch, 0], [batch, -1]);
+const f2 = (ts: tf.Tensor[]) => ts as tf.Tensor2D[];
 
-// ------------------------------------------------------------------ vanilla RNN
+// ================================================================== vanilla RNN
 
 interface RnnCache {
   h: tf.Tensor2D;
 }
 
 /** h_t = tanh(x_t W + h_{t-1} U + b) */
-export const rnnCell: Cell<RnnCache> = {
+const rnnReference: Cell<RnnCache> = {
   type: 'rnn',
   gates: 1,
   kerasName: 'simple_rnn',
-  zeroState: (batch, hidden) => ({ h: tf.zeros([batch, hidden]) }),
-  step(xw, prev, w) {
-    const h = tf.tanh(tf.add(xw, tf.matMul(prev.h, w.recurrent))) as tf.Tensor2D;
+  zeroState: (batch, hidden) => ({ h: zeros(batch, hidden) }),
+  zeroCarry: (batch, hidden) => ({ dhRec: zeros(batch, hidden) }),
+  step(xw, t, hU, prev) {
+    const h = tf.tanh(tf.add(rowsAt(xw, t, prev.h.shape[0]), hU)) as tf.Tensor2D;
     return { state: { h }, cache: { h } };
   },
-  backStep(cache, dh) {
+  backStep(cache, dAbove, t, carry) {
+    const dh = tf.add(rowsAt(dAbove, t, cache.h.shape[0]), carry.dhRec) as tf.Tensor2D;
     const da = tf.mul(dh, dTanh(cache.h)) as tf.Tensor2D;
-    return { dxw: da, dhw: da };
+    return { dxw: da, dhw: da, dh, carry: {} };
   },
 };
 
-// ------------------------------------------------------------------ LSTM
+const rnnFused: Cell<RnnCache> = {
+  ...rnnReference,
+  step(xw, t, hU) {
+    const [h] = f2(runFused('SeqLabRnnForwardStep', [xw, hU], { t }));
+    return { state: { h }, cache: { h } };
+  },
+  backStep(cache, dAbove, t, carry) {
+    const [da, dh] = f2(runFused('SeqLabRnnBackwardStep', [dAbove, carry.dhRec, cache.h], { t }));
+    return { dxw: da, dhw: da, dh, carry: {} };
+  },
+};
+
+// ================================================================== LSTM
 
 interface LstmCache {
-  i: tf.Tensor2D;
-  f: tf.Tensor2D;
-  g: tf.Tensor2D;
-  o: tf.Tensor2D;
+  /** Gate activations [B, 4H]: i, f, g, o. */
+  acts: tf.Tensor2D;
   cPrev: tf.Tensor2D;
   tanhC: tf.Tensor2D;
 }
@@ -101,14 +135,15 @@ interface LstmCache {
  * c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t). The additive path through c is what lets gradients
  * survive many steps.
  */
-export const lstmCell: Cell<LstmCache> = {
+const lstmReference: Cell<LstmCache> = {
   type: 'lstm',
   gates: 4,
   kerasName: 'lstm',
-  zeroState: (batch, hidden) => ({ h: tf.zeros([batch, hidden]), c: tf.zeros([batch, hidden]) }),
-  step(xw, prev, w) {
-    const z = tf.add(xw, tf.matMul(prev.h, w.recurrent)) as tf.Tensor2D;
-    const [zi, zf, zg, zo] = tf.split(z, 4, 1) as tf.Tensor2D[];
+  zeroState: (batch, hidden) => ({ h: zeros(batch, hidden), c: zeros(batch, hidden) }),
+  zeroCarry: (batch, hidden) => ({ dhRec: zeros(batch, hidden), dc: zeros(batch, hidden) }),
+  step(xw, t, hU, prev) {
+    const z = tf.add(rowsAt(xw, t, prev.h.shape[0]), hU) as tf.Tensor2D;
+    const [zi, zf, zg, zo] = f2(tf.split(z, 4, 1));
     const i = tf.sigmoid(zi) as tf.Tensor2D;
     const f = tf.sigmoid(zf) as tf.Tensor2D;
     const g = tf.tanh(zg) as tf.Tensor2D;
@@ -117,27 +152,39 @@ export const lstmCell: Cell<LstmCache> = {
     const c = tf.add(tf.mul(f, cPrev), tf.mul(i, g)) as tf.Tensor2D;
     const tanhC = tf.tanh(c) as tf.Tensor2D;
     const h = tf.mul(o, tanhC) as tf.Tensor2D;
-    return { state: { h, c }, cache: { i, f, g, o, cPrev, tanhC } };
+    return { state: { h, c }, cache: { acts: tf.concat([i, f, g, o], 1) as tf.Tensor2D, cPrev, tanhC } };
   },
-  backStep({ i, f, g, o, cPrev, tanhC }, dh, dcNext) {
-    const dOut = tf.mul(dh, tanhC) as tf.Tensor2D;
-    let dc = tf.mul(tf.mul(dh, o), dTanh(tanhC)) as tf.Tensor2D;
-    if (dcNext) dc = tf.add(dc, dcNext);
-    const di = tf.mul(tf.mul(dc, g), dSigmoid(i)) as tf.Tensor2D;
-    const df = tf.mul(tf.mul(dc, cPrev), dSigmoid(f)) as tf.Tensor2D;
-    const dg = tf.mul(tf.mul(dc, i), dTanh(g)) as tf.Tensor2D;
-    const dO = tf.mul(dOut, dSigmoid(o)) as tf.Tensor2D;
+  backStep({ acts, cPrev, tanhC }, dAbove, t, carry) {
+    const dh = tf.add(rowsAt(dAbove, t, cPrev.shape[0]), carry.dhRec) as tf.Tensor2D;
+    const [i, f, g, o] = f2(tf.split(acts, 4, 1));
+    const dc = tf.add(carry.dc!, tf.mul(tf.mul(dh, o), dTanh(tanhC))) as tf.Tensor2D;
+    const di = tf.mul(tf.mul(dc, g), dSigmoid(i));
+    const df = tf.mul(tf.mul(dc, cPrev), dSigmoid(f));
+    const dg = tf.mul(tf.mul(dc, i), dTanh(g));
+    const dO = tf.mul(tf.mul(dh, tanhC), dSigmoid(o));
     const dz = tf.concat([di, df, dg, dO], 1) as tf.Tensor2D;
-    return { dxw: dz, dhw: dz, dcPrev: tf.mul(dc, f) as tf.Tensor2D };
+    return { dxw: dz, dhw: dz, dh, carry: { dc: tf.mul(dc, f) as tf.Tensor2D } };
   },
 };
 
-// ------------------------------------------------------------------ GRU
+const lstmFused: Cell<LstmCache> = {
+  ...lstmReference,
+  step(xw, t, hU, prev) {
+    const [h, c, acts, tanhC] = f2(runFused('SeqLabLstmForwardStep', [xw, hU, prev.c!], { t }));
+    return { state: { h, c }, cache: { acts, cPrev: prev.c!, tanhC } };
+  },
+  backStep({ acts, cPrev, tanhC }, dAbove, t, carry) {
+    const [dz, dc, dh] = f2(runFused('SeqLabLstmBackwardStep', [dAbove, carry.dhRec, carry.dc!, acts, cPrev, tanhC], { t }));
+    return { dxw: dz, dhw: dz, dh, carry: { dc } };
+  },
+};
+
+// ================================================================== GRU
 
 interface GruCache {
-  z: tf.Tensor2D;
-  r: tf.Tensor2D;
-  n: tf.Tensor2D;
+  /** Gate values [B, 3H]: z, r, n. */
+  gates: tf.Tensor2D;
+  /** The candidate's recurrent part h_{t-1} U_h + b_hh [B, H] (before the reset gate). */
   hn: tf.Tensor2D;
   hPrev: tf.Tensor2D;
 }
@@ -149,40 +196,55 @@ interface GruCache {
  * PyTorch's and cuDNN's form): one product h_{t-1} U per step. The textbook puts r before the product,
  * (r ⊙ h_{t-1}) U_h; both are GRUs and train alike.
  */
-export const gruCell: Cell<GruCache> = {
+const gruReference: Cell<GruCache> = {
   type: 'gru',
   gates: 3,
   kerasName: 'gru',
-  zeroState: (batch, hidden) => ({ h: tf.zeros([batch, hidden]) }),
-  step(xw, prev, w) {
-    const hw = tf.add(tf.matMul(prev.h, w.recurrent), w.recurrentBias!) as tf.Tensor2D;
-    const [xz, xr, xn] = tf.split(xw, 3, 1) as tf.Tensor2D[];
-    const [hz, hr, hn] = tf.split(hw, 3, 1) as tf.Tensor2D[];
+  zeroState: (batch, hidden) => ({ h: zeros(batch, hidden) }),
+  zeroCarry: (batch, hidden) => ({ dhRec: zeros(batch, hidden), dhDirect: zeros(batch, hidden) }),
+  step(xw, t, hU, prev, w) {
+    const hw = tf.add(hU, w.recurrentBias!) as tf.Tensor2D;
+    const [xz, xr, xn] = f2(tf.split(rowsAt(xw, t, prev.h.shape[0]), 3, 1));
+    const [hz, hr, hn] = f2(tf.split(hw, 3, 1));
     const z = tf.sigmoid(tf.add(xz, hz)) as tf.Tensor2D;
     const r = tf.sigmoid(tf.add(xr, hr)) as tf.Tensor2D;
     const n = tf.tanh(tf.add(xn, tf.mul(r, hn))) as tf.Tensor2D;
     const h = tf.add(tf.mul(z, prev.h), tf.mul(oneMinus(z), n)) as tf.Tensor2D;
-    return { state: { h }, cache: { z, r, n, hn, hPrev: prev.h } };
+    return { state: { h }, cache: { gates: tf.concat([z, r, n], 1) as tf.Tensor2D, hn, hPrev: prev.h } };
   },
-  backStep({ z, r, n, hn, hPrev }, dh) {
+  backStep({ gates, hn, hPrev }, dAbove, t, carry) {
+    const dh = tf.addN([rowsAt(dAbove, t, hPrev.shape[0]), carry.dhRec, carry.dhDirect!]) as tf.Tensor2D;
+    const [z, r, n] = f2(tf.split(gates, 3, 1));
     const dnPre = tf.mul(tf.mul(dh, oneMinus(z)), dTanh(n)) as tf.Tensor2D;
     const dzPre = tf.mul(tf.mul(dh, tf.sub(hPrev, n)), dSigmoid(z)) as tf.Tensor2D;
     const drPre = tf.mul(tf.mul(dnPre, hn), dSigmoid(r)) as tf.Tensor2D;
     return {
       dxw: tf.concat([dzPre, drPre, dnPre], 1) as tf.Tensor2D,
       dhw: tf.concat([dzPre, drPre, tf.mul(dnPre, r)], 1) as tf.Tensor2D,
-      dhPrevDirect: tf.mul(dh, z) as tf.Tensor2D,
+      dh,
+      carry: { dhDirect: tf.mul(dh, z) as tf.Tensor2D },
     };
   },
 };
 
-export function cellFor(type: Exclude<CellType, 'window'>): Cell<unknown> {
-  switch (type) {
-    case 'rnn':
-      return rnnCell as Cell<unknown>;
-    case 'gru':
-      return gruCell as Cell<unknown>;
-    case 'lstm':
-      return lstmCell as Cell<unknown>;
-  }
+const gruFused: Cell<GruCache> = {
+  ...gruReference,
+  step(xw, t, hU, prev, w) {
+    const [h, gates, hn] = f2(runFused('SeqLabGruForwardStep', [xw, hU, w.recurrentBias!, prev.h], { t }));
+    return { state: { h }, cache: { gates, hn, hPrev: prev.h } };
+  },
+  backStep({ gates, hn, hPrev }, dAbove, t, carry) {
+    const [dxw, dhw, dhDirect, dh] = f2(runFused('SeqLabGruBackwardStep', [dAbove, carry.dhRec, carry.dhDirect!, gates, hn, hPrev], { t }));
+    return { dxw, dhw, dh, carry: { dhDirect } };
+  },
+};
+
+// ==================================================================
+
+const REFERENCE = { rnn: rnnReference, gru: gruReference, lstm: lstmReference };
+const FUSED = { rnn: rnnFused, gru: gruFused, lstm: lstmFused };
+
+/** The cell of a type: `fused` for the wasm and cpu backends, `reference` elsewhere and in tests. */
+export function cellFor(type: Exclude<CellType, 'window'>, implementation: 'reference' | 'fused'): Cell<unknown> {
+  return (implementation === 'fused' ? FUSED : REFERENCE)[type] as Cell<unknown>;
 }

@@ -1,26 +1,39 @@
 /**
- * Tensor helpers shared by the models. Two traps of the wasm backend shape them (see NOTES):
- * matMul with a transposed operand is 10x slower than an explicit transpose followed by a plain
- * matMul, and there is no UnsortedSegmentSum kernel, so the gradient of a row gather (an embedding,
- * or a one-hot input times a kernel) is accumulated here instead.
+ * Tensor helpers shared by the models, each in two forms: tfjs ops (the reference, differentiable,
+ * any backend) and the fused kernels of kernels/fusedKernels.ts (wasm and cpu backends). Two traps of
+ * the wasm backend shape them (see NOTES): matMul with a transposed operand is 10x slower than a
+ * transpose followed by a plain matMul, and there is no UnsortedSegmentSum kernel, so the gradient of
+ * a row gather (an embedding, or a one-hot input times a kernel) is accumulated here.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { runFused } from './kernels/fusedKernels';
+
+export function transpose2d(x: tf.Tensor2D, fused: boolean): tf.Tensor2D {
+  return fused ? (runFused('SeqLabTranspose2D', [x])[0] as tf.Tensor2D) : tf.transpose(x);
+}
 
 /** a^T b for a [N, M], b [N, K] -> [M, K] */
-export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(tf.transpose(a), b);
+export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D, fused: boolean): tf.Tensor2D {
+  return tf.matMul(transpose2d(a, fused), b);
 }
 
 /** a b^T for a [N, K], b [M, K] -> [N, M] */
-export function matMulNT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
-  return tf.matMul(a, tf.transpose(b));
+export function matMulNT(a: tf.Tensor2D, b: tf.Tensor2D, fused: boolean): tf.Tensor2D {
+  return tf.matMul(a, transpose2d(b, fused));
+}
+
+/** table[ids] + bias: a one-hot input times a kernel. table [V, K], bias [K] -> [N, K] */
+export function gatherRowsAddBias(table: tf.Tensor2D, ids: Int32Array, bias: tf.Tensor, fused: boolean): tf.Tensor2D {
+  if (fused) return runFused('SeqLabGatherRowsAddBias', [table, bias], { ids })[0] as tf.Tensor2D;
+  return tf.add(tf.gather(table, tf.tensor1d(ids, 'int32')), bias);
 }
 
 /**
  * The gradient of `gather(table, ids)`: out[v] = sum of rows[i] where ids[i] = v.
- * ids [N], rows [N, K] -> [numRows, K]. Runs on the CPU side of the backend (data is read once).
+ * ids [N], rows [N, K] -> [numRows, K].
  */
-export function scatterAddRows(ids: Int32Array, rows: tf.Tensor2D, numRows: number): tf.Tensor2D {
+export function scatterAddRows(ids: Int32Array, rows: tf.Tensor2D, numRows: number, fused: boolean): tf.Tensor2D {
+  if (fused) return runFused('SeqLabScatterAddRows', [rows], { ids, numRows })[0] as tf.Tensor2D;
   const [n, k] = rows.shape;
   const data = rows.dataSync() as Float32Array;
   const out = new Float32Array(numRows * k);

@@ -13,12 +13,15 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../protocol/types';
 import type { Batch } from './batches';
-import { Cell, CellState, cellFor } from './cells';
+import { BackCarry, Cell, CellState, CellWeights, cellFor } from './cells';
 import { glorotUniform, orthogonal, uniform } from './init';
+import { fusedAvailable, registerFusedKernels } from './kernels/fusedKernels';
 import type { LanguageModel, ModelState, Predictor, StepResult } from './model';
-import { crossEntropySum, matMulNT, matMulTN, norms, scatterAddRows, softmaxCrossEntropy } from './ops';
+import { crossEntropySum, gatherRowsAddBias, matMulNT, matMulTN, norms, scatterAddRows, softmaxCrossEntropy, transpose2d } from './ops';
 import { ParamStore } from './params';
 import { Rng } from './rng';
+
+export type Implementation = 'reference' | 'fused';
 
 interface LayerNames {
   kernel: string;
@@ -28,7 +31,7 @@ interface LayerNames {
 
 /** What the forward pass of one layer keeps for the backward pass. */
 interface LayerTrace {
-  /** Input of the layer: token ids (layer 0 without embedding) or activations [T*B, D]. */
+  /** Input of the layer [T*B, D], or null for one-hot token ids (layer 0 without embedding). */
   input: tf.Tensor2D | null;
   /** h_{-1}, h_0 .. h_{T-1}: T+1 states [B, H]. */
   hs: tf.Tensor2D[];
@@ -39,13 +42,19 @@ export class RecurrentModel implements LanguageModel {
   readonly params = new ParamStore();
   readonly prefix = 0;
   readonly mapRows: number;
+  readonly implementation: Implementation;
+  private readonly fused: boolean;
   private readonly cell: Cell<unknown>;
   private readonly layers: LayerNames[] = [];
   private readonly embedding?: string;
 
-  constructor(readonly config: TrainConfig, readonly vocabSize: number, rng: Rng) {
+  /** `implementation` defaults to fused kernels where the backend runs them. */
+  constructor(readonly config: TrainConfig, readonly vocabSize: number, rng: Rng, implementation?: Implementation) {
     if (config.cell === 'window') throw new Error('RecurrentModel needs a recurrent cell');
-    this.cell = cellFor(config.cell);
+    registerFusedKernels();
+    this.implementation = implementation ?? (fusedAvailable() ? 'fused' : 'reference');
+    this.fused = this.implementation === 'fused';
+    this.cell = cellFor(config.cell, this.implementation);
     const { hidden: H, layers: L, embedding: E } = config;
     const G = this.cell.gates;
     const V = vocabSize;
@@ -80,34 +89,39 @@ export class RecurrentModel implements LanguageModel {
 
   // ---------------------------------------------------------------- forward
 
-  /** Input projections xw_t = x_t W + b of one layer for all time steps: [T*B, G*H]. */
+  private weight(name: string): tf.Tensor2D {
+    return this.params.get(name) as tf.Tensor2D;
+  }
+
+  /** Input projections xw_t = x_t W + b of one layer for all time steps at once: [T*B, G*H]. */
   private project(l: number, ids: Int32Array, below: tf.Tensor2D | null): { xw: tf.Tensor2D; input: tf.Tensor2D | null } {
-    const W = this.params.get(this.layers[l].kernel) as tf.Tensor2D;
+    const W = this.weight(this.layers[l].kernel);
     const b = this.inputBias(l);
     if (below) return { xw: tf.add(tf.matMul(below, W), b), input: below };
     if (this.embedding) {
-      const e = tf.gather(this.params.get(this.embedding), tf.tensor1d(ids, 'int32')) as tf.Tensor2D;
+      const e = gatherRowsAddBias(this.weight(this.embedding), ids, tf.zeros([this.config.embedding]), this.fused);
       return { xw: tf.add(tf.matMul(e, W), b), input: e };
     }
     // One-hot input: x_t W is row x_t of W, so a gather replaces the product.
-    return { xw: tf.add(tf.gather(W, tf.tensor1d(ids, 'int32')), b) as tf.Tensor2D, input: null };
+    return { xw: gatherRowsAddBias(W, ids, b, this.fused), input: null };
   }
 
-  private inputBias(l: number): tf.Tensor {
+  private inputBias(l: number): tf.Tensor1D {
     const b = this.params.get(this.layers[l].bias);
-    return this.config.cell === 'gru' ? tf.slice(b, [0, 0], [1, -1]) : b;
+    return (this.config.cell === 'gru' ? tf.reshape(tf.slice(b, [0, 0], [1, -1]), [-1]) : b) as tf.Tensor1D;
   }
 
-  private cellWeights(l: number): { recurrent: tf.Tensor2D; recurrentBias?: tf.Tensor2D } {
+  private cellWeights(l: number): CellWeights {
     const { recurrent, bias } = this.layers[l];
-    const U = this.params.get(recurrent) as tf.Tensor2D;
+    const U = this.weight(recurrent);
     if (this.config.cell !== 'gru') return { recurrent: U };
-    return { recurrent: U, recurrentBias: tf.slice(this.params.get(bias), [1, 0], [1, -1]) as tf.Tensor2D };
+    return { recurrent: U, recurrentBias: tf.reshape(tf.slice(this.params.get(bias), [1, 0], [1, -1]), [-1]) as tf.Tensor1D };
   }
 
   /**
-   * Runs all layers over the window. `ids` [T*B] time-major. Returns the top layer's states and, per
-   * layer, what backward needs. `probes[l][t]` (tests only) is added to h_t, so dL/dprobe = dL/dh_t.
+   * Runs all layers over the window. `ids` [T*B] time-major. Returns the top layer's states [T*B, H]
+   * and, per layer, what backward needs. `probes[l][t]` (tests only) is added to h_t, so
+   * dL/dprobe = dL/dh_t.
    */
   private forward(ids: Int32Array, T: number, state: ModelState, probes?: tf.Tensor2D[][]): { top: tf.Tensor2D; traces: LayerTrace[]; finalState: ModelState } {
     const traces: LayerTrace[] = [];
@@ -115,14 +129,14 @@ export class RecurrentModel implements LanguageModel {
     let below: tf.Tensor2D | null = null;
     for (let l = 0; l < this.layers.length; l++) {
       const { xw, input } = this.project(l, ids, below);
-      const xws = tf.split(xw, T, 0) as tf.Tensor2D[]; // T x [B, G*H]
       const w = this.cellWeights(l);
       let s: CellState = state[l];
       const hs = [s.h];
       const caches: unknown[] = [];
-      // The loop over time: h_t = cell(x_t, h_{t-1}).
+      // The loop over time: h_t = cell(x_t, h_{t-1}), with the recurrent product h_{t-1} U made here.
       for (let t = 0; t < T; t++) {
-        const { state: next, cache } = this.cell.step(xws[t], s, w);
+        const hU = tf.matMul(s.h, w.recurrent) as tf.Tensor2D;
+        const { state: next, cache } = this.cell.step(xw, t, hU, s, w);
         if (probes) next.h = tf.add(next.h, probes[l][t]);
         s = next;
         hs.push(s.h);
@@ -136,60 +150,56 @@ export class RecurrentModel implements LanguageModel {
   }
 
   private logits(top: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(top, this.params.get('dense/kernel') as tf.Tensor2D), this.params.get('dense/bias'));
+    return tf.add(tf.matMul(top, this.weight('dense/kernel')), this.params.get('dense/bias'));
   }
 
   // ---------------------------------------------------------------- forward + backward
 
   trainStep(batch: Batch, state: ModelState | undefined, wantGradMap: boolean, probes?: tf.Tensor2D[][]): StepResult {
     const { batch: B, window: T } = batch;
+    const { hidden: H } = this.config;
+    const fused = this.fused;
     const init = state && batch.continues ? state : this.initialState(B);
     const { top, traces, finalState } = this.forward(batch.x, T, init, probes);
     const { loss, dLogits } = softmaxCrossEntropy(this.logits(top), batch.y);
 
     const grads: Record<string, tf.Tensor> = {};
-    grads['dense/kernel'] = matMulTN(top, dLogits);
+    grads['dense/kernel'] = matMulTN(top, dLogits, fused);
     grads['dense/bias'] = tf.sum(dLogits, 0);
-    // dL/dh_t arriving from above, for every t: [T*B, H] split into T pieces.
-    let dAbove = tf.split(matMulNT(dLogits, this.params.get('dense/kernel') as tf.Tensor2D), T, 0) as tf.Tensor2D[];
+    // dL/dh_t arriving from above for every t, [T*B, H]: from the output layer, then from layer l+1.
+    let dAbove = matMulNT(dLogits, this.weight('dense/kernel'), fused);
     const mapRows: tf.Tensor1D[] = [];
 
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const { kernel, recurrent, bias } = this.layers[l];
       const { input, hs, caches } = traces[l];
-      const w = this.cellWeights(l);
-      const Ut = tf.transpose(w.recurrent) as tf.Tensor2D; // [G*H, H], once per pass (see ops.ts)
+      const Ut = transpose2d(this.weight(recurrent), fused); // [G*H, H], once per pass
       const dxws: tf.Tensor2D[] = new Array(T);
       const dhws: tf.Tensor2D[] = new Array(T);
-      const dhTotal: tf.Tensor2D[] = new Array(T);
-      let dhNext: tf.Tensor2D | undefined;
-      let dcNext: tf.Tensor2D | undefined;
+      const dhs: tf.Tensor2D[] = new Array(T);
+      let carry: BackCarry = this.cell.zeroCarry(B, H);
       // Backpropagation through time: t = T-1 .. 0.
       for (let t = T - 1; t >= 0; t--) {
-        const dh = dhNext ? (tf.add(dAbove[t], dhNext) as tf.Tensor2D) : dAbove[t]; // dL/dh_t
-        dhTotal[t] = dh;
-        const g = this.cell.backStep(caches[t], dh, dcNext);
+        const g = this.cell.backStep(caches[t], dAbove, t, carry);
         dxws[t] = g.dxw;
         dhws[t] = g.dhw;
-        const dhPrev = tf.matMul(g.dhw, Ut) as tf.Tensor2D;
-        dhNext = g.dhPrevDirect ? (tf.add(dhPrev, g.dhPrevDirect) as tf.Tensor2D) : dhPrev;
-        dcNext = g.dcPrev;
+        dhs[t] = g.dh; // dL/dh_t
+        carry = { ...g.carry, dhRec: tf.matMul(g.dhw, Ut) };
       }
-      if (wantGradMap) mapRows[l] = norms(dhTotal);
+      if (wantGradMap) mapRows[l] = norms(dhs);
 
       const dXW = tf.concat(dxws, 0) as tf.Tensor2D; // [T*B, G*H]
       const dHW = tf.concat(dhws, 0) as tf.Tensor2D;
       const hPrev = tf.concat(hs.slice(0, T), 0) as tf.Tensor2D; // h_{t-1} for t = 0..T-1
-      grads[recurrent] = matMulTN(hPrev, dHW);
+      grads[recurrent] = matMulTN(hPrev, dHW, fused);
       grads[bias] = this.config.cell === 'gru' ? tf.stack([tf.sum(dXW, 0), tf.sum(dHW, 0)]) : tf.sum(dXW, 0);
-      const W = this.params.get(kernel) as tf.Tensor2D;
       if (input === null) {
-        grads[kernel] = scatterAddRows(batch.x, dXW, this.vocabSize);
+        grads[kernel] = scatterAddRows(batch.x, dXW, this.vocabSize, fused);
       } else {
-        grads[kernel] = matMulTN(input, dXW);
-        const dInput = matMulNT(dXW, W); // [T*B, D]
-        if (l > 0) dAbove = tf.split(dInput, T, 0) as tf.Tensor2D[];
-        else grads[this.embedding!] = scatterAddRows(batch.x, dInput, this.vocabSize);
+        grads[kernel] = matMulTN(input, dXW, fused);
+        const dInput = matMulNT(dXW, this.weight(kernel), fused); // [T*B, D]
+        if (l > 0) dAbove = dInput;
+        else grads[this.embedding!] = scatterAddRows(batch.x, dInput, this.vocabSize, fused);
       }
     }
     const hiddenGradNorms = wantGradMap ? (tf.stack(mapRows) as tf.Tensor2D) : undefined;
@@ -213,7 +223,8 @@ export class RecurrentModel implements LanguageModel {
           const next: ModelState = [];
           for (let l = 0; l < this.layers.length; l++) {
             const { xw } = this.project(l, ids, below);
-            const s = this.cell.step(xw, state[l], this.cellWeights(l)).state;
+            const w = this.cellWeights(l);
+            const s = this.cell.step(xw, 0, tf.matMul(state[l].h, w.recurrent), state[l], w).state;
             next.push(s);
             below = s.h;
           }

@@ -14,7 +14,9 @@ import type { TrainConfig } from '../protocol/types';
 import type { Batch } from './batches';
 import { glorotUniform, uniform } from './init';
 import type { LanguageModel, Predictor, StepResult } from './model';
+import { fusedAvailable, registerFusedKernels } from './kernels/fusedKernels';
 import { crossEntropySum, matMulNT, matMulTN, scatterAddRows, softmaxCrossEntropy } from './ops';
+import type { Implementation } from './recurrentModel';
 import { ParamStore } from './params';
 import { Rng } from './rng';
 
@@ -31,8 +33,13 @@ export class WindowModel implements LanguageModel {
   private readonly tau: number;
   /** Width of one context position's input vector: V (one-hot) or E. */
   private readonly width: number;
+  readonly implementation: Implementation;
+  private readonly fused: boolean;
 
-  constructor(readonly config: TrainConfig, readonly vocabSize: number, rng: Rng) {
+  constructor(readonly config: TrainConfig, readonly vocabSize: number, rng: Rng, implementation?: Implementation) {
+    registerFusedKernels();
+    this.implementation = implementation ?? (fusedAvailable() ? 'fused' : 'reference');
+    this.fused = this.implementation === 'fused';
     const { tau, hidden: H, embedding: E } = config;
     const V = vocabSize;
     this.tau = tau;
@@ -96,20 +103,20 @@ export class WindowModel implements LanguageModel {
     const { loss, dLogits } = softmaxCrossEntropy(this.logits(a), batch.y);
 
     const grads: Record<string, tf.Tensor> = {};
-    grads[W2] = matMulTN(a, dLogits);
+    grads[W2] = matMulTN(a, dLogits, this.fused);
     grads[B2] = tf.sum(dLogits, 0);
-    const dPre = tf.mul(matMulNT(dLogits, this.params.get(W2) as tf.Tensor2D), tf.sub(1, tf.square(a))) as tf.Tensor2D;
+    const dPre = tf.mul(matMulNT(dLogits, this.params.get(W2) as tf.Tensor2D, this.fused), tf.sub(1, tf.square(a))) as tf.Tensor2D;
     grads[B1] = tf.sum(dPre, 0);
     let dInputs: tf.Tensor2D[] | undefined; // dL/dx_k per context position [T*B, width]
     if (input) {
-      grads[W1] = matMulTN(input, dPre);
-      dInputs = tf.split(matMulNT(dPre, this.params.get(W1) as tf.Tensor2D), this.tau, 1) as tf.Tensor2D[];
+      grads[W1] = matMulTN(input, dPre, this.fused);
+      dInputs = tf.split(matMulNT(dPre, this.params.get(W1) as tf.Tensor2D, this.fused), this.tau, 1) as tf.Tensor2D[];
       const ids = new Int32Array(this.tau * T * B);
       for (let k = 0; k < this.tau; k++) ids.set(this.positionIds(batch.x, k, B, T), k * T * B);
-      grads[EMBEDDING] = scatterAddRows(ids, tf.concat(dInputs, 0) as tf.Tensor2D, this.vocabSize);
+      grads[EMBEDDING] = scatterAddRows(ids, tf.concat(dInputs, 0) as tf.Tensor2D, this.vocabSize, this.fused);
     } else {
-      grads[W1] = scatterAddRows(rows!, tf.tile(dPre, [this.tau, 1]) as tf.Tensor2D, this.tau * this.width);
-      if (wantGradMap) dInputs = Array.from({ length: this.tau }, (_, k) => matMulNT(dPre, this.kernelBlock(k)));
+      grads[W1] = scatterAddRows(rows!, tf.tile(dPre, [this.tau, 1]) as tf.Tensor2D, this.tau * this.width, this.fused);
+      if (wantGradMap) dInputs = Array.from({ length: this.tau }, (_, k) => matMulNT(dPre, this.kernelBlock(k), this.fused));
     }
     const hiddenGradNorms = wantGradMap ? (tf.reshape(tf.stack(dInputs!.map((d) => tf.norm(d))), [1, this.tau]) as tf.Tensor2D) : undefined;
     return { loss, grads, hiddenGradNorms };

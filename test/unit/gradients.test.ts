@@ -6,14 +6,15 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { createModel } from '../../src/core/createModel';
 import type { LanguageModel } from '../../src/core/model';
+import type { Implementation } from '../../src/core/recurrentModel';
 import { Rng } from '../../src/core/rng';
 import type { CellType } from '../../src/protocol/types';
 import { randomBatch, tinyConfig, useBackend } from './helpers';
 
 const V = 7;
 
-function buildModel(cell: CellType, extra: Record<string, number> = {}): LanguageModel {
-  return createModel(tinyConfig({ cell, ...extra }), V, new Rng(1));
+function buildModel(cell: CellType, extra: Record<string, number> = {}, implementation: Implementation = 'reference'): LanguageModel {
+  return createModel(tinyConfig({ cell, ...extra }), V, new Rng(1), implementation);
 }
 
 function maxRelError(a: Float32Array, b: Float32Array): number {
@@ -117,3 +118,35 @@ describe('gradients (cpu backend, exact reference)', () => {
     });
   }
 });
+
+/** The fused kernels compute the same function as the reference ops: loss, every gradient, the map. */
+for (const backend of ['cpu', 'wasm'] as const) {
+  describe(`fused kernels equal the reference (${backend} backend)`, () => {
+    before(() => useBackend(backend));
+
+    for (const [cell, extra] of variants) {
+      it(`${cell} ${JSON.stringify(extra)}`, () => {
+        const reference = buildModel(cell, extra, 'reference');
+        const fused = buildModel(cell, extra, 'fused');
+        const batch = randomBatch(new Rng(8), V, 3, 5, reference.prefix);
+        const run = (m: LanguageModel) => tf.tidy(() => {
+          const r = m.trainStep(batch, undefined, true);
+          return { loss: r.loss, map: r.hiddenGradNorms!, grads: r.grads, evalLoss: m.evaluate(batch) };
+        });
+        const a = run(reference);
+        const b = run(fused);
+        const close = (x: tf.Tensor, y: tf.Tensor, what: string) => {
+          const err = maxRelError(x.dataSync() as Float32Array, y.dataSync() as Float32Array);
+          assert.ok(err < 1e-5, `${what}: relative error ${err}`);
+        };
+        close(a.loss, b.loss, 'loss');
+        close(a.evalLoss, b.evalLoss, 'evaluation loss');
+        close(a.map, b.map, 'gradient map');
+        for (const name of reference.params.names()) close(a.grads[name], b.grads[name], name);
+        tf.dispose([a, b]);
+        reference.dispose();
+        fused.dispose();
+      });
+    }
+  });
+}

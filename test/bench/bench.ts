@@ -1,0 +1,220 @@
+/**
+ * `npm run bench`: training throughput of Sequence Lab's models next to the PyTorch reference
+ * (../shared/bench/torch_reference.py), measured in the same run, one configuration after the other.
+ *
+ *   npm run bench                        RNN, GRU, LSTM at hidden 256, batch 32, window 64, vocabulary 65
+ *   npm run bench -- --sizes             also hidden 64, 128, 512 and two layers of 256
+ *   npm run bench -- --startup           time from forking the worker to the first loss point (The Time Machine)
+ *   npm run bench -- --soak 10           resident memory of a worker training for 10 minutes
+ *   options: --steps N (timed steps per configuration), --backend NAME, --no-torch, --json FILE
+ *
+ * Throughput is measured with the gradient-through-time map at its default interval (every 10 steps);
+ * the map's overhead is measured separately with the map at every step against no map at all.
+ */
+import { spawnSync, fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../src/core/backend';
+import { DEFAULT_CONFIG } from '../../src/core/config';
+import type { Corpus } from '../../src/core/corpus';
+import { createModel } from '../../src/core/createModel';
+import { Rng } from '../../src/core/rng';
+import { Trainer } from '../../src/core/trainer';
+import { Vocabulary } from '../../src/core/vocabulary';
+import type { BackendChoice, CellType, TrainConfig } from '../../src/protocol/types';
+import { WORKER_PROTOCOL_VERSION, WorkerToHost } from '../../src/protocol/worker';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const SHARED = path.resolve(ROOT, '../shared');
+const TORCH_SCRIPT = path.join(SHARED, 'bench/torch_reference.py');
+const PYTHON = '/usr/bin/python3';
+
+interface Shape {
+  cell: Exclude<CellType, 'window'>;
+  hidden: number;
+  layers: number;
+}
+
+interface Row extends Shape {
+  tokensPerSec: number;
+  mapOverheadPct?: number;
+  torchTokensPerSec?: number;
+  ratio?: number;
+}
+
+const BATCH = 32;
+const WINDOW = 64;
+const VOCAB = 65;
+
+/** Random token streams over a 65-token vocabulary, like the reference's random batches. */
+function syntheticCorpus(): Corpus {
+  const vocab = Vocabulary.fromJSON({ tokens: ['<unk>', ...Array.from({ length: VOCAB - 1 }, (_, i) => String.fromCodePoint(0x21 + i))] });
+  const rng = new Rng(7);
+  const train = Int32Array.from({ length: 200_000 }, () => rng.int(VOCAB));
+  return { vocab, level: 'char', train, val: train.subarray(0, 5000), charsPerToken: 1, unigramLoss: Math.log(VOCAB) };
+}
+
+/** Milliseconds per training step, median of `steps` timed steps after two warm-up steps. */
+function msPerStep(shape: Shape, gradMapInterval: number, steps: number, corpus: Corpus): number {
+  const config: TrainConfig = { ...DEFAULT_CONFIG, ...shape, batch: BATCH, window: WINDOW, gradMapInterval, steps: steps + 2, lr: 2e-3, clip: 1 };
+  const model = createModel(config, VOCAB, new Rng(0));
+  const trainer = new Trainer(model, corpus, config);
+  try {
+    trainer.trainOneStep();
+    trainer.trainOneStep();
+    const times: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = performance.now();
+      trainer.trainOneStep();
+      trainer.step++;
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)];
+  } finally {
+    trainer.dispose();
+    model.dispose();
+  }
+}
+
+function torchAvailable(): string | undefined {
+  if (!fs.existsSync(TORCH_SCRIPT)) return `${TORCH_SCRIPT} not found`;
+  const r = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (r.status !== 0) return `${PYTHON} has no torch (apt-get install -y python3-torch libopenblas0-pthread)`;
+  return undefined;
+}
+
+function torchTokensPerSec(shape: Shape, steps: number): number {
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, '--cell', shape.cell, '--hidden', String(shape.hidden), '--layers', String(shape.layers),
+    '--batch', String(BATCH), '--seq', String(WINDOW), '--vocab', String(VOCAB), '--steps', String(steps)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`torch reference failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!).tokens_per_s;
+}
+
+/** Forks the real worker and times start -> first loss point on The Time Machine with default settings. */
+async function startupMs(): Promise<{ firstLossMs: number; startedMs: number }> {
+  const runDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'seqlab-bench-'));
+  const t0 = performance.now();
+  const child = fork(path.join(ROOT, 'dist/worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let startedMs = 0;
+  const firstLossMs = await new Promise<number>((resolve, reject) => {
+    child.on('message', (m: WorkerToHost) => {
+      if (m.type === 'hello') {
+        child.send({ type: 'start', version: WORKER_PROTOCOL_VERSION, runId: 'bench', runDir, files: [path.join(SHARED, 'data/timemachine.txt')], config: DEFAULT_CONFIG });
+      } else if (m.type === 'started') {
+        startedMs = performance.now() - t0;
+      } else if (m.type === 'metrics') {
+        resolve(performance.now() - t0);
+      } else if (m.type === 'error') {
+        reject(new Error(m.message));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+  child.kill();
+  fs.rmSync(runDir, { recursive: true, force: true });
+  return { firstLossMs, startedMs };
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+/** Trains LSTM-128 on The Time Machine in the real worker for `minutes` and samples its RSS. */
+async function soak(minutes: number): Promise<{ samples: [number, number][] }> {
+  const runDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'seqlab-soak-'));
+  const child = fork(path.join(ROOT, 'dist/worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const samples: [number, number][] = [];
+  const t0 = Date.now();
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    child.on('message', (m: WorkerToHost) => {
+      if (m.type === 'hello') {
+        child.send({ type: 'start', version: WORKER_PROTOCOL_VERSION, runId: 'soak', runDir, files: [path.join(SHARED, 'data/timemachine.txt')], config: { ...DEFAULT_CONFIG, steps: 1_000_000 } });
+      } else if (m.type === 'started' && !timer) {
+        timer = setInterval(() => {
+          const minute = (Date.now() - t0) / 60_000;
+          samples.push([minute, rssMb(child.pid!)]);
+          process.stderr.write(`  ${minute.toFixed(1)} min: RSS ${samples.at(-1)![1].toFixed(0)} MB\n`);
+          if (minute >= minutes) {
+            clearInterval(timer);
+            child.kill();
+            resolve();
+          }
+        }, 30_000);
+      } else if (m.type === 'error') {
+        reject(new Error(m.message));
+      }
+    });
+  });
+  fs.rmSync(runDir, { recursive: true, force: true });
+  return { samples };
+}
+
+function fmt(n: number | undefined, digits = 0): string {
+  return n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      steps: { type: 'string', default: '8' }, backend: { type: 'string', default: 'auto' }, 'no-torch': { type: 'boolean' },
+      sizes: { type: 'boolean' }, startup: { type: 'boolean' }, soak: { type: 'string' }, json: { type: 'string' },
+    },
+  });
+  const steps = Number(values.steps);
+  const backend = await selectBackend(values.backend as BackendChoice);
+  const torchProblem = values['no-torch'] ? 'disabled with --no-torch' : torchAvailable();
+  console.log(`Sequence Lab benchmark: backend ${backend.name} (${backend.reason}); tfjs ${tf.version_core}; ${require('node:os').cpus()[0].model}, ${require('node:os').cpus().length} cores`);
+  console.log(torchProblem ? `PyTorch reference: not measured (${torchProblem})` : `PyTorch reference: ${TORCH_SCRIPT}, one thread, same shapes, measured right after each row`);
+  console.log(`Shape: batch ${BATCH}, window ${WINDOW}, vocabulary ${VOCAB}; Adam, clipping at 1; median of ${steps} steps after 2 warm-up steps\n`);
+
+  const shapes: Shape[] = (['rnn', 'gru', 'lstm'] as const).map((cell) => ({ cell, hidden: 256, layers: 1 }));
+  if (values.sizes) {
+    for (const hidden of [64, 128, 512]) shapes.push({ cell: 'lstm', hidden, layers: 1 });
+    shapes.push({ cell: 'lstm', hidden: 256, layers: 2 });
+  }
+  const corpus = syntheticCorpus();
+  const rows: Row[] = [];
+  const header = '| cell | hidden | layers | Sequence Lab tokens/s | PyTorch tokens/s | ratio | gradient-map overhead (every step) |';
+  console.log(header);
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const shape of shapes) {
+    const ms = msPerStep(shape, DEFAULT_CONFIG.gradMapInterval, steps, corpus);
+    const row: Row = { ...shape, tokensPerSec: (BATCH * WINDOW) / (ms / 1000) };
+    // Overhead of the map at every step, against no map: measured only at the headline shape.
+    if (shape.hidden === 256 && shape.layers === 1) {
+      const none = msPerStep(shape, 0, steps, corpus);
+      const every = msPerStep(shape, 1, steps, corpus);
+      row.mapOverheadPct = ((every - none) / none) * 100;
+    }
+    if (!torchProblem) {
+      row.torchTokensPerSec = torchTokensPerSec(shape, Math.max(10, steps));
+      row.ratio = row.tokensPerSec / row.torchTokensPerSec;
+    }
+    rows.push(row);
+    console.log(`| ${shape.cell.toUpperCase()} | ${shape.hidden} | ${shape.layers} | ${fmt(row.tokensPerSec)} | ${fmt(row.torchTokensPerSec)} | ${fmt(row.ratio, 2)} | ${row.mapOverheadPct === undefined ? '-' : `${fmt(row.mapOverheadPct, 1)}%`} |`);
+  }
+
+  let startup;
+  if (values.startup) {
+    startup = await startupMs();
+    console.log(`\nTime to first loss point (fork worker, load backend, read and tokenize The Time Machine, build, first step): ${fmt(startup.firstLossMs)} ms (training started after ${fmt(startup.startedMs)} ms)`);
+  }
+  let soakResult;
+  if (values.soak) {
+    console.log(`\nSoak: LSTM-128 on The Time Machine in the worker for ${values.soak} minutes`);
+    soakResult = await soak(Number(values.soak));
+    const s = soakResult.samples;
+    console.log(`Resident memory: ${fmt(s[0][1])} MB at ${fmt(s[0][0], 1)} min, ${fmt(s.at(-1)![1])} MB at ${fmt(s.at(-1)![0], 1)} min`);
+  }
+  if (values.json) fs.writeFileSync(values.json, JSON.stringify({ backend, rows, startup, soak: soakResult }, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
