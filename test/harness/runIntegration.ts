@@ -14,7 +14,7 @@ import { launchChromium } from './browser';
 import { tail, waitFor } from './processes';
 import { count, printResults, readResults, writeResults, type SuiteResults } from './results';
 import { makeWorkspace } from './sampleWorkspace';
-import { makeProfile, RESULTS_DIR, ROOT, scratchDir, startTestServer, testRunUrl } from './workbench';
+import { EXTENSION_ROOT, makeProfile, RESULTS_DIR, ROOT, scratchDir, startTestServer, testRunUrl } from './workbench';
 
 type SuiteName = 'main' | 'untrusted';
 const SUITES: readonly SuiteName[] = ['main', 'untrusted'];
@@ -111,7 +111,7 @@ async function runInDesktop(suite: SuiteName, scratch: string): Promise<SuiteRes
   try {
     await runTests({
       ...(executable ? { vscodeExecutablePath: executable } : {}),
-      extensionDevelopmentPath: ROOT,
+      extensionDevelopmentPath: EXTENSION_ROOT,
       extensionTestsPath: TESTS_MODULE,
       extensionTestsEnv: suiteEnv(host, suite),
       launchArgs: [workspace, '--disable-extensions', '--user-data-dir', profile.userDataDir,

@@ -9,8 +9,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, startService, waitForHttp, type Service } from './processes';
 
-/** The repository: the extension's own folder. */
+/** The repository. */
 export const ROOT = path.resolve(__dirname, '../../..');
+/**
+ * The extension the workbench loads: this repository, or another copy of it (a build to compare, or a
+ * deliberately broken one, to see that the tests catch it).
+ */
+export const EXTENSION_ROOT = path.resolve(process.env.SEQLAB_EXTENSION_ROOT ?? ROOT);
 export const RESULTS_DIR = path.join(ROOT, 'test-results');
 
 interface Tools {
@@ -29,7 +34,7 @@ function tools(): Tools {
 
 /** The extension's id as VS Code names its folder in an extensions directory. */
 function extensionFolderName(): string {
-  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
+  const pkg = JSON.parse(fs.readFileSync(path.join(EXTENSION_ROOT, 'package.json'), 'utf8')) as { publisher: string; name: string; version: string };
   return `${pkg.publisher}.${pkg.name}-${pkg.version}`;
 }
 
@@ -69,7 +74,7 @@ export function makeProfile(dir: string, userSettings: Record<string, unknown> =
   if (!fs.existsSync(settingsFile)) fs.writeFileSync(settingsFile, JSON.stringify({ ...QUIET_SETTINGS, ...userSettings }, null, 2) + '\n');
   const link = path.join(extensionsDir, extensionFolderName());
   fs.rmSync(link, { force: true });
-  fs.symlinkSync(ROOT, link, 'dir');
+  fs.symlinkSync(EXTENSION_ROOT, link, 'dir');
   return { dir, userDataDir, extensionsDir };
 }
 
@@ -149,7 +154,7 @@ export async function startTestServer(options: TestServerOptions): Promise<Runni
 export function testRunUrl(server: RunningWorkbench, folder: string, testsModule: string): string {
   const remote = (p: string): string => `vscode-remote://127.0.0.1:${server.port}${p}`;
   const payload = JSON.stringify([
-    ['extensionDevelopmentPath', remote(ROOT)],
+    ['extensionDevelopmentPath', remote(EXTENSION_ROOT)],
     ['extensionTestsPath', remote(testsModule)],
   ]);
   return `${server.url}?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`;
