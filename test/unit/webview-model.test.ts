@@ -35,7 +35,11 @@ describe('webview run model', () => {
 
   it('keeps steps ascending when history rewinds (resume from an earlier checkpoint)', () => {
     const m = new RunModel('run-a', view({ metrics: [1, 2, 3, 4, 5].map((s) => point(s)) }), false);
+    const revision = m.revision;
+    m.appendMetrics([point(6)]);
+    assert.strictEqual(m.revision, revision, 'appending does not cut history');
     m.appendMetrics([point(3, 9), point(4, 9)]);
+    assert.ok(m.revision > revision, 'a rewind tells derived caches (the EMA) to start over');
     assert.deepStrictEqual(m.steps, [1, 2, 3, 4]);
     assert.deepStrictEqual(m.loss, [2, 2, 9, 9]);
     assert.strictEqual(m.gradNorm.length, 4);

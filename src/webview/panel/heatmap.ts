@@ -200,7 +200,10 @@ export class Heatmap {
       if (x - lastX < 50) continue;
       lastX = x;
       ctx.fillRect(Math.round(x) - 0.5, MARGIN.top + ph, 1, 3);
-      ctx.fillText(formatCount(step), x, MARGIN.top + ph + 5);
+      // Keep the label inside the canvas at the right edge.
+      const label = formatCount(step);
+      const half = ctx.measureText(label).width / 2;
+      ctx.fillText(label, Math.min(x, cssWidth - half - 1), MARGIN.top + ph + 5);
     }
     ctx.fillText('training step →', MARGIN.left + w / 2, MARGIN.top + ph + 20);
 

@@ -196,11 +196,22 @@ export class LossChart {
   }
 }
 
-/** Points the legend at the last x when the cursor is not over the plot. */
+/**
+ * With the cursor off the plot, points each legend entry at its series' newest value (validation
+ * points are sparse, so "the last x" would often read as a dash).
+ */
 export function showLatestWhenIdle(u: uPlot): void {
   if (u.cursor.idx != null && u.cursor.left !== undefined && u.cursor.left >= 0) return;
   const n = u.data[0]?.length ?? 0;
-  if (n > 0 && u.legend.idxs?.[0] !== n - 1) u.setLegend({ idx: n - 1 });
+  if (n === 0) return;
+  const idxs = u.data.map((series, k) => {
+    if (k === 0) return n - 1;
+    for (let i = n - 1; i >= 0 && i >= n - 2000; i--) if (series[i] != null) return i;
+    return null;
+  });
+  const current = u.legend.idxs;
+  if (current && current.length === idxs.length && current.every((v, i) => v === idxs[i])) return;
+  u.setLegend({ idxs });
 }
 
 /** Adds 5% headroom around a loss range (loss is never negative, so the floor stays at 0 or above). */

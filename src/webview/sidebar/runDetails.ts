@@ -10,6 +10,9 @@ import { configRows, isActive, isLive, isResumable, modelLabel, stateLabel, stat
 
 type Button = HTMLElement & { disabled: boolean };
 
+/** Newest checkpoints listed; the rest are summarised in one line. */
+const MAX_CHECKPOINTS = 8;
+
 export class RunDetailsView {
   readonly element: HTMLElement;
   private readonly body: HTMLElement;
@@ -71,17 +74,19 @@ export class RunDetailsView {
       ['Baselines', info ? `uniform ${formatLoss(info.uniformLoss)} · unigram ${formatLoss(info.unigramLoss)}` : '—'],
       ['Tokens', info ? `${formatCount(info.trainTokens)} train · ${formatCount(info.valTokens)} val` : '—'],
       ['Created', formatTimestamp(s.createdAt)],
-      ['Duration', formatDuration(s.durationMs)],
+      ['Duration', s.durationMs > 0 || !isLive(s.state) ? formatDuration(s.durationMs) : 'running'],
       ['Folder', details.folder, details.folder],
     ];
 
+    const newest = [...details.checkpoints].sort((a, b) => b.step - a.step);
+    const older = newest.length - MAX_CHECKPOINTS;
     const checkpoints = details.checkpoints.length
-      ? h('ol', { class: 'checkpoints' }, ...[...details.checkpoints].reverse().map((cp) =>
+      ? h('ol', { class: 'checkpoints' }, ...newest.slice(0, MAX_CHECKPOINTS).map((cp) =>
         h('li', { attrs: { title: cp.path } },
           h('span', { class: 'cp-step', text: `step ${formatCount(cp.step)}` }),
           h('span', { class: 'muted', text: cp.valLoss !== undefined ? `val ${formatLoss(cp.valLoss)}` : '' }),
           h('span', { class: 'muted', text: formatTimestamp(cp.time) }),
-        )))
+        )), older > 0 ? h('li', { class: 'muted', text: `and ${older} older (in the run folder)` }) : null)
       : h('p', { class: 'muted', text: 'No checkpoints yet.' });
 
     replaceChildren(this.body,

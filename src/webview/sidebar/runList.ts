@@ -80,7 +80,9 @@ export class RunList {
     const progress = isLive(r.state) && r.steps > 0
       ? h('div', { class: 'item-progress', attrs: { 'aria-hidden': 'true' } }, progressFill(r.step / r.steps))
       : null;
-    const details = [modelLabel(r), r.bestValLoss !== undefined ? `val ${formatLoss(r.bestValLoss)}` : null, formatDuration(r.durationMs)].filter(Boolean).join(' · ');
+    // A live run's duration is only known once it ends (the host records it then).
+    const duration = r.durationMs > 0 || !isLive(r.state) ? formatDuration(r.durationMs) : null;
+    const details = [modelLabel(r), r.bestValLoss !== undefined ? `val ${formatLoss(r.bestValLoss)}` : null, duration].filter(Boolean).join(' · ');
     const el = h('div', {
       class: 'run-item',
       attrs: {
