@@ -23,8 +23,9 @@ interface FusedKernel {
   run(inputs: Views, outputs: Views, shapes: { inputs: number[][]; attrs: Record<string, unknown> }): void;
 }
 
+// Math.exp is as fast here as any polynomial written in JavaScript (measured), and exact.
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-// tanh through exp: as accurate as Math.tanh for float32 results, and faster in V8.
+// tanh through exp, tanh(x) = 2 σ(2x) - 1: accurate to float32 in double arithmetic, faster than Math.tanh.
 const tanh = (x: number) => 2 / (1 + Math.exp(-2 * x)) - 1;
 
 // ------------------------------------------------------------------ LSTM
