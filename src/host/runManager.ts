@@ -188,7 +188,12 @@ export class RunManager extends Disposable {
         this.refreshAgain = false;
         const lists = await Promise.all(this.runsDirs.map((d) => listRunsAsync(d)));
         const next = new Map<string, { dir: string; record: RunRecord }>();
-        for (const entry of lists.flat()) if (!next.has(entry.record.id)) next.set(entry.record.id, entry);
+        for (const entry of lists.flat()) {
+          if (next.has(entry.record.id)) continue;
+          // A listing that started before this manager's last write (a run that just ended) is older than memory.
+          const mine = this.known.get(entry.record.id);
+          next.set(entry.record.id, mine && mine.record.updatedAt > entry.record.updatedAt ? mine : entry);
+        }
         // Runs this window just created may not be on disk yet in the listing's view; keep queued/active ones.
         for (const q of this.queue) if (!next.has(q.id) && this.known.has(q.id)) next.set(q.id, this.known.get(q.id)!);
         this.known = next;

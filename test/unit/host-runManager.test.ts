@@ -70,7 +70,7 @@ describe('host: RunManager with a fake worker', () => {
 
   afterEach(() => {
     for (const m of managers) m.dispose();
-    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
 
   it('trains a run to completion, keeps its history in memory and leaves a completed run.json', async () => {
