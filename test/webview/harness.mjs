@@ -114,7 +114,7 @@ await new Promise((ok) => server.listen(Number(option('--port', 0)), '127.0.0.1'
 const base = `http://127.0.0.1:${server.address().port}`;
 
 const SHOTS = [
-  { name: 'panel-rnn-dark', view: 'panel', scenario: 'rnn', theme: 'dark', sampleNow: true, hover: true },
+  { name: 'panel-rnn-dark', view: 'panel', scenario: 'rnn', theme: 'dark', sampleNow: true, hover: true, check: checkPanel },
   { name: 'panel-rnn-light', view: 'panel', scenario: 'rnn', theme: 'light' },
   { name: 'panel-lstm-dark', view: 'panel', scenario: 'lstm', theme: 'dark' },
   { name: 'panel-lstm-light', view: 'panel', scenario: 'lstm', theme: 'light', sampleNow: true },
@@ -126,7 +126,7 @@ const SHOTS = [
   { name: 'panel-starting-light', view: 'panel', scenario: 'starting', theme: 'light', height: 700 },
   { name: 'panel-switch-to-light', view: 'panel', scenario: 'lstm', theme: 'dark', switchTo: 'light' },
   { name: 'panel-empty-dark', view: 'panel', scenario: 'empty', theme: 'dark' },
-  { name: 'sidebar-runs-dark', view: 'sidebar', scenario: 'runs', theme: 'dark', width: 340 },
+  { name: 'sidebar-runs-dark', view: 'sidebar', scenario: 'runs', theme: 'dark', width: 340, check: checkSidebarKeyboard },
   { name: 'sidebar-runs-light', view: 'sidebar', scenario: 'runs', theme: 'light', width: 340 },
   { name: 'sidebar-untrusted-dark', view: 'sidebar', scenario: 'untrusted', theme: 'dark', width: 340 },
   { name: 'sidebar-empty-light', view: 'sidebar', scenario: 'empty', theme: 'light', width: 340 },
@@ -198,7 +198,8 @@ async function shoot() {
           Object.fromEntries([...e.attributes].filter((a) => a.name.startsWith('data-') && a.name !== 'data-testid').map((a) => [a.name, a.value])),
         ])),
       }));
-      const problems = [...report.violations.map((v) => `CSP: ${v}`), ...report.errors, ...consoleErrors];
+      const failed = shot.check ? await shot.check(p) : [];
+      const problems = [...report.violations.map((v) => `CSP: ${v}`), ...report.errors, ...consoleErrors, ...failed];
       console.log(`${problems.length ? 'FAIL' : 'ok  '} ${shot.name}  -> ${file}`);
       console.log(`     posted: ${report.posted.join(', ')}`);
       console.log(`     hooks:  ${JSON.stringify(report.hooks)}`);
@@ -211,4 +212,47 @@ async function shoot() {
     await browser.close();
   }
   return ok;
+}
+
+// ---------------------------------------------------------------- behaviour checks (after the screenshot)
+
+/** The panel drops deltas of another run, shows what was streamed, and its buttons post controls. */
+async function checkPanel(p) {
+  const problems = [];
+  const attr = (sel, name) => p.locator(sel).first().getAttribute(name);
+  if ((await attr('[data-testid="loss-chart"]', 'data-points')) !== '2800') problems.push(`loss chart data-points ${await attr('[data-testid="loss-chart"]', 'data-points')}, expected 2800 (a delta of another run leaked in?)`);
+  if ((await attr('[data-testid="heatmap"]', 'data-rows')) !== '64') problems.push('heatmap data-rows is not the window length');
+  const steps = await p.locator('[data-testid="sample"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-step'))));
+  if (steps.length !== 5 || steps.some((v, i) => i > 0 && v > steps[i - 1])) problems.push(`samples not newest first: ${steps}`);
+  await p.locator('[data-testid="pause"]').click();
+  await p.locator('[data-testid="checkpoint"]').click();
+  await p.waitForTimeout(100);
+  const posted = await p.evaluate(() => window.__harness.posted.filter((m) => m.type === 'control').map((m) => m.action));
+  if (posted.join() !== 'pause,checkpoint') problems.push(`controls posted ${JSON.stringify(posted)}`);
+  const state = await p.evaluate(() => sessionStorage.getItem('seqlab-harness-state-panel'));
+  if (!state || !JSON.parse(state).prefs || JSON.parse(state).runId !== '20251125-140300-rnn') problems.push(`panel state not kept: ${state}`);
+  return problems;
+}
+
+/** The run list works from the keyboard: arrows move and select, Space ticks, Enter opens. */
+async function checkSidebarKeyboard(p) {
+  const problems = [];
+  const items = p.locator('[data-testid="run-item"]');
+  await items.nth(0).focus();
+  await p.keyboard.press('ArrowDown');
+  await p.keyboard.press('ArrowDown');
+  await p.waitForTimeout(200);
+  const selected = await p.locator('[data-testid="run-item"][aria-selected="true"]').getAttribute('data-run-id');
+  const expected = await items.nth(2).getAttribute('data-run-id');
+  if (selected !== expected) problems.push(`ArrowDown twice selected ${selected}, expected ${expected}`);
+  await p.keyboard.press('Space');
+  await p.keyboard.press('Enter');
+  await p.waitForTimeout(200);
+  const posted = await p.evaluate(() => window.__harness.posted.filter((m) => m.type === 'run'));
+  const opened = posted.find((m) => m.action === 'open');
+  if (!opened || opened.runId !== expected) problems.push(`Enter did not open the focused run: ${JSON.stringify(posted)}`);
+  if (!posted.some((m) => m.action === 'select' && m.runId === expected)) problems.push('moving the selection did not ask for details');
+  const checked = await items.nth(2).locator('input.compare-check').isChecked();
+  if (checked) problems.push('Space did not toggle the comparison checkbox (it was ticked by the scenario)');
+  return problems;
 }

@@ -149,7 +149,8 @@ export class LossChart {
   private options(size: { width: number; height: number }): uPlot.Options {
     const t = this.theme;
     const mode = this.prefs.secondary;
-    const cpt = this.charsPerToken();
+    // Read at draw time: RunInfo (characters per token) may arrive after the chart is built.
+    const cpt = () => this.charsPerToken();
     const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3));
     const evalCount = this.model?.evalSteps.length ?? 0;
     return {
@@ -169,8 +170,8 @@ export class LossChart {
           label: mode === 'perplexity' ? 'perplexity' : 'bits / char',
           labelSize: 18,
           size: 46,
-          splits: (_u, _i, min, max) => secondaryTicks(min, max, mode, cpt).positions,
-          values: (_u, splits) => splits.map((v) => formatTick(mode === 'perplexity' ? perplexity(v) : bitsPerChar(v, cpt))),
+          splits: (_u, _i, min, max) => secondaryTicks(min, max, mode, cpt()).positions,
+          values: (_u, splits) => splits.map((v) => formatTick(mode === 'perplexity' ? perplexity(v) : bitsPerChar(v, cpt()))),
         },
       ],
       series: [
