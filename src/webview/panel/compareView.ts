@@ -27,6 +27,7 @@ export class CompareView {
   private readonly slider: HTMLInputElement;
   private readonly sliderValue: HTMLElement;
   private runs: readonly CompareSeries[] = [];
+  private zoomed = false;
 
   constructor(
     private theme: ChartTheme,
@@ -50,7 +51,10 @@ export class CompareView {
     ], prefs.xLog ? 'log' : 'linear', (mode) => this.setPrefs({ xLog: mode === 'log' }));
     this.chartBox = h('div', { class: 'chart', attrs: { 'data-testid': 'compare-chart', 'data-series': 0, role: 'img', 'aria-label': 'Comparison chart' } });
     this.plot = new Plot(this.chartBox, 360, (size) => this.options(size));
-    this.chartBox.addEventListener('dblclick', () => this.render());
+    this.chartBox.addEventListener('dblclick', () => {
+      this.zoomed = false;
+      this.render();
+    });
     this.legend = h('table', { class: 'compare-legend' });
     this.readoutEl = h('p', { class: 'card-note compare-readout' });
     this.element = h('section', { class: 'card', attrs: { 'aria-labelledby': 'compare-title' } },
@@ -69,9 +73,14 @@ export class CompareView {
     );
   }
 
+  /** The host re-sends the comparison while runs train: same runs, same chart (and zoom), new data. */
   setRuns(runs: readonly CompareSeries[]): void {
+    const same = runs.length === this.runs.length && runs.every((r, i) => r.id === this.runs[i].id && r.label === this.runs[i].label);
     this.runs = runs;
-    this.plot.clear();
+    if (!same) {
+      this.plot.clear();
+      this.zoomed = false;
+    }
     this.render();
   }
 
@@ -112,7 +121,7 @@ export class CompareView {
       const vals = run.evals.map((e) => f(e.valLoss)).filter(Number.isFinite);
       rows.push({ best: vals.length ? Math.min(...vals) : undefined, last: smooth.length ? smooth[smooth.length - 1] : undefined, steps: steps.length ? steps[steps.length - 1] : 0 });
     }
-    if (runs.length) this.plot.setData(alignSeries(series) as uPlot.AlignedData);
+    if (runs.length) this.plot.setData(alignSeries(series) as uPlot.AlignedData, !this.zoomed);
     else this.plot.clear();
 
     const unit = this.prefs.compareUnit === 'bpc' ? 'bits/char' : 'nats/token';
@@ -155,7 +164,10 @@ export class CompareView {
       series,
       legend: { show: false },
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
-      hooks: { setCursor: [(u) => this.readout(u)] },
+      hooks: {
+        setCursor: [(u) => this.readout(u)],
+        setSelect: [() => { this.zoomed = true; }],
+      },
     };
   }
 
