@@ -44,7 +44,8 @@ export class GradientView {
     private readonly setPrefs: (change: Partial<PanelPrefs>) => void,
   ) {
     this.heatmap = new Heatmap(theme);
-    this.summary = h('p', { class: 'card-note', attrs: { 'aria-live': 'polite' } });
+    // Not a live region: it changes with every gradient map, which would be a stream of announcements.
+    this.summary = h('p', { class: 'card-note' });
     this.layerSlot = h('div', { class: 'toolbar' });
     this.profileTitle = h('h3', { class: 'mini-title', text: 'Latest profile' });
     this.normTitle = h('h3', { class: 'mini-title', text: 'Global gradient norm' });

@@ -129,6 +129,7 @@ export class SamplesView {
     if (continuation !== r.streamed) r.output.data = continuation;
     setText(r.status, `done · ${continuation.length} characters`);
     r.element.classList.remove('streaming');
+    r.element.setAttribute('aria-busy', 'false');
     this.settle();
   }
 
@@ -139,6 +140,7 @@ export class SamplesView {
     setText(r.status, `failed: ${message}`);
     r.status.setAttribute('role', 'alert');
     r.element.classList.remove('streaming');
+    r.element.setAttribute('aria-busy', 'false');
     r.element.classList.add('failed');
     this.settle();
   }
@@ -158,7 +160,8 @@ export class SamplesView {
     const requestId = newRequestId();
     const status = h('span', { class: 'sample-status', text: 'streaming…' });
     const output = document.createTextNode('');
-    const element = h('article', { class: 'sample live streaming', attrs: { 'aria-live': 'polite', 'aria-busy': 'false' } },
+    // Busy while tokens stream in, so a screen reader reads the sample once, when it is complete.
+    const element = h('article', { class: 'sample live streaming', attrs: { 'aria-live': 'polite', 'aria-busy': 'true' } },
       h('div', { class: 'sample-meta' }, icon('sparkle'), h('span', { text: `Sample now · T=${temperature}` }), status),
       h('pre', { class: 'sample-text' }, prompt ? h('span', { class: 'sample-prompt', text: prompt }) : null, output),
     );
