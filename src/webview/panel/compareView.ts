@@ -12,9 +12,9 @@ import { withAlpha } from '../lib/color';
 import { alignSeries, drawIndices, pick } from '../lib/downsample';
 import { formatCount, formatLoss } from '../lib/format';
 import type { CompareUnit, PanelPrefs } from '../lib/prefs';
-import { MAX_SMOOTHING } from '../lib/prefs';
 import { bitsPerChar, formatTick } from '../lib/scale';
 import { emaSmooth } from '../lib/smoothing';
+import { SmoothingControl, stepAxisToggle } from './chartControls';
 
 export class CompareView {
   readonly element: HTMLElement;
@@ -24,8 +24,7 @@ export class CompareView {
   private readonly plot: Plot;
   private readonly unit: Segmented<CompareUnit>;
   private readonly xMode: Segmented<'linear' | 'log'>;
-  private readonly slider: HTMLInputElement;
-  private readonly sliderValue: HTMLElement;
+  private readonly smoothing: SmoothingControl;
   private runs: readonly CompareSeries[] = [];
   private zoomed = false;
 
@@ -34,21 +33,12 @@ export class CompareView {
     private prefs: PanelPrefs,
     private readonly setPrefs: (change: Partial<PanelPrefs>) => void,
   ) {
-    this.slider = h('input', { class: 'slider', attrs: { type: 'range', min: 0, max: MAX_SMOOTHING, step: 0.01, value: prefs.smoothing, 'aria-label': 'Smoothing of the training loss (EMA weight)' } });
-    this.sliderValue = h('span', { class: 'slider-value', text: prefs.smoothing.toFixed(2) });
-    this.slider.addEventListener('input', () => {
-      const smoothing = Math.min(MAX_SMOOTHING, Math.max(0, Number(this.slider.value)));
-      setText(this.sliderValue, smoothing.toFixed(2));
-      this.setPrefs({ smoothing });
-    });
+    this.smoothing = new SmoothingControl(prefs.smoothing, setPrefs);
     this.unit = new Segmented<CompareUnit>('Loss unit', [
       { value: 'nats', label: 'Nats/token', title: 'Cross-entropy per token (comparable between runs with the same tokenization)' },
       { value: 'bpc', label: 'Bits/char', title: 'Bits per character: comparable between character- and word-level runs' },
     ], prefs.compareUnit, (compareUnit) => this.setPrefs({ compareUnit }));
-    this.xMode = new Segmented<'linear' | 'log'>('Step axis', [
-      { value: 'linear', label: 'Linear' },
-      { value: 'log', label: 'Log' },
-    ], prefs.xLog ? 'log' : 'linear', (mode) => this.setPrefs({ xLog: mode === 'log' }));
+    this.xMode = stepAxisToggle(prefs.xLog, setPrefs);
     this.chartBox = h('div', { class: 'chart', attrs: { 'data-testid': 'compare-chart', 'data-series': 0, role: 'img', 'aria-label': 'Comparison chart' } });
     this.plot = new Plot(this.chartBox, 360, (size) => this.options(size));
     this.chartBox.addEventListener('dblclick', () => {
@@ -61,7 +51,7 @@ export class CompareView {
       h('header', { class: 'card-head' },
         h('h2', { class: 'card-title', attrs: { id: 'compare-title' }, text: 'Compare runs' }),
         h('div', { class: 'toolbar' },
-          h('label', { class: 'tool' }, h('span', { class: 'tool-label', text: 'Smoothing' }), this.slider, this.sliderValue),
+          this.smoothing.element,
           this.unit.element,
           this.xMode.element,
         ),
@@ -89,8 +79,7 @@ export class CompareView {
     this.prefs = prefs;
     this.unit.set(prefs.compareUnit);
     this.xMode.set(prefs.xLog ? 'log' : 'linear');
-    this.slider.value = String(prefs.smoothing);
-    setText(this.sliderValue, prefs.smoothing.toFixed(2));
+    this.smoothing.set(prefs.smoothing);
     if (rebuild) this.plot.clear();
     this.render();
   }

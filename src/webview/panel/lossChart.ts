@@ -13,9 +13,9 @@ import { withAlpha } from '../lib/color';
 import { alignSeries, drawIndices, pick } from '../lib/downsample';
 import { formatCount, formatLoss } from '../lib/format';
 import type { PanelPrefs } from '../lib/prefs';
-import { MAX_SMOOTHING } from '../lib/prefs';
 import type { RunModel } from '../lib/runModel';
 import { bitsPerChar, formatTick, perplexity, secondaryTicks, type SecondaryAxis } from '../lib/scale';
+import { SmoothingControl, stepAxisToggle } from './chartControls';
 import { SmoothedSeries } from './smoothedSeries';
 
 export class LossChart {
@@ -27,8 +27,7 @@ export class LossChart {
   private readonly smoothed = new SmoothedSeries();
   private readonly secondary: Segmented<SecondaryAxis>;
   private readonly xMode: Segmented<'linear' | 'log'>;
-  private readonly slider: HTMLInputElement;
-  private readonly sliderValue: HTMLElement;
+  private readonly smoothing: SmoothingControl;
   private model: RunModel | undefined;
   private zoomed = false;
 
@@ -37,24 +36,12 @@ export class LossChart {
     private prefs: PanelPrefs,
     private readonly setPrefs: (change: Partial<PanelPrefs>) => void,
   ) {
-    this.slider = h('input', {
-      class: 'slider',
-      attrs: { type: 'range', min: 0, max: MAX_SMOOTHING, step: 0.01, value: prefs.smoothing, 'aria-label': 'Smoothing of the training loss (EMA weight)' },
-    });
-    this.sliderValue = h('span', { class: 'slider-value', text: prefs.smoothing.toFixed(2) });
-    this.slider.addEventListener('input', () => {
-      const smoothing = Math.min(MAX_SMOOTHING, Math.max(0, Number(this.slider.value)));
-      setText(this.sliderValue, smoothing.toFixed(2));
-      this.setPrefs({ smoothing });
-    });
+    this.smoothing = new SmoothingControl(prefs.smoothing, setPrefs);
     this.secondary = new Segmented<SecondaryAxis>('Second axis', [
       { value: 'perplexity', label: 'Perplexity', title: 'Right axis: perplexity, exp(loss)' },
       { value: 'bpc', label: 'Bits/char', title: 'Right axis: bits per character, loss / ln 2 / characters per token' },
     ], prefs.secondary, (secondary) => this.setPrefs({ secondary }));
-    this.xMode = new Segmented<'linear' | 'log'>('Step axis', [
-      { value: 'linear', label: 'Linear', title: 'Linear step axis' },
-      { value: 'log', label: 'Log', title: 'Logarithmic step axis' },
-    ], prefs.xLog ? 'log' : 'linear', (mode) => this.setPrefs({ xLog: mode === 'log' }));
+    this.xMode = stepAxisToggle(prefs.xLog, setPrefs);
 
     this.stats = h('div', { class: 'card-stats' });
     this.placeholder = h('div', { class: 'chart-placeholder', text: 'Waiting for the first training step…' });
@@ -70,7 +57,7 @@ export class LossChart {
         h('h2', { class: 'card-title', attrs: { id: 'loss-title' }, text: 'Loss' }),
         this.stats,
         h('div', { class: 'toolbar' },
-          h('label', { class: 'tool' }, h('span', { class: 'tool-label', text: 'Smoothing' }), this.slider, this.sliderValue),
+          this.smoothing.element,
           this.secondary.element,
           this.xMode.element,
         ),
@@ -90,6 +77,7 @@ export class LossChart {
   setPrefsView(prefs: PanelPrefs): void {
     const axisChanged = prefs.xLog !== this.prefs.xLog || prefs.secondary !== this.prefs.secondary;
     this.prefs = prefs;
+    this.smoothing.set(prefs.smoothing);
     this.secondary.set(prefs.secondary);
     this.xMode.set(prefs.xLog ? 'log' : 'linear');
     if (axisChanged) this.plot.rebuild();
