@@ -43,7 +43,7 @@
       tokens.push({ token: ch, surprisal: s, top });
     }
     const vals = tokens.filter((t) => t.surprisal !== undefined).map((t) => t.surprisal);
-    return { type: 'inspection', runId, tokens, meanSurprisal: vals.reduce((a, b) => a + b, 0) / vals.length, source: text === f.TEXT.slice(0, 160) ? 'the selection in timemachine.txt (lines 1-3)' : 'the text above' };
+    return { type: 'inspection', runId, tokens, meanSurprisal: vals.reduce((a, b) => a + b, 0) / vals.length, source: text === f.TEXT.slice(0, 160) ? 'selection in timemachine.txt (lines 1-3)' : 'text from the sidebar' };
   }
 
   let all = [];

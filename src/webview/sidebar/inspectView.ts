@@ -104,7 +104,7 @@ export class InspectView {
     replaceChildren(this.output,
       h('div', { class: 'inspect-meta' },
         h('div', {}, h('strong', { text: `${meanSurprisal.toFixed(3)} nats/token` }), ` mean surprisal · ${(meanSurprisal / Math.LN2).toFixed(2)} bits · perplexity ${Math.exp(meanSurprisal).toFixed(2)}`),
-        h('div', { class: 'muted', text: `${formatCount(counted)} predicted tokens from ${source}${run ? ` · ${modelLabel(run)}` : ''}` }),
+        h('div', { class: 'muted', text: [`${formatCount(counted)} predicted tokens`, source, run ? modelLabel(run) : ''].filter(Boolean).join(' · ') }),
       ),
       h('div', { class: 'tokens', attrs: { role: 'document' } }, ...spans),
       h('div', { class: 'surprisal-legend', attrs: { 'aria-hidden': 'true' } },
