@@ -4,14 +4,16 @@
  *   - code-server host: the VS Code server carried by code-server, its workbench opened in Chromium.
  *     Always runs: everything it needs installs from the npm registry and Debian.
  *   - desktop host: @vscode/test-electron, where a desktop VS Code is installed (VSCODE_EXECUTABLE_PATH)
- *     or may be downloaded (SEQLAB_VSCODE_DOWNLOAD=1). Otherwise it says loudly that it did not run.
+ *     or may be downloaded (SEQLAB_VSCODE_DOWNLOAD=1); under Xvfb when there is no display. Otherwise
+ *     it says loudly that it did not run.
  * Results go to test-results/integration-<host>-<suite>.json; the exit code is 1 if any test failed
  * or a suite produced no results.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchChromium } from './browser';
-import { tail, waitFor } from './processes';
+import { startService, tail, waitFor, type Service } from './processes';
 import { count, printResults, readResults, writeResults, type SuiteResults } from './results';
 import { makeWorkspace } from './sampleWorkspace';
 import { EXTENSION_ROOT, makeProfile, RESULTS_DIR, ROOT, scratchDir, startTestServer, testRunUrl } from './workbench';
@@ -94,7 +96,7 @@ async function runInDesktop(suite: SuiteName, scratch: string): Promise<SuiteRes
   const host = 'desktop';
   const output = resultsFile(host, suite);
   fs.rmSync(output, { force: true });
-  const executable = process.env.VSCODE_EXECUTABLE_PATH;
+  let executable = process.env.VSCODE_EXECUTABLE_PATH;
   if (!executable && process.env.SEQLAB_VSCODE_DOWNLOAD !== '1') {
     const results: SuiteResults = {
       suite: `integration (${host}, ${suite})`, durationMs: 0, results: [],
@@ -104,24 +106,55 @@ async function runInDesktop(suite: SuiteName, scratch: string): Promise<SuiteRes
     writeResults(output, results);
     return results;
   }
-  const { runTests } = await import('@vscode/test-electron');
+  const { downloadAndUnzipVSCode, runTests } = await import('@vscode/test-electron');
+  executable ??= await downloadAndUnzipVSCode();
   const workspace = makeWorkspace(path.join(scratch, `desktop-workspace-${suite}`));
   const profile = makeProfile(path.join(scratch, `desktop-profile-${suite}`));
+  const display = await ensureDisplay(scratch);
   const started = Date.now();
   try {
-    await runTests({
-      ...(executable ? { vscodeExecutablePath: executable } : {}),
-      extensionDevelopmentPath: EXTENSION_ROOT,
-      extensionTestsPath: TESTS_MODULE,
-      extensionTestsEnv: suiteEnv(host, suite),
-      launchArgs: [workspace, '--disable-extensions', '--user-data-dir', profile.userDataDir,
-        ...(suite === 'main' ? ['--disable-workspace-trust'] : [])],
-    });
+    const profileArgs = ['--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir];
+    if (suite === 'main') {
+      await runTests({
+        vscodeExecutablePath: executable,
+        extensionDevelopmentPath: EXTENSION_ROOT,
+        extensionTestsPath: TESTS_MODULE,
+        extensionTestsEnv: suiteEnv(host, suite),
+        launchArgs: [workspace, '--disable-extensions', ...profileArgs],
+      });
+    } else {
+      // runTests always adds --disable-workspace-trust; the untrusted suite needs trust left on.
+      await runDesktop(executable, [workspace, '--disable-extensions', ...profileArgs, '--no-sandbox', '--disable-gpu-sandbox',
+        '--disable-updates', '--skip-welcome', '--skip-release-notes',
+        `--extensionDevelopmentPath=${EXTENSION_ROOT}`, `--extensionTestsPath=${TESTS_MODULE}`], suiteEnv(host, suite));
+    }
   } catch (err) {
-    // run() rejects when a test failed; the results file says which. Without one, the host itself failed.
+    // A failing test makes VS Code exit non-zero; the results file says which. Without one, the host itself failed.
     if (!readResults(output)) return crashed(host, suite, started, String(err));
+  } finally {
+    await display?.stop();
   }
   return readResults(output) ?? crashed(host, suite, started, 'VS Code exited without writing results');
+}
+
+/** Runs a desktop VS Code to its exit, its output passed through. */
+function runDesktop(executable: string, args: string[], env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(executable, args, { env: { ...process.env, ...env }, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`VS Code exited with ${code ?? signal}`))));
+  });
+}
+
+/** A desktop VS Code needs a display: where there is none, a virtual one (Xvfb, which setup.sh installs). */
+async function ensureDisplay(scratch: string): Promise<Service | undefined> {
+  if (process.platform !== 'linux' || process.env.DISPLAY) return undefined;
+  const number = 90 + Math.floor(Math.random() * 9);
+  const xvfb = startService('Xvfb', [`:${number}`, '-screen', '0', '1400x900x24', '-nolisten', 'tcp'], path.join(scratch, 'xvfb.log'));
+  await new Promise((r) => setTimeout(r, 1000));
+  if (xvfb.process.exitCode !== null) throw new Error(`Xvfb did not start:\n${tail(xvfb.logFile)}`);
+  process.env.DISPLAY = `:${number}`;
+  return xvfb;
 }
 
 // ---------------------------------------------------------------- main
