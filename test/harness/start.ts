@@ -22,7 +22,7 @@ async function main(): Promise<void> {
       ${server.url}
 
   Open it in a browser on this machine. Workspace: ${path.relative(process.cwd(), workspace)}
-  Right-click a .txt file in the explorer and choose "Sequence Lab: Train Language Model on File".
+  Right-click a .txt file in the explorer and choose "Train Language Model on File".
   After \`npm run build\`, run "Developer: Reload Window" to load the new code.
   Log: ${server.service.logFile}
   Ctrl-C stops it.`);
