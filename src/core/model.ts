@@ -19,10 +19,14 @@ export interface StepResult {
   /** dL/dθ for every parameter, by Keras name. */
   grads: Record<string, tf.Tensor>;
   /**
-   * When requested: [layers, window] norms of dL/dh_t for every layer and time step (for the
-   * fixed-window model, [1, tau]: norms of dL/dx for each context position, oldest first).
+   * When requested, [layers, window] (fixed-window model: [1, tau], per context position):
+   * lastStepGradNorms: ||dℓ_T/dh_t||, the gradient of the last prediction's loss (see GradMap);
+   * totalGradNorms: ||dL/dh_t||, the gradient of the whole window's loss.
    */
-  hiddenGradNorms?: tf.Tensor2D;
+  totalGradNorms?: tf.Tensor2D;
+  lastStepGradNorms?: tf.Tensor2D;
+  /** When requested with the map: ℓ_T, the mean loss of the window's last prediction (scalar). */
+  lastStepLoss?: tf.Scalar;
   /** The state after the last time step, to carry into the next batch (recurrent models only). */
   finalState?: ModelState;
 }

@@ -155,38 +155,47 @@ export class RecurrentModel implements LanguageModel {
 
   // ---------------------------------------------------------------- forward + backward
 
+  /**
+   * Backpropagation through time in one layer, t = T-1 .. 0: given dAbove [T*B, H], the gradient
+   * reaching each h_t from above, returns per step the pre-activation gradients and dL/dh_t.
+   */
+  private backThroughTime(caches: unknown[], dAbove: tf.Tensor2D, Ut: tf.Tensor2D, B: number, T: number) {
+    const dxws: tf.Tensor2D[] = new Array(T);
+    const dhws: tf.Tensor2D[] = new Array(T);
+    const dhs: tf.Tensor2D[] = new Array(T);
+    let carry: BackCarry = this.cell.zeroCarry(B, this.config.hidden);
+    for (let t = T - 1; t >= 0; t--) {
+      const g = this.cell.backStep(caches[t], dAbove, t, carry);
+      dxws[t] = g.dxw;
+      dhws[t] = g.dhw;
+      dhs[t] = g.dh; // dL/dh_t: from above plus from step t+1
+      carry = { ...g.carry, dhRec: tf.matMul(g.dhw, Ut) };
+    }
+    return { dxws, dhws, dhs };
+  }
+
   trainStep(batch: Batch, state: ModelState | undefined, wantGradMap: boolean, probes?: tf.Tensor2D[][]): StepResult {
     const { batch: B, window: T } = batch;
-    const { hidden: H } = this.config;
     const fused = this.fused;
     const init = state && batch.continues ? state : this.initialState(B);
     const { top, traces, finalState } = this.forward(batch.x, T, init, probes);
-    const { loss, dLogits } = softmaxCrossEntropy(this.logits(top), batch.y);
+    const logits = this.logits(top);
+    const { loss, dLogits } = softmaxCrossEntropy(logits, batch.y);
+    const Wy = this.weight('dense/kernel');
+    const Uts = this.layers.map((layer) => transpose2d(this.weight(layer.recurrent), fused)); // [G*H, H], once per pass
 
     const grads: Record<string, tf.Tensor> = {};
     grads['dense/kernel'] = matMulTN(top, dLogits, fused);
     grads['dense/bias'] = tf.sum(dLogits, 0);
     // dL/dh_t arriving from above for every t, [T*B, H]: from the output layer, then from layer l+1.
-    let dAbove = matMulNT(dLogits, this.weight('dense/kernel'), fused);
-    const mapRows: tf.Tensor1D[] = [];
+    let dAbove = matMulNT(dLogits, Wy, fused);
+    const totalRows: tf.Tensor1D[] = [];
 
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const { kernel, recurrent, bias } = this.layers[l];
       const { input, hs, caches } = traces[l];
-      const Ut = transpose2d(this.weight(recurrent), fused); // [G*H, H], once per pass
-      const dxws: tf.Tensor2D[] = new Array(T);
-      const dhws: tf.Tensor2D[] = new Array(T);
-      const dhs: tf.Tensor2D[] = new Array(T);
-      let carry: BackCarry = this.cell.zeroCarry(B, H);
-      // Backpropagation through time: t = T-1 .. 0.
-      for (let t = T - 1; t >= 0; t--) {
-        const g = this.cell.backStep(caches[t], dAbove, t, carry);
-        dxws[t] = g.dxw;
-        dhws[t] = g.dhw;
-        dhs[t] = g.dh; // dL/dh_t
-        carry = { ...g.carry, dhRec: tf.matMul(g.dhw, Ut) };
-      }
-      if (wantGradMap) mapRows[l] = norms(dhs);
+      const { dxws, dhws, dhs } = this.backThroughTime(caches, dAbove, Uts[l], B, T);
+      if (wantGradMap) totalRows[l] = norms(dhs);
 
       const dXW = tf.concat(dxws, 0) as tf.Tensor2D; // [T*B, G*H]
       const dHW = tf.concat(dhws, 0) as tf.Tensor2D;
@@ -202,8 +211,30 @@ export class RecurrentModel implements LanguageModel {
         else grads[this.embedding!] = scatterAddRows(batch.x, dInput, this.vocabSize, fused);
       }
     }
-    const hiddenGradNorms = wantGradMap ? (tf.stack(mapRows) as tf.Tensor2D) : undefined;
-    return { loss, grads, hiddenGradNorms, finalState };
+    if (!wantGradMap) return { loss, grads, finalState };
+    return { loss, grads, finalState, totalGradNorms: tf.stack(totalRows) as tf.Tensor2D, ...this.lastStepMap(logits, dLogits, traces, Uts, batch) };
+  }
+
+  /**
+   * The map of the window's last prediction: a second walk back through time, seeded only by the
+   * last step's loss ℓ_T (mean over the batch), through the same cached activations. No weight
+   * gradients are formed; its cost is the recurrent part of one backward pass.
+   */
+  private lastStepMap(logits: tf.Tensor2D, dLogits: tf.Tensor2D, traces: LayerTrace[], Uts: tf.Tensor2D[], batch: Batch): { lastStepGradNorms: tf.Tensor2D; lastStepLoss: tf.Scalar } {
+    const { batch: B, window: T } = batch;
+    const { hidden: H } = this.config;
+    const lastRows = (x: tf.Tensor2D) => tf.slice(x, [(T - 1) * B, 0], [B, -1]) as tf.Tensor2D;
+    const lastStepLoss = tf.div(crossEntropySum(lastRows(logits), batch.y.subarray((T - 1) * B)), B) as tf.Scalar;
+    // dLogits is scaled for the mean over T*B targets; ℓ_T is a mean over B.
+    const dLast = tf.mul(lastRows(dLogits), T) as tf.Tensor2D;
+    let dAbove = tf.concat([tf.zeros([(T - 1) * B, H]), matMulNT(dLast, this.weight('dense/kernel'), this.fused)], 0) as tf.Tensor2D;
+    const rows: tf.Tensor1D[] = [];
+    for (let l = this.layers.length - 1; l >= 0; l--) {
+      const { dxws, dhs } = this.backThroughTime(traces[l].caches, dAbove, Uts[l], B, T);
+      rows[l] = norms(dhs);
+      if (l > 0) dAbove = matMulNT(tf.concat(dxws, 0) as tf.Tensor2D, this.weight(this.layers[l].kernel), this.fused);
+    }
+    return { lastStepGradNorms: tf.stack(rows) as tf.Tensor2D, lastStepLoss };
   }
 
   evaluate(batch: Batch): tf.Scalar {

@@ -182,7 +182,8 @@ export class Trainer {
       const r = model.trainStep(batch, this.state, wantMap);
       // Loss and every parameter's squared gradient norm, read back in one transfer.
       const stats = tf.concat([tf.reshape(r.loss, [1]), tf.stack(names.map((n) => tf.sum(tf.square(r.grads[n]))))]);
-      return { grads: r.grads, stats, map: r.hiddenGradNorms, finalState: r.finalState };
+      const map = wantMap ? tf.stack([r.lastStepGradNorms!, r.totalGradNorms!]) : undefined; // [2, rows, T], one read
+      return { grads: r.grads, stats, map, finalState: r.finalState };
     });
     const stats = out.stats.dataSync();
     out.stats.dispose();
@@ -211,8 +212,10 @@ export class Trainer {
 
     let map: Omit<GradMap, 'step'> | undefined;
     if (out.map) {
+      const [last, total] = out.map.arraySync() as number[][][];
       map = {
-        hiddenGradNorms: out.map.arraySync(),
+        hiddenGradNorms: last,
+        totalGradNorms: total,
         paramGradNorms: Object.fromEntries(names.map((n, i) => [n, Math.sqrt(sq[i])])),
         globalNorm,
         clip: config.clip,

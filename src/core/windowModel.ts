@@ -100,7 +100,8 @@ export class WindowModel implements LanguageModel {
     const { batch: B, window: T } = batch;
     const { pre, input, rows } = this.preActivation(batch.x, B, T, probes?.[0]);
     const a = tf.tanh(pre) as tf.Tensor2D;
-    const { loss, dLogits } = softmaxCrossEntropy(this.logits(a), batch.y);
+    const logits = this.logits(a);
+    const { loss, dLogits } = softmaxCrossEntropy(logits, batch.y);
 
     const grads: Record<string, tf.Tensor> = {};
     grads[W2] = matMulTN(a, dLogits, this.fused);
@@ -118,8 +119,22 @@ export class WindowModel implements LanguageModel {
       grads[W1] = scatterAddRows(rows!, tf.tile(dPre, [this.tau, 1]) as tf.Tensor2D, this.tau * this.width, this.fused);
       if (wantGradMap) dInputs = Array.from({ length: this.tau }, (_, k) => matMulNT(dPre, this.kernelBlock(k), this.fused));
     }
-    const hiddenGradNorms = wantGradMap ? (tf.reshape(tf.stack(dInputs!.map((d) => tf.norm(d))), [1, this.tau]) as tf.Tensor2D) : undefined;
-    return { loss, grads, hiddenGradNorms };
+    if (!wantGradMap) return { loss, grads };
+    const positionNorms = (ds: tf.Tensor2D[]) => tf.reshape(tf.stack(ds.map((d) => tf.norm(d))), [1, this.tau]) as tf.Tensor2D;
+    // The last prediction's map: only the last step's rows of dPre, rescaled from the mean over T*B
+    // targets to the mean over B.
+    const lastRows = (x: tf.Tensor2D) => tf.slice(x, [(T - 1) * B, 0], [B, -1]) as tf.Tensor2D;
+    const dPreLast = tf.mul(lastRows(dPre), T) as tf.Tensor2D;
+    const dInputsLast = input
+      ? (tf.split(matMulNT(dPreLast, this.params.get(W1) as tf.Tensor2D, this.fused), this.tau, 1) as tf.Tensor2D[])
+      : Array.from({ length: this.tau }, (_, k) => matMulNT(dPreLast, this.kernelBlock(k), this.fused));
+    return {
+      loss,
+      grads,
+      totalGradNorms: positionNorms(dInputs!),
+      lastStepGradNorms: positionNorms(dInputsLast),
+      lastStepLoss: tf.div(crossEntropySum(lastRows(logits), batch.y.subarray((T - 1) * B)), B) as tf.Scalar,
+    };
   }
 
   evaluate(batch: Batch): tf.Scalar {

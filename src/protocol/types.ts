@@ -82,15 +82,23 @@ export interface EvalPoint {
 }
 
 /**
- * The gradient-through-time picture of one batch: for every layer l and every time step t of the
- * window, ||dL/dh_t|| (Frobenius norm over batch and hidden units), read from the explicit backward
- * loop. For the fixed-window model there is one "layer" whose entries are ||dL/dx_{t-k}|| for
- * each context position k (oldest first).
+ * The gradient-through-time picture of one batch, read from the explicit backward loops (not
+ * estimated), Frobenius norms over batch and hidden units, [layer][t]:
+ * - hiddenGradNorms: ||dℓ_T/dh_t||, the gradient of the window's last prediction's loss ℓ_T with
+ *   respect to every earlier hidden state: how far back the error signal reaches. This is the
+ *   textbook's picture: it shrinks geometrically with T - t in a vanilla RNN (vanishing gradients)
+ *   and much less in an LSTM or GRU.
+ * - totalGradNorms: ||dL/dh_t|| for the whole window's loss L = mean of ℓ_1..ℓ_T, what the weight
+ *   update uses; early steps collect the gradients of every later prediction.
+ * For the fixed-window model there is one "layer" whose entries are the same norms taken with respect
+ * to the input vector of each context position (oldest first).
  */
 export interface GradMap {
   step: number;
-  /** [layer][t] */
+  /** [layer][t] ||dℓ_T/dh_t|| */
   hiddenGradNorms: number[][];
+  /** [layer][t] ||dL/dh_t|| */
+  totalGradNorms?: number[][];
   /** Norm of each parameter's gradient, by Keras-style weight name. */
   paramGradNorms: Record<string, number>;
   globalNorm: number;

@@ -89,33 +89,40 @@ describe('gradients (cpu backend, exact reference)', () => {
       model.dispose();
     });
 
-    it(`${label}: gradient map equals ||dL/dh_t|| from autodiff`, () => {
-      const model = buildModel(cell, extra);
-      const batch = randomBatch(new Rng(5), V, 3, 5, model.prefix);
-      // Zero probes added to each h_t (recurrent: [B, H] per layer and step) or to each context
-      // position's input vector (window: [T*B, width] per position): dL/dprobe is the mapped quantity.
-      const { hidden: H, layers: L, tau, embedding: E } = model.config;
-      const [rows, cols, shape]: [number, number, [number, number]] = cell === 'window'
-        ? [1, tau, [batch.batch * batch.window, E || V]]
-        : [L, batch.window, [batch.batch, H]];
-      const flat = Array.from({ length: rows * cols }, () => tf.zeros(shape) as tf.Tensor2D);
-      const map = tf.tidy(() => model.trainStep(batch, undefined, true).hiddenGradNorms!);
-      const dProbes = tf.grads((...ps: tf.Tensor[]) => {
-        const nested = Array.from({ length: rows }, (_, r) => ps.slice(r * cols, (r + 1) * cols) as tf.Tensor2D[]);
-        return model.trainStep(batch, undefined, false, nested).loss;
-      })(flat);
-      assert.deepEqual(map.shape, [rows, cols]);
-      const got = map.arraySync();
-      for (let r = 0; r < rows; r++) {
-        for (let c = 0; c < cols; c++) {
-          const ref = tf.tidy(() => tf.norm(dProbes[r * cols + c]).dataSync()[0]);
-          assert.ok(ref > 0, 'the reference gradient is not trivially zero');
-          assert.ok(Math.abs(got[r][c] - ref) <= 1e-6 + 1e-4 * ref, `row ${r} col ${c}: ${got[r][c]} vs ${ref}`);
+    for (const which of ['total', 'lastStep'] as const) {
+      it(`${label}: ${which} gradient map equals the norms from autodiff`, () => {
+        const model = buildModel(cell, extra);
+        const batch = randomBatch(new Rng(5), V, 3, 5, model.prefix);
+        // Zero probes added to each h_t (recurrent: [B, H] per layer and step) or to each context
+        // position's input vector (window: [T*B, width] per position): dloss/dprobe is the mapped quantity,
+        // for the window's loss L (total) or its last prediction's loss ℓ_T (lastStep).
+        const { hidden: H, layers: L, tau, embedding: E } = model.config;
+        const [rows, cols, shape]: [number, number, [number, number]] = cell === 'window'
+          ? [1, tau, [batch.batch * batch.window, E || V]]
+          : [L, batch.window, [batch.batch, H]];
+        const flat = Array.from({ length: rows * cols }, () => tf.zeros(shape) as tf.Tensor2D);
+        const map = tf.tidy(() => {
+          const r = model.trainStep(batch, undefined, true);
+          return which === 'total' ? r.totalGradNorms! : r.lastStepGradNorms!;
+        });
+        const dProbes = tf.grads((...ps: tf.Tensor[]) => {
+          const nested = Array.from({ length: rows }, (_, r) => ps.slice(r * cols, (r + 1) * cols) as tf.Tensor2D[]);
+          const r = model.trainStep(batch, undefined, true, nested);
+          return which === 'total' ? r.loss : r.lastStepLoss!;
+        })(flat);
+        assert.deepEqual(map.shape, [rows, cols]);
+        const got = map.arraySync();
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < cols; c++) {
+            const ref = tf.tidy(() => tf.norm(dProbes[r * cols + c]).dataSync()[0]);
+            assert.ok(ref > 0, 'the reference gradient is not trivially zero');
+            assert.ok(Math.abs(got[r][c] - ref) <= 1e-6 + 1e-4 * ref, `row ${r} col ${c}: ${got[r][c]} vs ${ref}`);
+          }
         }
-      }
-      tf.dispose([map, flat, dProbes]);
-      model.dispose();
-    });
+        tf.dispose([map, flat, dProbes]);
+        model.dispose();
+      });
+    }
   }
 });
 
@@ -131,7 +138,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const batch = randomBatch(new Rng(8), V, 3, 5, reference.prefix);
         const run = (m: LanguageModel) => tf.tidy(() => {
           const r = m.trainStep(batch, undefined, true);
-          return { loss: r.loss, map: r.hiddenGradNorms!, grads: r.grads, evalLoss: m.evaluate(batch) };
+          return { loss: r.loss, map: r.totalGradNorms!, lastMap: r.lastStepGradNorms!, lastLoss: r.lastStepLoss!, grads: r.grads, evalLoss: m.evaluate(batch) };
         });
         const a = run(reference);
         const b = run(fused);
@@ -142,6 +149,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
         close(a.loss, b.loss, 'loss');
         close(a.evalLoss, b.evalLoss, 'evaluation loss');
         close(a.map, b.map, 'gradient map');
+        close(a.lastMap, b.lastMap, 'last-step gradient map');
+        close(a.lastLoss, b.lastLoss, 'last-step loss');
         for (const name of reference.params.names()) close(a.grads[name], b.grads[name], name);
         tf.dispose([a, b]);
         reference.dispose();
