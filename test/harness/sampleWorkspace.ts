@@ -14,7 +14,9 @@ export const FIXTURE_FILE = 'timemachine-excerpt.txt';
 
 /** Copies the fixture workspace to `target` (which must not exist yet) and returns `target`. */
 export function makeWorkspace(target: string, options: { withSharedCorpora?: boolean } = {}): string {
-  fs.cpSync(FIXTURE_WORKSPACE, target, { recursive: true, errorOnExist: true, force: false });
+  // Runs left in the fixture by hand (a person training there) must not leak into a test's workspace.
+  const skip = path.join(FIXTURE_WORKSPACE, '.seqlab');
+  fs.cpSync(FIXTURE_WORKSPACE, target, { recursive: true, errorOnExist: true, force: false, filter: (src) => src !== skip });
   if (options.withSharedCorpora && fs.existsSync(SHARED_DATA)) {
     for (const name of fs.readdirSync(SHARED_DATA).filter((n) => n.endsWith('.txt'))) {
       fs.copyFileSync(path.join(SHARED_DATA, name), path.join(target, name));
