@@ -30,6 +30,9 @@ export interface E2ESession {
 
 let current: E2ESession | undefined;
 let browser: Browser | undefined;
+let scratch: string | undefined;
+/** Set when a test failed: the scratch folder (server logs, workspace with its runs) is then kept. */
+let anyFailed = false;
 
 /** The running session; only valid inside tests. */
 export function session(): E2ESession {
@@ -40,7 +43,7 @@ export function session(): E2ESession {
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context): Promise<void> {
     this.timeout(180_000);
-    const scratch = scratchDir('e2e');
+    scratch = scratchDir('e2e');
     const workspace = makeWorkspace(path.join(scratch, 'workspace'));
     // A model small enough that a step takes milliseconds, reporting often, training until stopped.
     fs.mkdirSync(path.join(workspace, '.vscode'));
@@ -57,6 +60,7 @@ export const mochaHooks = {
 
   async afterEach(this: Mocha.Context): Promise<void> {
     const test = this.currentTest;
+    if (test?.state === 'failed') anyFailed = true;
     if (!current || !test) return;
     if (test.state === 'failed' || process.env.SEQLAB_SCREENSHOTS === '1') {
       const file = await current.driver.screenshot(SCREENSHOTS, `${test.state ?? 'done'}-${test.fullTitle()}`).catch(() => undefined);
@@ -65,8 +69,12 @@ export const mochaHooks = {
   },
 
   async afterAll(): Promise<void> {
+    const started = current !== undefined;
     await browser?.close();
     await current?.server.stop();
     current = undefined;
+    if (!scratch) return;
+    if (anyFailed || !started) console.log(`  e2e logs and workspace kept in ${scratch}`);
+    else fs.rmSync(scratch, { recursive: true, force: true });
   },
 };
