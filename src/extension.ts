@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { EventLoopMonitor } from './host/eventLoopMonitor';
+import { guardedLogger } from './host/logger';
 import { RunNotices } from './host/notices';
 import { registerRunCommands } from './host/runCommands';
 import { RunManager } from './host/runManager';
@@ -21,7 +22,9 @@ export function activate(context: vscode.ExtensionContext): void {
     context.subscriptions.push(d);
     return d;
   };
-  const log = push(vscode.window.createOutputChannel('Sequence Lab', { log: true }));
+  // The channel is disposed last (subscriptions are disposed in order), so disposal can still log.
+  const channel = vscode.window.createOutputChannel('Sequence Lab', { log: true });
+  const log = guardedLogger(channel);
   // Training runs in a separate process (dist/worker.js): a native crash or OOM there cannot take the editor down.
   const manager = push(new RunManager({ spawnWorker: workerSpawner(context.asAbsolutePath('dist/worker.js')), log }));
   const loopMonitor = push(new EventLoopMonitor(log));
@@ -31,10 +34,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const runsView = push(new RunsViewProvider(context.extensionUri, manager, () => workspaceRuns.hasWorkspace, log));
   push(new RunStatusBar(manager));
   push(new StartupProgress(manager));
-  push(new RunNotices(manager, log));
+  push(new RunNotices(manager, channel));
 
-  const services: HostServices = { extensionUri: context.extensionUri, manager, log, workspaceRuns, panels, runsView, loopMonitor };
+  const services: HostServices = { extensionUri: context.extensionUri, manager, log, channel, workspaceRuns, panels, runsView, loopMonitor };
   for (const d of [...registerTrainCommands(services), ...registerRunCommands(services)]) push(d);
+
+  push(channel);
 
   // List the workspace's runs, then settle the ones a reload interrupted.
   void workspaceRuns

@@ -10,3 +10,23 @@ export interface Logger {
 }
 
 export const nullLogger: Logger = { trace() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * A logger that never throws: after the output channel is disposed (the extension deactivating) a
+ * late line is dropped instead of breaking the disposal of everything registered after it.
+ */
+export function guardedLogger(target: Logger): Logger {
+  const guard = (write: (message: string) => void) => (message: string) => {
+    try {
+      write(message);
+    } catch {
+      // The channel is gone.
+    }
+  };
+  return {
+    trace: guard((m) => target.trace(m)),
+    info: guard((m) => target.info(m)),
+    warn: guard((m) => target.warn(m)),
+    error: guard((m) => target.error(m)),
+  };
+}

@@ -25,6 +25,8 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
   private selected: string | undefined;
   private lastInspection: Inspection | undefined;
   private listTimer: NodeJS.Timeout | undefined;
+  /** What the page was last told about the selected run (see `detailsSignature`). */
+  private detailsSent: string | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -136,7 +138,13 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
     this.listTimer = setTimeout(() => {
       this.listTimer = undefined;
       this.sendList();
-      if (this.selected && this.manager.isLive(this.selected)) void this.sendDetails(this.selected);
+      // The selected live run's details change with its state and checkpoints, not with every step.
+      const selected = this.selected;
+      const summary = selected ? this.manager.getSummaries().find((s) => s.id === selected) : undefined;
+      const record = selected ? this.manager.getRecord(selected) : undefined;
+      if (selected && summary && record && detailsSignature({ summary, info: record.info, checkpoints: record.checkpoints }) !== this.detailsSent) {
+        void this.sendDetails(selected);
+      }
     }, LIST_THROTTLE_MS);
   }
 
@@ -156,10 +164,16 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
       checkpoints: [...record.checkpoints],
       folder: vscode.workspace.asRelativePath(dir, true),
     };
+    this.detailsSent = detailsSignature(details);
     this.post({ type: 'details', details });
   }
 
   private disposeView(): void {
     for (const d of this.viewDisposables.splice(0)) d.dispose();
   }
+}
+
+/** The parts of a run's details that change while it trains, apart from the step. */
+function detailsSignature(d: Pick<RunDetails, 'summary' | 'info' | 'checkpoints'>): string {
+  return [d.summary.id, d.summary.state, d.summary.reason ?? '', d.summary.bestValLoss ?? '', d.info?.paramCount ?? '', d.checkpoints.length].join('|');
 }

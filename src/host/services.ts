@@ -3,6 +3,7 @@
  */
 import type * as vscode from 'vscode';
 import type { EventLoopMonitor } from './eventLoopMonitor';
+import type { Logger } from './logger';
 import type { RunManager } from './runManager';
 import type { RunsViewProvider } from './runsView';
 import type { TrainingPanels } from './trainingPanel';
@@ -11,7 +12,9 @@ import type { WorkspaceRuns } from './workspaceRuns';
 export interface HostServices {
   readonly extensionUri: vscode.Uri;
   readonly manager: RunManager;
-  readonly log: vscode.LogOutputChannel;
+  readonly log: Logger;
+  /** The "Sequence Lab" output channel itself, to show it. */
+  readonly channel: vscode.LogOutputChannel;
   readonly workspaceRuns: WorkspaceRuns;
   readonly panels: TrainingPanels;
   readonly runsView: RunsViewProvider;
