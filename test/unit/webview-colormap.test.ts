@@ -82,9 +82,9 @@ describe('webview colours and preferences', () => {
 
   it('keeps valid stored preferences and replaces invalid ones with defaults', () => {
     assert.deepStrictEqual(sanitizePrefs(undefined), DEFAULT_PREFS);
-    const p = sanitizePrefs({ smoothing: 0.5, secondary: 'bpc', xLog: true, layer: 2, compareUnit: 'bpc' });
-    assert.deepStrictEqual(p, { smoothing: 0.5, secondary: 'bpc', xLog: true, layer: 2, compareUnit: 'bpc' });
-    const bad = sanitizePrefs({ smoothing: 1, secondary: 'x', xLog: 'yes', layer: -1, compareUnit: 3 });
+    const p = sanitizePrefs({ smoothing: 0.5, secondary: 'bpc', xLog: true, layer: 2, gradQuantity: 'total', compareUnit: 'bpc' });
+    assert.deepStrictEqual(p, { smoothing: 0.5, secondary: 'bpc', xLog: true, layer: 2, gradQuantity: 'total', compareUnit: 'bpc' });
+    const bad = sanitizePrefs({ smoothing: 1, secondary: 'x', xLog: 'yes', layer: -1, gradQuantity: 'hidden', compareUnit: 3 });
     assert.deepStrictEqual(bad, DEFAULT_PREFS);
   });
 });

@@ -11,7 +11,9 @@ const config = { level: 'char', minFreq: 1, maxVocab: 200, valFraction: 0.1, cel
 const summary: RunSummary = { id: 'run-a', name: 'a', state: 'training', files: ['a.txt'], cell: 'rnn', hidden: 64, layers: 1, level: 'char',
   step: 0, steps: 100, createdAt: '2024-01-01T00:00:00Z', durationMs: 0 };
 const point = (step: number, loss = 2): MetricPoint => ({ step, loss, gradNorm: 1, clipped: false, tokensPerSec: 100, elapsedMs: step * 10 });
-const map = (step: number, norms: number[][]): GradMap => ({ step, hiddenGradNorms: norms, paramGradNorms: {}, globalNorm: 1, clip: 1 });
+/** A map as the engine writes it now: the last prediction's norms and the whole window's (here flat). */
+const map = (step: number, norms: number[][]): GradMap =>
+  ({ step, hiddenGradNorms: norms, totalGradNorms: norms.map((row) => row.map(() => 0.01)), paramGradNorms: {}, globalNorm: 1, clip: 1 });
 const view = (over: Partial<RunView> = {}): RunView => ({ summary, config, metrics: [], evals: [], gradMaps: [], samples: [], checkpoints: [], ...over });
 
 describe('webview run model', () => {
@@ -74,7 +76,7 @@ describe('webview heatmap model', () => {
   const vanishing = (step: number) => map(step, [[1e-6, 1e-4, 1e-2, 1], [0.5, 0.5, 0.5, 0.5]]);
 
   it('lays out one column per map and one row per time step, in log10', () => {
-    const grid = heatmapGrid([vanishing(5), vanishing(10), map(15, [[0, 1e-4, 1e-2, 1]])], 0);
+    const grid = heatmapGrid([vanishing(5), vanishing(10), map(15, [[0, 1e-4, 1e-2, 1]])], 0, 'last');
     assert.strictEqual(grid.cols, 3);
     assert.strictEqual(grid.rows, 4);
     assert.deepStrictEqual(grid.steps, [5, 10, 15]);
@@ -87,14 +89,14 @@ describe('webview heatmap model', () => {
   });
 
   it('measures the decades lost between the last and first time step', () => {
-    assert.strictEqual(decadesLost(heatmapGrid([vanishing(5)], 0)), 6);
-    assert.strictEqual(decadesLost(heatmapGrid([vanishing(5)], 1)), 0);
-    const flat = heatmapGrid([vanishing(5)], 1);
+    assert.strictEqual(decadesLost(heatmapGrid([vanishing(5)], 0, 'last')), 6);
+    assert.strictEqual(decadesLost(heatmapGrid([vanishing(5)], 1, 'last')), 0);
+    const flat = heatmapGrid([vanishing(5)], 1, 'last');
     assert.ok(flat.max > flat.min, 'an empty range is widened');
   });
 
   it('maps a point to a cell with t=0 at the top or at the bottom', () => {
-    const grid = heatmapGrid([vanishing(5), vanishing(10)], 0);
+    const grid = heatmapGrid([vanishing(5), vanishing(10)], 0, 'last');
     assert.deepStrictEqual(cellAt(grid, 0, 0, 100, 40, true), { col: 0, t: 0 });
     assert.deepStrictEqual(cellAt(grid, 99, 0, 100, 40, false), { col: 1, t: 3 });
     assert.deepStrictEqual(cellAt(grid, 60, 39, 100, 40, false), { col: 1, t: 0 });

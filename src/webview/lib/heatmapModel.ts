@@ -1,8 +1,10 @@
 /**
  * The numbers behind the gradient-through-time heatmap: one column per gradient map (a training
- * step), one row per time step t of the window, each cell log10 ||dL/dh_t||. Pure.
+ * step), one row per time step t of the window, each cell log10 of the chosen norm (||dℓ_T/dh_t||
+ * or ||dL/dh_t||, see gradQuantity.ts). Pure.
  */
 import type { GradMap } from '../../protocol/types';
+import { mapNorms, type GradQuantity } from './gradQuantity';
 import { log10Safe } from './scale';
 
 export interface HeatmapGrid {
@@ -24,15 +26,16 @@ export function layerCount(maps: readonly GradMap[]): number {
   return n;
 }
 
-export function heatmapGrid(maps: readonly GradMap[], layer: number): HeatmapGrid {
+/** The grid of one quantity and layer; a map without that quantity leaves its column empty (NaN). */
+export function heatmapGrid(maps: readonly GradMap[], layer: number, quantity: GradQuantity): HeatmapGrid {
   let rows = 0;
-  for (const m of maps) rows = Math.max(rows, m.hiddenGradNorms[layer]?.length ?? 0);
+  for (const m of maps) rows = Math.max(rows, mapNorms(m, quantity)?.[layer]?.length ?? 0);
   const cols = maps.length;
   const values = new Float64Array(cols * rows).fill(NaN);
   let min = Infinity;
   let max = -Infinity;
   maps.forEach((m, c) => {
-    const norms = m.hiddenGradNorms[layer] ?? [];
+    const norms = mapNorms(m, quantity)?.[layer] ?? [];
     for (let t = 0; t < norms.length; t++) {
       const v = log10Safe(norms[t]);
       values[c * rows + t] = v;
@@ -60,8 +63,8 @@ export function cellAt(grid: HeatmapGrid, x: number, y: number, width: number, h
 
 /**
  * How much the gradient shrinks from the last time step to the first in the newest map, in decades
- * (log10 of norm at t=T-1 over norm at t=0): a large positive number is the vanishing-gradient
- * signature of a plain RNN, near zero is what an LSTM keeps.
+ * (log10 of norm at t=T-1 over norm at t=0). For the last prediction's gradient a large positive
+ * number is the vanishing-gradient signature of a plain RNN; a trained LSTM loses fewer.
  */
 export function decadesLost(grid: HeatmapGrid): number | undefined {
   if (grid.cols === 0 || grid.rows < 2) return undefined;
@@ -69,4 +72,33 @@ export function decadesLost(grid: HeatmapGrid): number | undefined {
   const first = grid.values[base];
   const last = grid.values[base + grid.rows - 1];
   return Number.isFinite(first) && Number.isFinite(last) ? last - first : undefined;
+}
+
+/**
+ * How many steps back from the last time step the newest map's norm first falls `decades` below its
+ * value there (undefined when it never does within the window, or the ends are missing).
+ */
+export function stepsToFall(grid: HeatmapGrid, decades: number): number | undefined {
+  if (grid.cols === 0 || grid.rows < 2) return undefined;
+  const base = (grid.cols - 1) * grid.rows;
+  const top = grid.values[base + grid.rows - 1];
+  if (!Number.isFinite(top)) return undefined;
+  for (let back = 1; back < grid.rows; back++) {
+    if (grid.values[base + grid.rows - 1 - back] <= top - decades) return back;
+  }
+  return undefined;
+}
+
+/** Smallest and largest finite value of the newest column, and their rows (undefined if none). */
+export function newestRange(grid: HeatmapGrid): { min: number; minRow: number; max: number; maxRow: number } | undefined {
+  if (grid.cols === 0) return undefined;
+  const base = (grid.cols - 1) * grid.rows;
+  let r: { min: number; minRow: number; max: number; maxRow: number } | undefined;
+  for (let t = 0; t < grid.rows; t++) {
+    const v = grid.values[base + t];
+    if (!Number.isFinite(v)) continue;
+    if (!r || v < r.min) r = { ...(r ?? { max: v, maxRow: t }), min: v, minRow: t };
+    if (v > r.max) r = { ...r, max: v, maxRow: t };
+  }
+  return r;
 }

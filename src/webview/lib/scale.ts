@@ -31,6 +31,23 @@ export function niceTicks(min: number, max: number, target = 5): number[] {
   return out;
 }
 
+/**
+ * Powers of ten inside [min, max] (both positive), every k-th decade so that there are at most
+ * `maxTicks`: the ticks and grid lines of a log axis that may span a dozen decades, where one line
+ * per 1..9 multiple would fill the chart.
+ */
+export function decadeTicks(min: number, max: number, maxTicks: number): number[] {
+  if (!(min > 0) || !(max >= min) || !Number.isFinite(max)) return [];
+  const lo = Math.ceil(Math.log10(min) - 1e-9);
+  const hi = Math.floor(Math.log10(max) + 1e-9);
+  if (hi < lo) return [];
+  const every = Math.max(1, Math.ceil((hi - lo + 1) / Math.max(1, maxTicks)));
+  const out: number[] = [];
+  // Multiples of `every` (…, 1e-8, 1e-4, 1): the same decades stay labelled as the range changes.
+  for (let e = Math.ceil(lo / every) * every; e <= hi; e += every) out.push(Number(`1e${e}`));
+  return out;
+}
+
 /** Smallest and largest finite value, or undefined if there is none. */
 export function finiteRange(values: Iterable<number | null | undefined>): { min: number; max: number } | undefined {
   let min = Infinity;
