@@ -1,7 +1,8 @@
 // Development harness: plays the extension host for the page, with realistic, deterministic data:
-// thousands of metric points, ~50 gradient maps of 64 time steps with a vanishing profile for a
-// plain RNN (and a flat one for an LSTM), periodic samples, a comparison, a runs list and an
-// inspection. Scenario and theme come from the URL (?scenario=...&theme=dark|light|hc).
+// thousands of metric points, ~50 gradient maps of 64 time steps (the last prediction's gradient
+// falling about 0.15 decades per step back for a plain RNN, 0.05 for a trained LSTM; the whole
+// window's flat near 1e-2 with a dip at the last step), periodic samples, a comparison, a runs list
+// and an inspection. The read-only scenario is a run recorded before the engine kept both gradients. Scenario and theme come from the URL (?scenario=...&theme=dark|light|hc).
 (function () {
   'use strict';
   const harness = window.__harness;
@@ -28,11 +29,14 @@
   }
 
   // ------------------------------------------------------------ a run's history
+  // fall: decades the last prediction's gradient loses per step back (per context position for the
+  // window model), early in training -> trained. Seen on The Time Machine: a plain RNN loses about
+  // 9 decades over a 64-step window; gated cells lose less once trained.
   const PROFILES = {
-    rnn: { floor: 1.78, decayStart: 0.9, decayEnd: 0.83, gap: 0.09 },
-    gru: { floor: 1.56, decayStart: 0.97, decayEnd: 0.955, gap: 0.07 },
-    lstm: { floor: 1.47, decayStart: 0.985, decayEnd: 0.975, gap: 0.06 },
-    window: { floor: 2.05, decayStart: 0.8, decayEnd: 0.85, gap: 0.05 },
+    rnn: { floor: 1.78, fallStart: 0.17, fallEnd: 0.15, gap: 0.09 },
+    gru: { floor: 1.56, fallStart: 0.1, fallEnd: 0.065, gap: 0.07 },
+    lstm: { floor: 1.47, fallStart: 0.09, fallEnd: 0.05, gap: 0.06 },
+    window: { floor: 2.05, fallStart: 0.1, fallEnd: 0.06, gap: 0.05 },
   };
 
   function config(cell, over) {
@@ -44,7 +48,28 @@
     }, over);
   }
 
-  function history(cell, cfg, steps, seed) {
+  /**
+   * One gradient map's two quantities for one layer, [t]. last: ||dℓ_T/dh_t||, geometric in the
+   * distance T-1-t, with a slowly wandering slope. total: ||dL/dh_t|| = ||sum over later predictions
+   * of dℓ_s/dh_t|| / T; those terms point in unrelated directions, so their norms add in squares:
+   * flat, except near the end of the window, which fewer predictions reach (the last step only one).
+   */
+  function gradProfiles(r, rows, fall, top, level, windowCell) {
+    const last = [];
+    const total = [];
+    const ratio2 = Math.pow(10, -2 * fall);
+    let walk = 0;
+    for (let t = rows - 1; t >= 0; t--) {
+      const depth = rows - 1 - t;
+      walk += 0.03 * gauss(r);
+      last[t] = top * Math.pow(10, -fall * depth + walk + 0.03 * gauss(r));
+      const reach = windowCell ? 1 : Math.sqrt(1 - Math.pow(ratio2, depth + 1));
+      total[t] = level * reach * Math.exp(0.08 * gauss(r));
+    }
+    return { last, total };
+  }
+
+  function history(cell, cfg, steps, seed, legacyMaps) {
     const r = rng(seed);
     const p = PROFILES[cell];
     const lossAt = (s) => p.floor + (4.17 - p.floor) * Math.exp(-s / 320) + 0.3 * Math.exp(-s / 2200);
@@ -66,19 +91,21 @@
     const gradMaps = [];
     const rows = cell === 'window' ? cfg.tau : cfg.window;
     for (let s = cfg.gradMapInterval; s <= steps; s += cfg.gradMapInterval) {
-      const progress = s / cfg.steps;
-      const decay = p.decayStart + (p.decayEnd - p.decayStart) * Math.min(1, progress * 1.5);
-      const base = 0.02 + 0.05 * Math.exp(-s / 600);
-      const layers = [];
+      const progress = Math.min(1, (s / cfg.steps) * 1.5);
+      const fall = p.fallStart + (p.fallEnd - p.fallStart) * progress;
+      const top = 0.3 * (1 + 1.5 * Math.exp(-s / 600));
+      const level = 0.01 * (1 + 0.8 * Math.exp(-s / 600));
+      const last = [];
+      const total = [];
       for (let l = 0; l < cfg.layers; l++) {
-        const norms = [];
-        for (let t = 0; t < rows; t++) {
-          const depth = rows - 1 - t;
-          norms.push(base * (l ? 0.7 : 1) * Math.pow(decay + (l ? 0.004 : 0), depth) * Math.exp(0.12 * gauss(r)));
-        }
-        layers.push(norms);
+        // The upper layer (nearer the output) gets a larger signal that fades a little faster.
+        const g = gradProfiles(r, rows, fall * (l ? 1.1 : 1), top * (l ? 1.6 : 1), level * (l ? 1.4 : 1), cell === 'window');
+        last.push(g.last);
+        total.push(g.total);
       }
-      gradMaps.push({ step: s, hiddenGradNorms: layers, paramGradNorms: { 'rnn/kernel': 0.4, 'rnn/recurrent_kernel': 0.3 }, globalNorm: metrics[s - 1].gradNorm, clip: cfg.clip });
+      const common = { step: s, paramGradNorms: { 'rnn/kernel': 0.4, 'rnn/recurrent_kernel': 0.3 }, globalNorm: metrics[s - 1].gradNorm, clip: cfg.clip };
+      // An engine before the last prediction's map wrote the whole window's gradient as hiddenGradNorms.
+      gradMaps.push(legacyMaps ? Object.assign({ hiddenGradNorms: total }, common) : Object.assign({ hiddenGradNorms: last, totalGradNorms: total }, common));
     }
     const samples = [];
     for (let s = cfg.sampleInterval; s <= steps; s += cfg.sampleInterval) samples.push({ step: s, prompt: '', text: garble(TEXT.slice((s * 7) % 200, (s * 7) % 200 + 220), Math.exp(-s / 900) * 0.9 + 0.04, r), temperature: cfg.temperature });
@@ -130,7 +157,7 @@
     const perf = sc === 'perf';
     const cfg = config(cell, cell === 'lstm' ? { layers: 2 } : cell === 'window' ? { tau: 16, hidden: 512 } : perf ? { hidden: 128, steps: 50_000, gradMapInterval: 500, evalInterval: 250 } : { hidden: 128 });
     const total = sc === 'lstm' ? 5000 : perf ? 50_000 : 3000;
-    const h = history(cell, cfg, total, 3);
+    const h = history(cell, cfg, total, 3, sc === 'readonly');
     const state = sc === 'lstm' ? 'completed' : sc === 'readonly' ? 'paused' : 'training';
     const runId = '20251125-140300-' + cell;
     const name = 'timemachine.txt';

@@ -116,11 +116,15 @@ const base = `http://127.0.0.1:${server.address().port}`;
 const SHOTS = [
   { name: 'panel-rnn-dark', view: 'panel', scenario: 'rnn', theme: 'dark', sampleNow: true, hover: true, check: checkPanel },
   { name: 'panel-rnn-light', view: 'panel', scenario: 'rnn', theme: 'light' },
-  { name: 'panel-lstm-dark', view: 'panel', scenario: 'lstm', theme: 'dark' },
+  { name: 'panel-rnn-total-dark', view: 'panel', scenario: 'rnn', theme: 'dark', act: wholeWindowByKeyboard, check: checkWholeWindow },
+  { name: 'panel-rnn-total-light', view: 'panel', scenario: 'rnn', theme: 'light', act: wholeWindowByKeyboard },
+  { name: 'panel-lstm-dark', view: 'panel', scenario: 'lstm', theme: 'dark', check: checkLstm },
+  { name: 'panel-lstm-total-light', view: 'panel', scenario: 'lstm', theme: 'light', act: wholeWindowByKeyboard },
   { name: 'panel-lstm-light', view: 'panel', scenario: 'lstm', theme: 'light', sampleNow: true },
   { name: 'panel-perf-dark', view: 'panel', scenario: 'perf', theme: 'dark' },
-  { name: 'panel-window-dark', view: 'panel', scenario: 'window', theme: 'dark' },
-  { name: 'panel-readonly-hc', view: 'panel', scenario: 'readonly', theme: 'hc' },
+  { name: 'panel-window-dark', view: 'panel', scenario: 'window', theme: 'dark', check: checkWindowLabels },
+  { name: 'panel-window-total-light', view: 'panel', scenario: 'window', theme: 'light', act: wholeWindowByKeyboard },
+  { name: 'panel-readonly-hc', view: 'panel', scenario: 'readonly', theme: 'hc', check: checkLegacyMaps },
   { name: 'panel-compare-dark', view: 'panel', scenario: 'compare', theme: 'dark' },
   { name: 'panel-compare-light', view: 'panel', scenario: 'compare', theme: 'light' },
   { name: 'panel-starting-light', view: 'panel', scenario: 'starting', theme: 'light', height: 700 },
@@ -176,7 +180,11 @@ async function shoot() {
         await p.evaluate((next) => window.__harness.setTheme(next), shot.switchTo);
         await p.waitForTimeout(300);
       }
+      if (shot.act) await shot.act(p);
       if (shot.hover) {
+        // From the top: a full-page screenshot grows the viewport, and a scrolled page would then
+        // slide under the mouse and take the hover away.
+        await p.evaluate(() => window.scrollTo(0, 0));
         const box = await p.locator('.heatmap-canvas').boundingBox();
         if (box) await p.mouse.move(box.x + box.width * 0.62, box.y + box.height * 0.45);
       }
@@ -222,6 +230,7 @@ async function checkPanel(p) {
   const attr = (sel, name) => p.locator(sel).first().getAttribute(name);
   if ((await attr('[data-testid="loss-chart"]', 'data-points')) !== '2800') problems.push(`loss chart data-points ${await attr('[data-testid="loss-chart"]', 'data-points')}, expected 2800 (a delta of another run leaked in?)`);
   if ((await attr('[data-testid="heatmap"]', 'data-rows')) !== '64') problems.push('heatmap data-rows is not the window length');
+  problems.push(...(await checkRnnGradients(p)));
   const steps = await p.locator('[data-testid="sample"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-step'))));
   if (steps.length !== 5 || steps.some((v, i) => i > 0 && v > steps[i - 1])) problems.push(`samples not newest first: ${steps}`);
   await p.locator('[data-testid="pause"]').click();
@@ -231,6 +240,92 @@ async function checkPanel(p) {
   if (posted.join() !== 'pause,checkpoint') problems.push(`controls posted ${JSON.stringify(posted)}`);
   const state = await p.evaluate(() => sessionStorage.getItem('seqlab-harness-state-panel'));
   if (!state || !JSON.parse(state).prefs || JSON.parse(state).runId !== '20251125-140300-rnn') problems.push(`panel state not kept: ${state}`);
+  return problems;
+}
+
+// ---------------------------------------------------------------- gradient quantity toggle
+
+// Function declarations, not consts: the top-level await above runs the shots before a const here exists.
+function quantityButton(p, value) {
+  return p.locator(`[data-testid="grad-quantity"] [data-value="${value}"]`);
+}
+
+function gradText(p) {
+  return p.evaluate(() => ({
+    quantity: document.querySelector('[data-testid="heatmap"]').getAttribute('data-quantity'),
+    legend: document.querySelector('.heatmap-legend .legend-title').textContent,
+    caption: document.querySelector('.grad-caption').textContent,
+    summary: document.querySelector('.grad-summary').textContent,
+    profile: document.querySelector('.grad-side .mini-title').textContent,
+    canvas: document.querySelector('.heatmap-canvas').getAttribute('aria-label'),
+  }));
+}
+
+/** From the keyboard, as a user would: focus the checked segment, then the arrow to the next. */
+async function wholeWindowByKeyboard(p) {
+  await quantityButton(p, 'last').focus();
+  await p.keyboard.press('ArrowRight');
+  await p.waitForTimeout(150);
+}
+
+/** By default the card shows the last prediction's gradient and says what that is. */
+async function checkLastPrediction(p, symbol) {
+  const problems = [];
+  const g = await gradText(p);
+  if (g.quantity !== 'last') problems.push(`heatmap data-quantity ${g.quantity}, expected last by default`);
+  if (!g.legend.includes(symbol) || !g.profile.includes(symbol)) problems.push(`legend or profile title not ${symbol}: ${g.legend} | ${g.profile}`);
+  if (!g.canvas.includes("gradient of the last prediction's loss")) problems.push(`heatmap aria-label does not name the quantity: ${g.canvas}`);
+  if ((await quantityButton(p, 'total').getAttribute('aria-disabled')) !== 'false') problems.push('whole-window option unavailable though the maps carry it');
+  return { problems, g };
+}
+
+async function checkRnnGradients(p) {
+  const { problems, g } = await checkLastPrediction(p, '‖∂ℓ_T/∂hₜ‖');
+  if (!g.caption.includes("how far back the error signal of the last prediction reaches; a vanilla RNN's fades geometrically (vanishing gradients)")) problems.push(`caption: ${g.caption}`);
+  if (!/falls 1,000-fold within \d+ steps back, .*: it vanishes/.test(g.summary)) problems.push(`RNN summary does not read as vanishing: ${g.summary}`);
+  return problems;
+}
+
+async function checkLstm(p) {
+  const { problems, g } = await checkLastPrediction(p, '‖∂ℓ_T/∂hₜ‖');
+  if (g.summary.includes('vanishes')) problems.push(`a trained LSTM's profile summarized as vanishing: ${g.summary}`);
+  return problems;
+}
+
+async function checkWindowLabels(p) {
+  const { problems, g } = await checkLastPrediction(p, '‖∂ℓ_T/∂xₖ‖');
+  if (g.caption.includes('hₜ') || g.summary.includes('t = 0')) problems.push(`window model labelled with hidden states: ${g.caption} | ${g.summary}`);
+  return problems;
+}
+
+/** After the switch: the whole window's gradient, labelled as such, and the choice kept in the state. */
+async function checkWholeWindow(p) {
+  const problems = [];
+  const g = await gradText(p);
+  if (g.quantity !== 'total') problems.push(`ArrowRight did not switch to the whole window: data-quantity ${g.quantity}`);
+  if (!g.legend.includes('‖∂L/∂hₜ‖') || !g.profile.includes('‖∂L/∂hₜ‖')) problems.push(`whole-window labels: ${g.legend} | ${g.profile}`);
+  if (!g.summary.includes('across the window')) problems.push(`whole-window summary: ${g.summary}`);
+  const state = JSON.parse(await p.evaluate(() => sessionStorage.getItem('seqlab-harness-state-panel')) ?? 'null');
+  if (state?.prefs?.gradQuantity !== 'total') problems.push(`choice not kept in the webview state: ${JSON.stringify(state?.prefs)}`);
+  const focused = await p.evaluate(() => document.activeElement?.getAttribute('data-value'));
+  if (focused !== 'total') problems.push(`focus did not follow the arrow key: ${focused}`);
+  return problems;
+}
+
+/** A run recorded before both were kept: its maps are the whole window's and say so; "last" is unavailable. */
+async function checkLegacyMaps(p) {
+  const problems = [];
+  const last = quantityButton(p, 'last');
+  if ((await last.getAttribute('aria-disabled')) !== 'true') problems.push('last-prediction option available for maps that lack it');
+  if (!(await last.getAttribute('title'))?.includes('recorded before')) problems.push(`unavailable option has no explaining tooltip: ${await last.getAttribute('title')}`);
+  await last.click({ force: true }); // aria-disabled: Playwright would wait for it to become enabled
+  await quantityButton(p, 'total').focus();
+  await p.keyboard.press('ArrowLeft');
+  await p.waitForTimeout(150);
+  const g = await gradText(p);
+  if (g.quantity !== 'total' || !g.legend.includes('‖∂L/∂hₜ‖')) problems.push(`legacy maps not shown as the whole window's gradient: ${g.quantity} ${g.legend}`);
+  const state = JSON.parse(await p.evaluate(() => sessionStorage.getItem('seqlab-harness-state-panel')) ?? 'null');
+  if (state?.prefs?.gradQuantity === 'total') problems.push('showing the fallback overwrote the saved preference');
   return problems;
 }
 

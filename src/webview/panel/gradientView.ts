@@ -1,7 +1,8 @@
 /**
- * The "Gradients through time" card: the heatmap, a layer choice when the model has several, the
- * newest profile (||dL/dh_t|| against t, log scale) with the first one for comparison, and the
- * global gradient norm per step against the clipping threshold.
+ * The "Gradients through time" card: the heatmap, a choice of quantity (the last prediction's
+ * gradient ||dℓ_T/dh_t||, the default, or the whole window's ||dL/dh_t||), a layer choice when the
+ * model has several, the newest profile (the norm against t, log scale) with the first one for
+ * comparison, and the global gradient norm per step against the clipping threshold.
  */
 import type uPlot from 'uplot';
 import { h, replaceChildren, setText } from '../common/dom';
@@ -11,7 +12,10 @@ import type { ChartTheme } from '../common/theme';
 import { withAlpha } from '../lib/color';
 import { drawIndices, pick } from '../lib/downsample';
 import { formatCount, formatSci } from '../lib/format';
-import { decadesLost, heatmapGrid, layerCount, type HeatmapGrid } from '../lib/heatmapModel';
+import { chooseQuantity, mapNorms, newestWith, oldestWith, quantityText, type GradQuantity } from '../lib/gradQuantity';
+import { gradSummary } from '../lib/gradSummary';
+import { decadeTicks } from '../lib/scale';
+import { heatmapGrid, layerCount, type HeatmapGrid } from '../lib/heatmapModel';
 import type { PanelPrefs } from '../lib/prefs';
 import type { RunModel } from '../lib/runModel';
 import { Heatmap, type HeatmapLabels } from './heatmap';
@@ -23,8 +27,10 @@ const CLIP_WINDOW = 200;
 export class GradientView {
   readonly element: HTMLElement;
   private readonly heatmap: Heatmap;
+  private readonly caption: HTMLElement;
   private readonly summary: HTMLElement;
   private readonly layerSlot: HTMLElement;
+  private readonly quantityToggle: Segmented<GradQuantity>;
   private readonly profileTitle: HTMLElement;
   private readonly normTitle: HTMLElement;
   private readonly profileReadout: HTMLElement;
@@ -36,17 +42,22 @@ export class GradientView {
   private layerToggle: Segmented<string> | undefined;
   private layers = 0;
   private model: RunModel | undefined;
-  private gridCache: { maps: number; layer: number; revision: unknown; grid: HeatmapGrid } | undefined;
+  private gridCache: { maps: number; layer: number; quantity: GradQuantity; revision: unknown; grid: HeatmapGrid } | undefined;
 
   constructor(
     private theme: ChartTheme,
     private prefs: PanelPrefs,
     private readonly setPrefs: (change: Partial<PanelPrefs>) => void,
   ) {
-    this.heatmap = new Heatmap(theme);
+    this.caption = h('p', { class: 'card-note grad-caption', attrs: { id: 'grad-caption' } });
+    this.heatmap = new Heatmap(theme, 'grad-caption');
     // Not a live region: it changes with every gradient map, which would be a stream of announcements.
-    this.summary = h('p', { class: 'card-note' });
-    this.layerSlot = h('div', { class: 'toolbar' });
+    this.summary = h('p', { class: 'card-note grad-summary' });
+    this.layerSlot = h('div', { class: 'toolbar-slot' });
+    const option = (q: GradQuantity) => ({ value: q, label: quantityText(q, false).option, title: quantityText(q, false).optionTitle });
+    this.quantityToggle = new Segmented<GradQuantity>('Gradient of', [option('last'), option('total')], prefs.gradQuantity,
+      (gradQuantity) => this.setPrefs({ gradQuantity }));
+    this.quantityToggle.element.dataset.testid = 'grad-quantity';
     this.profileTitle = h('h3', { class: 'mini-title', text: 'Latest profile' });
     this.normTitle = h('h3', { class: 'mini-title', text: 'Global gradient norm' });
     this.profileReadout = h('span', { class: 'mini-readout' });
@@ -59,8 +70,13 @@ export class GradientView {
     this.element = h('section', { class: 'card', attrs: { 'aria-labelledby': 'grad-title' } },
       h('header', { class: 'card-head' },
         h('h2', { class: 'card-title', attrs: { id: 'grad-title' }, text: 'Gradients through time' }),
-        this.layerSlot,
+        h('div', { class: 'toolbar' },
+          // The radio group carries the same name for screen readers: the visible one is not read twice.
+          h('span', { class: 'tool' }, h('span', { class: 'tool-label', text: 'Gradient of', attrs: { 'aria-hidden': 'true' } }), this.quantityToggle.element),
+          this.layerSlot,
+        ),
       ),
+      this.caption,
       this.summary,
       h('div', { class: 'grad-grid' },
         h('div', { class: 'grad-main' }, this.heatmap.element),
@@ -106,28 +122,46 @@ export class GradientView {
       return;
     }
     const windowCell = m.config.cell === 'window';
+    const quantity = this.renderQuantityToggle(m, windowCell);
     this.renderLayerToggle(windowCell ? 1 : layerCount(m.gradMaps));
     const layer = Math.min(this.prefs.layer, Math.max(0, this.layers - 1));
-    const grid = this.grid(m, layer);
+    const grid = this.grid(m, layer, quantity);
+    const text = quantityText(quantity, windowCell);
     const labels: HeatmapLabels = windowCell
-      ? { rowAxis: 'context position (0 = oldest)', rowName: (k) => `position ${k} of ${grid.rows} (x₍ₜ₋${grid.rows - k}₎)`, quantity: '‖dL/dx‖' }
-      : { rowAxis: 'time step t', rowName: (t) => `t = ${t}`, quantity: '‖dL/dhₜ‖' };
+      ? { rowAxis: 'context position (0 = oldest)', rowName: (k) => `position ${k} of ${grid.rows} (x₍ₜ₋${grid.rows - k}₎)`, quantity: text.symbol, quantityName: text.name }
+      : { rowAxis: 'time step t', rowName: (t) => `t = ${t}`, quantity: text.symbol, quantityName: text.name };
     this.heatmap.setGrid(grid, labels);
-    setText(this.summary, this.describe(grid, windowCell, m));
-    this.renderProfile(m, layer, windowCell);
+    this.heatmap.element.dataset.quantity = quantity;
+    setText(this.caption, text.caption);
+    setText(this.summary, gradSummary(grid, quantity, windowCell, m.config.gradMapInterval));
+    this.renderProfile(m, layer, windowCell, quantity);
     this.renderNorm(m);
   }
 
   // ---------------------------------------------------------------- parts
 
-  private grid(m: RunModel, layer: number): HeatmapGrid {
+  private grid(m: RunModel, layer: number, quantity: GradQuantity): HeatmapGrid {
     // Maps only ever get appended (or cut and re-appended): the last map identifies the state.
     const lastMap = m.gradMaps[m.gradMaps.length - 1];
     const c = this.gridCache;
-    if (c && c.maps === m.gradMaps.length && c.layer === layer && c.revision === lastMap) return c.grid;
-    const grid = heatmapGrid(m.gradMaps, layer);
-    this.gridCache = { maps: m.gradMaps.length, layer, revision: lastMap, grid };
+    if (c && c.maps === m.gradMaps.length && c.layer === layer && c.quantity === quantity && c.revision === lastMap) return c.grid;
+    const grid = heatmapGrid(m.gradMaps, layer, quantity);
+    this.gridCache = { maps: m.gradMaps.length, layer, quantity, revision: lastMap, grid };
     return grid;
+  }
+
+  /**
+   * Shows the preferred quantity when the run's maps carry it, else the other one, with the missing
+   * one marked unavailable (maps of older runs hold only the whole window's gradient). Returns the
+   * quantity shown. The preference itself is left alone: the next run may have both.
+   */
+  private renderQuantityToggle(m: RunModel, windowCell: boolean): GradQuantity {
+    const choice = chooseQuantity(m.gradMaps, this.prefs.gradQuantity);
+    for (const q of ['last', 'total'] as const) {
+      this.quantityToggle.setUnavailable(q, choice.available[q] ? undefined : quantityText(q, windowCell).unavailableTitle);
+    }
+    this.quantityToggle.set(choice.shown);
+    return choice.shown;
   }
 
   private renderLayerToggle(layers: number): void {
@@ -143,40 +177,25 @@ export class GradientView {
     replaceChildren(this.layerSlot, this.layerToggle.element);
   }
 
-  private describe(grid: HeatmapGrid, windowCell: boolean, m: RunModel): string {
-    if (grid.cols === 0) {
-      return m.config.gradMapInterval > 0
-        ? `Gradient maps are recorded every ${m.config.gradMapInterval} steps.`
-        : 'Gradient maps are off for this run (gradMapInterval is 0).';
-    }
-    const d = decadesLost(grid);
-    const newest = `Newest map (step ${formatCount(grid.steps[grid.cols - 1])})`;
-    if (d === undefined) return `${newest}.`;
-    const what = windowCell ? '‖dL/dx‖ at the oldest context position' : '‖dL/dh‖ at t = 0';
-    const than = windowCell ? 'the newest' : `at t = ${grid.rows - 1}`;
-    const ratio = `${newest}: ${what} is ${Math.abs(d).toFixed(1)} decades ${d >= 0 ? 'below' : 'above'} ${than}`;
-    if (d > 2) return `${ratio}: the gradient vanishes on its way back through time.`;
-    if (d < -2) return `${ratio}: the gradient grows on its way back through time (exploding).`;
-    if (Math.abs(d) <= 1) return `${ratio}: the gradient reaches the start of the window.`;
-    return `${ratio}.`;
-  }
-
-  private renderProfile(m: RunModel, layer: number, windowCell: boolean): void {
-    const maps = m.gradMaps;
-    if (!maps.length) {
+  private renderProfile(m: RunModel, layer: number, windowCell: boolean, quantity: GradQuantity): void {
+    const text = quantityText(quantity, windowCell);
+    const newestMap = newestWith(m.gradMaps, quantity);
+    const firstMap = oldestWith(m.gradMaps, quantity);
+    if (!newestMap || !firstMap) {
       this.profilePlot.clear();
-      setText(this.profileTitle, `Latest profile${windowCell ? ' (by context position)' : ''}: no gradient map yet`);
+      setText(this.profileTitle, `${text.symbol}${windowCell ? ' by context position' : ''}: no gradient map yet`);
       return;
     }
-    const latest = maps[maps.length - 1].hiddenGradNorms[layer] ?? [];
-    const first = maps[0].hiddenGradNorms[layer] ?? [];
+    const latest = mapNorms(newestMap, quantity)?.[layer] ?? [];
+    const hasFirst = firstMap !== newestMap;
+    const first = hasFirst ? mapNorms(firstMap, quantity)?.[layer] ?? [] : [];
     const n = Math.max(latest.length, first.length);
     const xs = Array.from({ length: n }, (_, t) => t);
     const positive = (v: number | undefined) => (v !== undefined && v > 0 && Number.isFinite(v) ? v : null);
-    setText(this.profileTitle, `Profile at step ${formatCount(maps[maps.length - 1].step)}` + (maps.length > 1 ? ` (dashed: step ${formatCount(maps[0].step)})` : ''));
-    this.profileBox.setAttribute('aria-label', `${windowCell ? 'Gradient norm by context position' : 'Gradient norm against time step t'} at step ${maps[maps.length - 1].step}: ` +
+    setText(this.profileTitle, `${text.symbol} at step ${formatCount(newestMap.step)}` + (hasFirst ? ` (dashed: step ${formatCount(firstMap.step)})` : ''));
+    this.profileBox.setAttribute('aria-label', `${text.name} (${text.symbol}) ${windowCell ? 'by context position' : 'against time step t'} at step ${newestMap.step}: ` +
       `${formatSci(latest[0] ?? NaN)} at the start, ${formatSci(latest[latest.length - 1] ?? NaN)} at the end`);
-    this.profilePlot.setData([xs, xs.map((t) => positive(latest[t])), xs.map((t) => (maps.length > 1 ? positive(first[t]) : null))] as uPlot.AlignedData);
+    this.profilePlot.setData([xs, xs.map((t) => positive(latest[t])), xs.map((t) => (hasFirst ? positive(first[t]) : null))] as uPlot.AlignedData);
   }
 
   private renderNorm(m: RunModel): void {
@@ -209,7 +228,10 @@ export class GradientView {
       scales: { x: { time: false }, y: { distr: 3, log: 10 } },
       axes: [
         { ...axisStyle(t), label: windowCell ? 'context position' : 't', labelSize: 14, size: 28 },
-        { ...axisStyle(t), size: 50, values: (_u, splits) => splits.map((v) => (v == null ? '' : formatSci(v))) },
+        // The last prediction's profile can span a dozen decades: a few decade lines, not one per
+        // multiple, all labelled (uPlot's own filter thins labels by the space of one decade).
+        { ...axisStyle(t), size: 50, splits: (_u, _axis, min, max) => decadeTicks(min, max, 5),
+          filter: (_u, splits) => splits, values: (_u, splits) => splits.map((v) => (v == null ? '' : formatSci(v))) },
       ],
       series: [
         { label: windowCell ? 'position' : 't' },

@@ -1,7 +1,8 @@
 /**
  * The gradient-through-time heatmap on a <canvas>: x = training step (one column per gradient map),
- * y = time step t within the window (t = 0 at the bottom), colour = log10 ||dL/dh_t|| on viridis.
- * A vanishing gradient shows as a dark band toward t = 0. Hover, or focus and arrow keys, read out
+ * y = time step t within the window (t = 0 at the bottom), colour = log10 of a gradient norm on
+ * viridis (||dℓ_T/dh_t|| or ||dL/dh_t||, named by the labels). A vanishing gradient of the last
+ * prediction shows as a dark band toward t = 0. Hover, or focus and arrow keys, read out
  * a cell (the read-out is text, for screen readers too).
  */
 import { h, setAttrs, setText } from '../common/dom';
@@ -22,8 +23,10 @@ export interface HeatmapLabels {
   readonly rowAxis: string;
   /** Name of a row in the read-out, e.g. "t = 12". */
   readonly rowName: (t: number) => string;
-  /** What a value is, e.g. "‖dL/dhₜ‖". */
+  /** What a value is, as a formula, e.g. "‖∂ℓ_T/∂hₜ‖". */
   readonly quantity: string;
+  /** The same in words, e.g. "gradient of the last prediction's loss". */
+  readonly quantityName: string;
 }
 
 export class Heatmap {
@@ -38,13 +41,14 @@ export class Heatmap {
   private readonly legendTitle: HTMLElement;
   private readonly lut = colormapTable(LUT_SIZE);
   private grid: HeatmapGrid | undefined;
-  private labels: HeatmapLabels = { rowAxis: 'time step t', rowName: (t) => `t = ${t}`, quantity: '‖dL/dhₜ‖' };
+  private labels: HeatmapLabels = { rowAxis: 'time step t', rowName: (t) => `t = ${t}`, quantity: '‖∂ℓ_T/∂hₜ‖', quantityName: "gradient of the last prediction's loss" };
   private focusCell: { col: number; t: number } | undefined;
   private readonly resizeObserver: ResizeObserver;
   private width = 0;
 
-  constructor(private theme: ChartTheme) {
-    this.canvas = h('canvas', { class: 'heatmap-canvas', attrs: { tabindex: 0, role: 'img', 'aria-label': 'Gradient heatmap: no data yet' } });
+  /** `describedBy`: id of the element that explains what the map shows. */
+  constructor(private theme: ChartTheme, describedBy?: string) {
+    this.canvas = h('canvas', { class: 'heatmap-canvas', attrs: { tabindex: 0, role: 'img', 'aria-label': 'Gradient heatmap: no data yet', 'aria-describedby': describedBy } });
     this.tooltip = h('div', { class: 'chart-tooltip', attrs: { role: 'tooltip', hidden: true } });
     this.cursorBox = h('div', { class: 'heatmap-cursor', attrs: { hidden: true } });
     this.live = h('div', { class: 'visually-hidden', attrs: { 'aria-live': 'polite' } });
@@ -208,7 +212,7 @@ export class Heatmap {
     ctx.fillText('training step →', MARGIN.left + w / 2, MARGIN.top + ph + 20);
 
     this.canvas.setAttribute('aria-label',
-      `Gradient heatmap: ${grid.cols} gradient maps from step ${first} to ${last}, ${grid.rows} ${this.labels.rowAxis} rows; ` +
+      `Gradient heatmap, ${this.labels.quantityName}: ${grid.cols} gradient maps from step ${first} to ${last}, ${grid.rows} ${this.labels.rowAxis} rows; ` +
       `${this.labels.quantity} from ${formatSci(Math.pow(10, grid.min))} to ${formatSci(Math.pow(10, grid.max))}. Use the arrow keys to read cells.`);
   }
 
