@@ -39,7 +39,7 @@ const common = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts' },
+    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', replica: 'src/core/parallel/replica.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',

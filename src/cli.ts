@@ -38,6 +38,7 @@ Train options (defaults in brackets):
   --eval-interval N  --eval-tokens N  --grad-map-interval N  --sample-interval N  --checkpoint-interval N
   --min-freq N  --max-vocab N  --val-fraction X
   --backend auto|tensorflow|wasm|cpu  [${DEFAULT_CONFIG.backend}]
+  --threads 0|1|2              gradient threads; 2 splits each batch over two cores, 0 = automatic [${DEFAULT_CONFIG.threads}]
   --out DIR                    run folder [./${RUNS_FOLDER}/<id>]
   --resume RUN                 continue a run (its folder) from its latest checkpoint
   --fine-tune CHECKPOINT       start from another run's weights and vocabulary
@@ -53,7 +54,7 @@ const FLAGS: Record<string, keyof TrainConfig> = {
   steps: 'steps', seed: 'seed', backend: 'backend', 'eval-interval': 'evalInterval', 'eval-tokens': 'evalTokens',
   'grad-map-interval': 'gradMapInterval', 'sample-interval': 'sampleInterval', 'checkpoint-interval': 'checkpointInterval',
   'min-freq': 'minFreq', 'max-vocab': 'maxVocab', 'val-fraction': 'valFraction', temperature: 'temperature',
-  'sample-length': 'sampleLength',
+  'sample-length': 'sampleLength', threads: 'threads',
 };
 
 const ENUMS = new Set(['cell', 'level', 'batching', 'optimizer', 'backend']);
@@ -130,7 +131,7 @@ async function train(args: string[]): Promise<number> {
     truncate: !!values.truncate,
     control,
     onProgress: (_phase, message) => values.quiet || process.stderr.write(`${message}...\n`),
-    onStarted: (info) => values.quiet || process.stderr.write(`Backend ${info.backend} (${info.backendReason}); vocabulary ${info.vocabSize}; ${info.paramCount.toLocaleString('en-US')} parameters; ${info.trainTokens.toLocaleString('en-US')} training tokens.\n`),
+    onStarted: (info) => values.quiet || process.stderr.write(`Backend ${info.backend} (${info.backendReason}), ${info.threads ?? 1} thread(s); vocabulary ${info.vocabSize}; ${info.paramCount.toLocaleString('en-US')} parameters; ${info.trainTokens.toLocaleString('en-US')} training tokens.\n`),
     hooks: {
       onStep: (p) => bar(p, lastVal),
       onEval: (e) => (lastVal = e.valLoss),

@@ -36,6 +36,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   temperature: 0.8,
   checkpointInterval: 200,
   backend: 'auto',
+  threads: 0,
 });
 
 interface NumberRule {
@@ -68,6 +69,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   sampleLength: { min: 1, max: 10_000, integer: true, why: 'tokens per sample' },
   temperature: { min: 0, max: 10, integer: false, why: '0 is greedy decoding' },
   checkpointInterval: { min: 0, max: 10_000_000, integer: true, why: '0 checkpoints only at the end' },
+  threads: { min: 0, max: 2, integer: true, why: '1 or 2 threads, 0 for automatic' },
 };
 
 const ENUM_RULES: Readonly<Record<string, readonly string[]>> = {

@@ -18,18 +18,20 @@ export function createOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   }
 }
 
+export function sumOfSquares(a: Float32Array): number {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * a[i];
+  return sum;
+}
+
 /**
  * Scales gradients in place so that their global norm is at most `clip` (0: no clipping).
- * `globalNorm` is the norm before clipping, already computed by the caller.
+ * `globalNorm` is the norm before clipping, already computed by the caller. Returns whether it clipped.
  */
-export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, globalNorm: number, clip: number): boolean {
+export function clipByGlobalNorm(grads: Float32Array[], globalNorm: number, clip: number): boolean {
   if (clip <= 0 || globalNorm <= clip) return false;
   const scale = clip / globalNorm;
-  for (const name of Object.keys(grads)) {
-    const old = grads[name];
-    grads[name] = tf.mul(old, scale);
-    old.dispose();
-  }
+  for (const g of grads) for (let i = 0; i < g.length; i++) g[i] *= scale;
   return true;
 }
 

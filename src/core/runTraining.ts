@@ -3,8 +3,9 @@
  * pick the backend, read and check the text, build (or restore) the model, train, and keep the run
  * folder current (run.json, metric logs, checkpoints) the whole time.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CheckpointRef, RunInfo, TrainConfig } from '../protocol/types';
+import type { BackendName, CheckpointRef, RunInfo, TrainConfig } from '../protocol/types';
 import type { StartupPhase } from '../protocol/worker';
 import { selectBackend } from './backend';
 import { minTokensFor } from './batches';
@@ -103,6 +104,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
       if (options.resumeFrom) await trainer.restore(checkpoint);
       else model.params.write(checkpoint.weights);
     }
+    if (wantsTwoThreads(runConfig, backend.name)) await trainer.enableDataParallel(backend.name);
     const info: RunInfo = {
       backend: backend.name,
       backendReason: backend.reason,
@@ -113,6 +115,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
       uniformLoss: Math.log(corpus.vocab.size),
       unigramLoss: corpus.unigramLoss,
       charsPerToken: corpus.charsPerToken,
+      threads: trainer.threads,
     };
     writer.update({ state: 'training', info, config: runConfig, step: trainer.step });
     options.onStarted?.(info, trainer);
@@ -168,9 +171,16 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
     writer.update({ state: 'failed', reason: message });
     throw e;
   } finally {
-    trainer?.dispose();
+    await trainer?.dispose();
     model?.dispose();
   }
+}
+
+/** Two threads when asked for, or automatically where they help (see TrainConfig.threads). */
+export function wantsTwoThreads(config: TrainConfig, backend: BackendName): boolean {
+  const threads = config.threads ?? 0;
+  if (threads === 1 || config.batch < 2 || (backend !== 'wasm' && backend !== 'cpu')) return false;
+  return threads === 2 || os.availableParallelism() >= 2;
 }
 
 /** The fields that fix a model's shape: fine-tuning must keep them. */

@@ -4,12 +4,13 @@
  * hooks (the worker turns them into messages, the command line into a progress bar).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, SampleRecord, TrainConfig } from '../protocol/types';
+import type { BackendName, CheckpointRef, EvalPoint, GradMap, MetricPoint, SampleRecord, TrainConfig } from '../protocol/types';
 import { Batcher, createBatcher, evalBatches } from './batches';
 import type { Corpus } from './corpus';
-import type { LanguageModel, ModelState } from './model';
-import { applyGradients, clipByGlobalNorm, createOptimizer, readOptimizerState, writeOptimizerState } from './optimizer';
-import { disposeState } from './recurrentModel';
+import { GradientSource, LocalGradients } from './gradients';
+import type { LanguageModel } from './model';
+import { applyGradients, clipByGlobalNorm, createOptimizer, readOptimizerState, sumOfSquares, writeOptimizerState } from './optimizer';
+import { DataParallelGradients } from './parallel/dataParallelGradients';
 import { Rng } from './rng';
 import { generate } from './sample';
 import type { CheckpointData } from './checkpoint';
@@ -63,7 +64,9 @@ export class Trainer {
   readonly optimizer: tf.Optimizer;
   private readonly batcher: Batcher;
   private readonly sampleRng: Rng;
-  private state: ModelState | undefined;
+  private source: GradientSource;
+  /** Threads computing gradients: 1, or 2 after enableDataParallel. */
+  threads = 1;
   private startLoss: number | undefined;
   private bestValLoss: number | undefined;
   private lastLoss: number | undefined;
@@ -78,6 +81,7 @@ export class Trainer {
     // Separate streams: sampling during training must not change which batches come next.
     this.batcher = createBatcher(config.batching, corpus.train, config.batch, config.window, model.prefix, config.seed + 1);
     this.sampleRng = new Rng(config.seed + 2);
+    this.source = new LocalGradients(model, config.batching === 'sequential');
     const val = corpus.val.length >= model.prefix + 2 ? corpus.val : corpus.train;
     const evalWindow = Math.min(config.window, val.length - model.prefix - 1);
     this.evalSet = evalBatches(val, evalWindow, model.prefix, config.evalTokens, 64);
@@ -96,9 +100,7 @@ export class Trainer {
     this.lastLoss = data.lastLoss;
     this.startLoss = data.history.metrics[0]?.loss;
     this.priorMs = data.elapsedMs;
-    if (data.carriedState) {
-      this.state = data.carriedState.map((s) => ({ h: tf.tensor2d(s.h, s.shape), c: s.c ? tf.tensor2d(s.c, s.shape) : undefined }));
-    }
+    await this.source.setCarriedState(data.carriedState);
   }
 
   get best(): number | undefined {
@@ -124,7 +126,7 @@ export class Trainer {
       }
       if (control.stopRequested) break;
       const t0 = performance.now();
-      const result = this.trainOneStep();
+      const result = await this.trainOneStep();
       const seconds = (performance.now() - t0) / 1000;
       // Tokens per second, smoothed over the last few steps so the display does not flicker.
       rate = rate === 0 ? tokensPerStep / seconds : 0.8 * rate + 0.2 * (tokensPerStep / seconds);
@@ -172,57 +174,46 @@ export class Trainer {
     return { reason, message, step: this.step };
   }
 
-  /** One optimisation step. Everything allocated inside is released by tf.tidy except the carried state. */
-  trainOneStep(): { loss: number; globalNorm: number; clipped: boolean; diverged?: string; map?: Omit<GradMap, 'step'> } {
+  /**
+   * Moves gradient computation onto two threads (data parallel). Call after `restore`, before `run`:
+   * the replica starts from this model's weights, optimizer state and carried state.
+   */
+  async enableDataParallel(backend: BackendName): Promise<void> {
+    const dp = await DataParallelGradients.start(this.model, this.config, this.model.vocabSize, backend);
+    await dp.restore(this.model.params.read(), await readOptimizerState(this.optimizer, this.model.params));
+    await dp.setCarriedState(await this.source.getCarriedState());
+    await this.source.dispose();
+    this.source = dp;
+    this.threads = 2;
+  }
+
+  /** One optimisation step: gradients from the source, then clip and apply here. */
+  async trainOneStep(): Promise<{ loss: number; globalNorm: number; clipped: boolean; diverged?: string; map?: Omit<GradMap, 'step'> }> {
     const { config, model } = this;
     const batch = this.batcher.next();
     const wantMap = config.gradMapInterval > 0 && (this.step + 1) % config.gradMapInterval === 0;
-    const names = model.params.names();
-    const out = tf.tidy(() => {
-      const r = model.trainStep(batch, this.state, wantMap);
-      // Loss and every parameter's squared gradient norm, read back in one transfer.
-      const stats = tf.concat([tf.reshape(r.loss, [1]), tf.stack(names.map((n) => tf.sum(tf.square(r.grads[n]))))]);
-      const map = wantMap ? tf.stack([r.lastStepGradNorms!, r.totalGradNorms!]) : undefined; // [2, rows, T], one read
-      return { grads: r.grads, stats, map, finalState: r.finalState };
-    });
-    const stats = out.stats.dataSync();
-    out.stats.dispose();
-    const loss = stats[0];
-    const sq = Array.from(stats.subarray(1));
+    const g = await this.source.compute(batch, wantMap);
+    const sq = g.grads.map(sumOfSquares);
     const globalNorm = Math.sqrt(sq.reduce((a, b) => a + b, 0));
-    const release = () => {
-      tf.dispose(out.grads);
-      out.map?.dispose();
-      disposeState(out.finalState);
+    if (this.startLoss === undefined) this.startLoss = g.loss;
+    const diverged = divergence(g.loss, globalNorm, this.startLoss);
+    if (diverged) return { loss: g.loss, globalNorm, clipped: false, diverged };
+
+    const clipped = clipByGlobalNorm(g.grads, globalNorm, config.clip);
+    this.source.willApply(g.grads);
+    const names = model.params.names();
+    const grads = tf.tidy(() => Object.fromEntries(names.map((n, i) => [n, tf.tensor(g.grads[i], model.params.get(n).shape)])));
+    applyGradients(this.optimizer, model.params, grads);
+    tf.dispose(grads);
+
+    const map: Omit<GradMap, 'step'> | undefined = g.lastStepMap && {
+      hiddenGradNorms: g.lastStepMap,
+      totalGradNorms: g.totalMap,
+      paramGradNorms: Object.fromEntries(names.map((n, i) => [n, Math.sqrt(sq[i])])),
+      globalNorm,
+      clip: config.clip,
     };
-    if (this.startLoss === undefined) this.startLoss = loss;
-    const diverged = divergence(loss, globalNorm, this.startLoss);
-    if (diverged) {
-      release();
-      return { loss, globalNorm, clipped: false, diverged };
-    }
-    const clipped = clipByGlobalNorm(out.grads, globalNorm, config.clip);
-    applyGradients(this.optimizer, model.params, out.grads);
-    tf.dispose(out.grads);
-
-    // Carry the state only in sequential mode: the next batch continues these streams.
-    disposeState(this.state);
-    this.state = config.batching === 'sequential' ? out.finalState : undefined;
-    if (config.batching !== 'sequential') disposeState(out.finalState);
-
-    let map: Omit<GradMap, 'step'> | undefined;
-    if (out.map) {
-      const [last, total] = out.map.arraySync() as number[][][];
-      map = {
-        hiddenGradNorms: last,
-        totalGradNorms: total,
-        paramGradNorms: Object.fromEntries(names.map((n, i) => [n, Math.sqrt(sq[i])])),
-        globalNorm,
-        clip: config.clip,
-      };
-      out.map.dispose();
-    }
-    return { loss, globalNorm, clipped, map };
+    return { loss: g.loss, globalNorm, clipped, map };
   }
 
   /** Mean validation loss, nats/token. */
@@ -250,7 +241,7 @@ export class Trainer {
       optimizer: await readOptimizerState(this.optimizer, this.model.params),
       batcher: this.batcher.state(),
       sampleRng: this.sampleRng.getState(),
-      carriedState: this.state?.map((s) => ({ shape: s.h.shape, h: s.h.dataSync() as Float32Array, c: s.c?.dataSync() as Float32Array | undefined })),
+      carriedState: await this.source.getCarriedState(),
       history: { metrics: this.metrics, evals: this.evals },
       bestValLoss: this.bestValLoss,
       lastLoss: this.lastLoss,
@@ -258,9 +249,8 @@ export class Trainer {
     };
   }
 
-  dispose(): void {
-    disposeState(this.state);
-    this.state = undefined;
+  async dispose(): Promise<void> {
+    await this.source.dispose();
     this.optimizer.dispose();
   }
 }

@@ -61,6 +61,12 @@ export interface TrainConfig {
   checkpointInterval: number;
   // ---- compute
   backend: BackendChoice;
+  /**
+   * Threads computing gradients: 1, or 2 to split each batch over two cores (data parallel, the same
+   * mathematics up to float rounding); 0 picks 2 when the machine has two cores and the backend runs
+   * in this process (wasm, cpu).
+   */
+  threads?: number;
 }
 
 /** One training step as reported to the views. */
@@ -126,6 +132,8 @@ export interface RunInfo {
   unigramLoss: number;
   /** Mean characters per token, to convert nats/token into bits per character. */
   charsPerToken: number;
+  /** Threads computing gradients (2: data parallel). */
+  threads?: number;
 }
 
 export type RunState = 'queued' | 'starting' | 'training' | 'paused' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted';

@@ -37,14 +37,14 @@ describe('training loop (wasm backend)', () => {
     it(`${cell}: tensor count stays flat over 200 steps and 200 sampled tokens`, async () => {
       const config = tinyConfig({ cell, hidden: 16, batch: 8, window: 16, steps: 200, batching: cell === 'window' ? 'random' : 'sequential', gradMapInterval: 1, evalInterval: 50, evalTokens: 500, sampleInterval: 0 });
       const t = trainer(config);
-      t.trainOneStep(); // a first step creates the optimizer's slots, which live as long as the trainer
+      await t.trainOneStep(); // a first step creates the optimizer's slots, which live as long as the trainer
       const before = tf.memory().numTensors;
       let maps = 0;
       await t.run({ onGradMap: () => maps++ }, new TrainControl());
       t.sample('The ', 200, 0.8, 5);
       assert.equal(maps, 200);
       assert.equal(tf.memory().numTensors, before, 'no tensor leaked');
-      t.dispose();
+      await t.dispose();
       t.model.dispose();
     });
   }
@@ -65,7 +65,10 @@ describe('training loop (wasm backend)', () => {
       await second.run({ onStep: (p) => resumed.push(p.loss) }, new TrainControl());
       assert.equal(resumed.length, 5);
       assert.deepEqual(resumed, losses.slice(7), 'bit-identical losses after resume');
-      [whole, first, second].forEach((t) => { t.dispose(); t.model.dispose(); });
+      for (const t of [whole, first, second]) {
+        await t.dispose();
+        t.model.dispose();
+      }
     });
   }
 
@@ -75,7 +78,7 @@ describe('training loop (wasm backend)', () => {
     let saved = -1;
     const outcome = await t.run({ onStep: (p) => p.step === 5 && control.stop(), onCheckpoint: (d) => { saved = d.step; } }, control);
     assert.deepEqual([outcome.reason, outcome.step, saved], ['stopped', 5, 5]);
-    t.dispose();
+    await t.dispose();
     t.model.dispose();
   });
 
@@ -90,7 +93,7 @@ describe('training loop (wasm backend)', () => {
     control.resume();
     assert.equal((await running).reason, 'completed');
     assert.deepEqual(events.slice(2, 4), ['paused', 'training']);
-    t.dispose();
+    await t.dispose();
     t.model.dispose();
   });
 
@@ -116,7 +119,7 @@ describe('training loop (wasm backend)', () => {
     assert.ok(latest.weights.every((w) => w.data.every(Number.isFinite)), 'checkpointed weights are finite');
   });
 
-  it('sampling: greedy and top-1 agree, a seed reproduces a sample, a prompt warms the state up', () => {
+  it('sampling: greedy and top-1 agree, a seed reproduces a sample, a prompt warms the state up', async () => {
     const config = tinyConfig({ hidden: 16 });
     const t = trainer(config);
     const { vocab, level } = t.corpus;
@@ -128,7 +131,7 @@ describe('training loop (wasm backend)', () => {
     const text = g({ onToken: (s) => streamed.push(s) });
     assert.equal(streamed.join(''), text);
     assert.equal(streamed.length, 30, 'one piece per generated token');
-    t.dispose();
+    await t.dispose();
     t.model.dispose();
   });
 
@@ -144,14 +147,14 @@ describe('training loop (wasm backend)', () => {
     assert.ok(cold[0] > 1950, 'low temperature concentrates on the mode');
   });
 
-  it('inspection gives a surprisal per token after the first, matching the model', () => {
+  it('inspection gives a surprisal per token after the first, matching the model', async () => {
     const t = trainer(tinyConfig({ hidden: 16 }));
     const { tokens, meanSurprisal } = inspect(t.model, t.corpus.vocab, 'char', 'Time', 3);
     assert.equal(tokens.length, 4);
     assert.equal(tokens[0].surprisal, undefined);
     assert.ok(tokens.slice(1).every((x) => x.surprisal! > 0 && x.top.length === 3));
     assert.ok(Math.abs(meanSurprisal - (tokens[1].surprisal! + tokens[2].surprisal! + tokens[3].surprisal!) / 3) < 1e-9);
-    t.dispose();
+    await t.dispose();
     t.model.dispose();
   });
 
@@ -165,7 +168,7 @@ describe('training loop (wasm backend)', () => {
     fs.writeFileSync(path.join(dir, '.step-0000002.123.tmp', 'checkpoint.json'), '{"trunc');
     assert.equal(path.basename(resolveCheckpoint(dir)), 'step-0000001');
     assert.equal(loadCheckpoint(dir).step, 1);
-    t.dispose();
+    await t.dispose();
     t.model.dispose();
   });
 
