@@ -1,9 +1,13 @@
 /**
  * Measures how long the extension host's event loop is held up while a run trains (the requirement:
- * never more than 50 ms), with Node's `monitorEventLoopDelay`, and logs max/p99 to the output channel
- * every interval and when training ends. No `vscode` import.
+ * never more than 50 ms) and logs max/p99 to the output channel every interval and when training
+ * ends. No `vscode` import.
+ *
+ * A timer ticks every `resolutionMs`; how late each tick comes is the delay. (Node's own
+ * `monitorEventLoopDelay` does the same natively, but its histograms cannot be paused and merged:
+ * re-enabling one counts the pause as a delay, and they cannot be added together.)
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { Disposable } from './dispose';
 import type { Logger } from './logger';
 
@@ -24,57 +28,74 @@ export interface LoopDelayStats {
 /** The delay budget of the requirement, in milliseconds. */
 export const LOOP_DELAY_BUDGET_MS = 50;
 
+/** Delays are recorded in microseconds (histograms hold integers of at least 1). */
+const US_PER_MS = 1000;
+
+interface Period {
+  readonly histogram: RecordableHistogram;
+  readonly startedAt: number;
+  readonly cpu: NodeJS.CpuUsage;
+}
+
 export class EventLoopMonitor extends Disposable {
-  private histogram: IntervalHistogram | undefined;
-  private window: IntervalHistogram | undefined;
-  private startedAt = 0;
-  private windowStartedAt = 0;
-  private startCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
-  private windowCpu: NodeJS.CpuUsage = { user: 0, system: 0 };
-  private timer: NodeJS.Timeout | undefined;
+  private run: Period | undefined;
+  private window: Period | undefined;
+  /** Every sample of every monitored period since activation: the overall p99 weighs each period by its length. */
+  private readonly total = createHistogram();
+  private totalMs = 0;
+  private totalCpuMicros = 0;
+  private sampler: NodeJS.Timeout | undefined;
+  private lastTick = 0;
+  private reporter: NodeJS.Timeout | undefined;
   private label = '';
-  /** The worst figures over every monitored period since activation. */
-  private worst: LoopDelayStats = { maxMs: 0, p99Ms: 0, meanMs: 0, durationMs: 0, cpuPercent: 0 };
 
   constructor(private readonly log: Logger, private readonly intervalMs = 30_000, private readonly resolutionMs = 10) {
     super();
   }
 
   get running(): boolean {
-    return this.histogram !== undefined;
+    return this.run !== undefined;
   }
 
   /** Starts measuring (no-op if already running). */
   start(label: string): void {
     this.label = label;
-    if (this.histogram) return;
-    this.histogram = monitorEventLoopDelay({ resolution: this.resolutionMs });
-    this.window = monitorEventLoopDelay({ resolution: this.resolutionMs });
-    this.histogram.enable();
-    this.window.enable();
-    this.startedAt = this.windowStartedAt = Date.now();
-    this.startCpu = this.windowCpu = process.cpuUsage();
-    this.timer = setInterval(() => this.logWindow(), this.intervalMs);
-    this.timer.unref();
+    if (this.run) return;
+    this.run = newPeriod();
+    this.window = newPeriod();
+    this.lastTick = performance.now();
+    this.sampler = setInterval(() => this.tick(), this.resolutionMs);
+    this.sampler.unref();
+    this.reporter = setInterval(() => this.logWindow(), this.intervalMs);
+    this.reporter.unref();
   }
 
   /** Stops measuring, logs the whole period and returns its figures. */
   stop(): LoopDelayStats | undefined {
-    if (!this.histogram) return undefined;
-    clearInterval(this.timer);
-    const stats = this.read(this.histogram, this.startedAt, this.startCpu);
-    this.histogram.disable();
-    this.window?.disable();
-    this.histogram = this.window = undefined;
-    this.record(stats);
+    if (!this.run) return undefined;
+    clearInterval(this.sampler);
+    clearInterval(this.reporter);
+    const stats = read(this.run);
+    this.run = this.window = undefined;
+    this.totalMs += stats.durationMs;
+    this.totalCpuMicros += (stats.cpuPercent / 100) * stats.durationMs * 1000;
     this.report(`${this.label}: event-loop delay over the whole run`, stats);
     return stats;
   }
 
-  /** Figures so far: the running period's merged with every earlier one. */
+  /**
+   * Figures so far: `current` for the period running now, `worst` over every monitored period since
+   * activation together (the largest delay, and the p99 and mean of all their samples).
+   */
   snapshot(): { current?: LoopDelayStats; worst: LoopDelayStats } {
-    const current = this.histogram ? this.read(this.histogram, this.startedAt, this.startCpu) : undefined;
-    const worst = current ? merge(this.worst, current) : this.worst;
+    const current = this.run ? read(this.run) : undefined;
+    const durationMs = this.totalMs + (current?.durationMs ?? 0);
+    const cpuMicros = this.totalCpuMicros + (current ? (current.cpuPercent / 100) * current.durationMs * 1000 : 0);
+    const worst: LoopDelayStats = {
+      ...delays(this.total),
+      durationMs,
+      cpuPercent: durationMs > 0 ? (cpuMicros / 1000 / durationMs) * 100 : 0,
+    };
     return { current, worst };
   }
 
@@ -83,27 +104,21 @@ export class EventLoopMonitor extends Disposable {
     super.dispose();
   }
 
+  private tick(): void {
+    const now = performance.now();
+    const delayMs = Math.max(0, now - this.lastTick - this.resolutionMs);
+    this.lastTick = now;
+    const value = Math.max(1, Math.round(delayMs * US_PER_MS));
+    this.run?.histogram.record(value);
+    this.window?.histogram.record(value);
+    this.total.record(value);
+  }
+
   private logWindow(): void {
     if (!this.window) return;
-    const stats = this.read(this.window, this.windowStartedAt, this.windowCpu);
-    this.window.reset();
-    this.windowStartedAt = Date.now();
-    this.windowCpu = process.cpuUsage();
+    const stats = read(this.window);
+    this.window = newPeriod();
     this.report(`${this.label}: event-loop delay, last ${Math.round(stats.durationMs / 1000)} s`, stats);
-  }
-
-  private read(h: IntervalHistogram, since: number, cpuSince: NodeJS.CpuUsage): LoopDelayStats {
-    // The histogram holds nanoseconds between the sampling timer's ticks, which include the timer's own
-    // interval: the delay is what exceeds it (an idle loop reads about 0, a 60 ms block about 50 to 60).
-    const ms = (ns: number) => (Number.isFinite(ns) ? Math.max(0, ns / 1e6 - this.resolutionMs) : 0);
-    const durationMs = Date.now() - since;
-    const cpu = process.cpuUsage(cpuSince);
-    const cpuPercent = durationMs > 0 ? ((cpu.user + cpu.system) / 1000 / durationMs) * 100 : 0;
-    return { maxMs: ms(h.max), p99Ms: ms(h.percentile(99)), meanMs: ms(h.mean), durationMs, cpuPercent };
-  }
-
-  private record(stats: LoopDelayStats): void {
-    this.worst = merge(this.worst, stats);
   }
 
   private report(what: string, s: LoopDelayStats): void {
@@ -113,12 +128,18 @@ export class EventLoopMonitor extends Disposable {
   }
 }
 
-function merge(a: LoopDelayStats, b: LoopDelayStats): LoopDelayStats {
-  return {
-    maxMs: Math.max(a.maxMs, b.maxMs),
-    p99Ms: Math.max(a.p99Ms, b.p99Ms),
-    meanMs: Math.max(a.meanMs, b.meanMs),
-    durationMs: a.durationMs + b.durationMs,
-    cpuPercent: Math.max(a.cpuPercent, b.cpuPercent),
-  };
+function newPeriod(): Period {
+  return { histogram: createHistogram(), startedAt: Date.now(), cpu: process.cpuUsage() };
+}
+
+function delays(h: RecordableHistogram): Pick<LoopDelayStats, 'maxMs' | 'p99Ms' | 'meanMs'> {
+  if (h.count === 0) return { maxMs: 0, p99Ms: 0, meanMs: 0 };
+  return { maxMs: h.max / US_PER_MS, p99Ms: h.percentile(99) / US_PER_MS, meanMs: h.mean / US_PER_MS };
+}
+
+function read(p: Period): LoopDelayStats {
+  const durationMs = Date.now() - p.startedAt;
+  const cpu = process.cpuUsage(p.cpu);
+  const cpuPercent = durationMs > 0 ? ((cpu.user + cpu.system) / 1000 / durationMs) * 100 : 0;
+  return { ...delays(p.histogram), durationMs, cpuPercent };
 }

@@ -16,8 +16,31 @@ describe('host: event-loop delay monitor', () => {
     const stats = monitor.stop()!;
     assert.ok(stats.maxMs >= 100 && stats.maxMs < 1000, `max ${stats.maxMs}`);
     assert.ok(lines.some((l) => l.startsWith('WARN test: event-loop delay over the whole run: max')), lines.join('\n'));
-    assert.ok(monitor.snapshot().worst.maxMs >= stats.maxMs);
+    assert.equal(monitor.snapshot().worst.maxMs, stats.maxMs);
     assert.equal(monitor.stop(), undefined, 'stopping twice is harmless');
+    monitor.dispose();
+  });
+
+  it('weighs every period by its length in the overall p99, and keeps the largest delay', async () => {
+    const monitor = new EventLoopMonitor(nullLogger, 60_000);
+    monitor.start('quiet');
+    await new Promise((r) => setTimeout(r, 3000));
+    monitor.stop();
+    await new Promise((r) => setTimeout(r, 500)); // between runs: not a delay
+    monitor.start('short');
+    await new Promise((r) => setTimeout(r, 50));
+    const t = Date.now();
+    while (Date.now() - t < 150) {
+      // one long block in a short period
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    const short = monitor.stop()!;
+    const { worst, current } = monitor.snapshot();
+    assert.equal(current, undefined);
+    assert.ok(short.p99Ms >= 100, `the short period's own p99 is the block: ${short.p99Ms}`);
+    assert.ok(worst.maxMs >= 100 && worst.maxMs < 450, `max ${worst.maxMs}: the block, not the pause between runs`);
+    assert.ok(worst.p99Ms < short.p99Ms, `overall p99 ${worst.p99Ms} should not be the one block`);
+    assert.ok(worst.durationMs >= 3100 && worst.durationMs < 5000, `duration ${worst.durationMs}`);
     monitor.dispose();
   });
 });
