@@ -32,13 +32,23 @@ function describeErrno(e: NodeJS.ErrnoException): string {
   }
 }
 
-/** Creates the runs folder if needed and proves it is writable with a probe file. */
+const GITIGNORE = '# Created by Sequence Lab: runs hold checkpoints (binary weights), kept out of version control.\n# Delete this file to commit runs.\n*\n';
+
+/**
+ * Creates the runs folder if needed and proves it is writable with a probe file. A new `.seqlab`
+ * folder gets a `.gitignore` of its own (as pytest and mypy do with their caches).
+ */
 export async function ensureRunsDirWritable(runsDir: string): Promise<void> {
   try {
-    await fs.promises.mkdir(runsDir, { recursive: true });
+    const created = await fs.promises.mkdir(runsDir, { recursive: true });
     const probe = path.join(runsDir, `.probe-${process.pid}-${Date.now()}`);
     await fs.promises.writeFile(probe, '');
     await fs.promises.rm(probe, { force: true });
+    const seqlab = path.dirname(runsDir);
+    const createdSeqlab = created !== undefined && (seqlab === created || seqlab.startsWith(created + path.sep));
+    if (createdSeqlab) {
+      await fs.promises.writeFile(path.join(seqlab, '.gitignore'), GITIGNORE, { flag: 'wx' }).catch(() => undefined);
+    }
   } catch (e) {
     throw new RunsFolderNotWritableError(runsDir, e as NodeJS.ErrnoException);
   }

@@ -58,5 +58,12 @@ describe('host: input checks before training', () => {
     await ensureRunsDirWritable(path.join(dir, '.seqlab', 'runs'));
     assert.ok(fs.statSync(path.join(dir, '.seqlab', 'runs')).isDirectory());
     assert.deepEqual(fs.readdirSync(path.join(dir, '.seqlab', 'runs')), [], 'the probe file is removed');
+    assert.match(fs.readFileSync(path.join(dir, '.seqlab', '.gitignore'), 'utf8'), /^\*$/m, 'a new .seqlab keeps itself out of git');
+  });
+
+  it('leaves an existing .seqlab (and its .gitignore choice) alone', async () => {
+    fs.mkdirSync(path.join(dir, '.seqlab'));
+    await ensureRunsDirWritable(path.join(dir, '.seqlab', 'runs'));
+    assert.ok(!fs.existsSync(path.join(dir, '.seqlab', '.gitignore')));
   });
 });
