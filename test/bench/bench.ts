@@ -6,7 +6,9 @@
  *   npm run bench -- --sizes             also hidden 64, 128, 512 and two layers of 256
  *   npm run bench -- --startup           time from forking the worker to the first loss point (The Time Machine)
  *   npm run bench -- --soak 10           resident memory of a worker training for 10 minutes
- *   options: --steps N (timed steps per configuration), --backend NAME, --no-torch, --json FILE
+ *   options: --steps N (timed steps per configuration), --threads 1|2 (default: both), --backend NAME,
+ *            --no-torch, --json FILE
+ * Each row runs Sequence Lab and PyTorch with the same number of threads.
  *
  * Throughput is measured with the gradient-through-time map at its default interval (every 10 steps);
  * the map's overhead is measured separately with the map at every step against no map at all.
@@ -23,7 +25,7 @@ import { createModel } from '../../src/core/createModel';
 import { Rng } from '../../src/core/rng';
 import { Trainer } from '../../src/core/trainer';
 import { Vocabulary } from '../../src/core/vocabulary';
-import type { BackendChoice, CellType, TrainConfig } from '../../src/protocol/types';
+import type { BackendChoice, BackendName, CellType, TrainConfig } from '../../src/protocol/types';
 import { WORKER_PROTOCOL_VERSION, WorkerToHost } from '../../src/protocol/worker';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -35,6 +37,8 @@ interface Shape {
   cell: Exclude<CellType, 'window'>;
   hidden: number;
   layers: number;
+  /** Gradient threads of Sequence Lab (and PyTorch's thread count beside it). */
+  threads: number;
 }
 
 interface Row extends Shape {
@@ -57,24 +61,25 @@ function syntheticCorpus(): Corpus {
 }
 
 /** Milliseconds per training step, median of `steps` timed steps after two warm-up steps. */
-function msPerStep(shape: Shape, gradMapInterval: number, steps: number, corpus: Corpus): number {
+async function msPerStep(shape: Shape, gradMapInterval: number, steps: number, corpus: Corpus, threads: number, backend: BackendName): Promise<number> {
   const config: TrainConfig = { ...DEFAULT_CONFIG, ...shape, batch: BATCH, window: WINDOW, gradMapInterval, steps: steps + 2, lr: 2e-3, clip: 1 };
   const model = createModel(config, VOCAB, new Rng(0));
   const trainer = new Trainer(model, corpus, config);
   try {
-    trainer.trainOneStep();
-    trainer.trainOneStep();
+    if (threads === 2) await trainer.enableDataParallel(backend);
+    await trainer.trainOneStep();
+    await trainer.trainOneStep();
     const times: number[] = [];
     for (let i = 0; i < steps; i++) {
       const t0 = performance.now();
-      trainer.trainOneStep();
+      await trainer.trainOneStep();
       trainer.step++;
       times.push(performance.now() - t0);
     }
     times.sort((a, b) => a - b);
     return times[Math.floor(times.length / 2)];
   } finally {
-    trainer.dispose();
+    await trainer.dispose();
     model.dispose();
   }
 }
@@ -87,7 +92,7 @@ function torchAvailable(): string | undefined {
 }
 
 function torchTokensPerSec(shape: Shape, steps: number): number {
-  const r = spawnSync(PYTHON, [TORCH_SCRIPT, '--cell', shape.cell, '--hidden', String(shape.hidden), '--layers', String(shape.layers),
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, '--cell', shape.cell, '--hidden', String(shape.hidden), '--layers', String(shape.layers), '--threads', String(shape.threads),
     '--batch', String(BATCH), '--seq', String(WINDOW), '--vocab', String(VOCAB), '--steps', String(steps)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`torch reference failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!).tokens_per_s;
@@ -162,33 +167,37 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       steps: { type: 'string', default: '8' }, backend: { type: 'string', default: 'auto' }, 'no-torch': { type: 'boolean' },
-      sizes: { type: 'boolean' }, startup: { type: 'boolean' }, soak: { type: 'string' }, json: { type: 'string' },
+      sizes: { type: 'boolean' }, startup: { type: 'boolean' }, soak: { type: 'string' }, json: { type: 'string' }, threads: { type: 'string' },
     },
   });
   const steps = Number(values.steps);
   const backend = await selectBackend(values.backend as BackendChoice);
   const torchProblem = values['no-torch'] ? 'disabled with --no-torch' : torchAvailable();
   console.log(`Sequence Lab benchmark: backend ${backend.name} (${backend.reason}); tfjs ${tf.version_core}; ${require('node:os').cpus()[0].model}, ${require('node:os').cpus().length} cores`);
-  console.log(torchProblem ? `PyTorch reference: not measured (${torchProblem})` : `PyTorch reference: ${TORCH_SCRIPT}, one thread, same shapes, measured right after each row`);
+  console.log(torchProblem ? `PyTorch reference: not measured (${torchProblem})` : `PyTorch reference: ${TORCH_SCRIPT}, same shapes and thread count, measured right after each row`);
   console.log(`Shape: batch ${BATCH}, window ${WINDOW}, vocabulary ${VOCAB}; Adam, clipping at 1; median of ${steps} steps after 2 warm-up steps\n`);
 
-  const shapes: Shape[] = (['rnn', 'gru', 'lstm'] as const).map((cell) => ({ cell, hidden: 256, layers: 1 }));
-  if (values.sizes) {
-    for (const hidden of [64, 128, 512]) shapes.push({ cell: 'lstm', hidden, layers: 1 });
-    shapes.push({ cell: 'lstm', hidden: 256, layers: 2 });
+  const threadCounts = values.threads === '1' ? [1] : values.threads === '2' ? [2] : [1, 2];
+  const shapes: Shape[] = [];
+  for (const threads of threadCounts) {
+    for (const cell of ['rnn', 'gru', 'lstm'] as const) shapes.push({ cell, hidden: 256, layers: 1, threads });
+    if (values.sizes) {
+      for (const hidden of [64, 128, 512]) shapes.push({ cell: 'lstm', hidden, layers: 1, threads });
+      shapes.push({ cell: 'lstm', hidden: 256, layers: 2, threads });
+    }
   }
   const corpus = syntheticCorpus();
   const rows: Row[] = [];
-  const header = '| cell | hidden | layers | Sequence Lab tokens/s | PyTorch tokens/s | ratio | gradient-map overhead (every step) |';
+  const header = '| cell | hidden | layers | threads (both) | Sequence Lab tokens/s | PyTorch tokens/s | ratio | gradient-map overhead (every step) |';
   console.log(header);
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const shape of shapes) {
-    const ms = msPerStep(shape, DEFAULT_CONFIG.gradMapInterval, steps, corpus);
+    const ms = await msPerStep(shape, DEFAULT_CONFIG.gradMapInterval, steps, corpus, shape.threads, backend.name);
     const row: Row = { ...shape, tokensPerSec: (BATCH * WINDOW) / (ms / 1000) };
-    // Overhead of the map at every step, against no map: measured only at the headline shape.
+    // Overhead of the map at every step, against no map: measured at the headline shape.
     if (shape.hidden === 256 && shape.layers === 1) {
-      const none = msPerStep(shape, 0, steps, corpus);
-      const every = msPerStep(shape, 1, steps, corpus);
+      const none = await msPerStep(shape, 0, steps, corpus, shape.threads, backend.name);
+      const every = await msPerStep(shape, 1, steps, corpus, shape.threads, backend.name);
       row.mapOverheadPct = ((every - none) / none) * 100;
     }
     if (!torchProblem) {
@@ -196,7 +205,7 @@ async function main(): Promise<void> {
       row.ratio = row.tokensPerSec / row.torchTokensPerSec;
     }
     rows.push(row);
-    console.log(`| ${shape.cell.toUpperCase()} | ${shape.hidden} | ${shape.layers} | ${fmt(row.tokensPerSec)} | ${fmt(row.torchTokensPerSec)} | ${fmt(row.ratio, 2)} | ${row.mapOverheadPct === undefined ? '-' : `${fmt(row.mapOverheadPct, 1)}%`} |`);
+    console.log(`| ${shape.cell.toUpperCase()} | ${shape.hidden} | ${shape.layers} | ${shape.threads} | ${fmt(row.tokensPerSec)} | ${fmt(row.torchTokensPerSec)} | ${fmt(row.ratio, 2)} | ${row.mapOverheadPct === undefined ? '-' : `${fmt(row.mapOverheadPct, 1)}%`} |`);
   }
 
   let startup;
