@@ -12,6 +12,8 @@ const PHASES = ['backend', 'reading', 'tokenizing', 'building', 'restoring'] as 
 const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 const FINISH_REASONS = ['completed', 'stopped', 'diverged'] as const;
 
+const optional = <T>(value: unknown, guard: (v: unknown) => v is T): boolean => value === undefined || guard(value);
+
 /** Loss and norms may legitimately be NaN or Infinity when a run diverges; everything else is finite. */
 function isNumber(value: unknown): value is number {
   return typeof value === 'number';
@@ -31,7 +33,7 @@ function isNumberMatrix(m: unknown): m is number[][] {
 }
 
 function isGradMap(m: unknown): m is GradMap {
-  return isRecord(m) && isInteger(m.step, 0) && isNumberMatrix(m.hiddenGradNorms) && isRecord(m.paramGradNorms) &&
+  return isRecord(m) && isInteger(m.step, 0) && isNumberMatrix(m.hiddenGradNorms) && optional(m.totalGradNorms, isNumberMatrix) && isRecord(m.paramGradNorms) &&
     Object.values(m.paramGradNorms).every(isNumber) && isNumber(m.globalNorm) && isFiniteNumber(m.clip);
 }
 
@@ -47,15 +49,13 @@ function isCheckpointRef(c: unknown): c is CheckpointRef {
 function isRunInfo(i: unknown): i is RunInfo {
   return isRecord(i) && isOneOf(i.backend, BACKENDS) && isString(i.backendReason, 10_000) &&
     isInteger(i.vocabSize, 1) && isInteger(i.paramCount, 0) && isInteger(i.trainTokens, 0) && isInteger(i.valTokens, 0) &&
-    isFiniteNumber(i.uniformLoss) && isNumber(i.unigramLoss) && isFiniteNumber(i.charsPerToken);
+    isFiniteNumber(i.uniformLoss) && isNumber(i.unigramLoss) && isFiniteNumber(i.charsPerToken) && optional(i.threads, (v): v is number => isInteger(v, 1, 256));
 }
 
 function isInspectedToken(t: unknown): t is InspectedToken {
   return isRecord(t) && isString(t.token, 10_000) && (t.surprisal === undefined || isNumber(t.surprisal)) &&
     Array.isArray(t.top) && t.top.every((e) => isRecord(e) && isString(e.token, 10_000) && isFiniteNumber(e.p));
 }
-
-const optional = <T>(value: unknown, guard: (v: unknown) => v is T): boolean => value === undefined || guard(value);
 
 /** Returns the message typed when it has the shape its `type` claims, else `undefined`. */
 export function validateWorkerMessage(msg: unknown): WorkerToHost | undefined {
