@@ -127,6 +127,8 @@ const RELEASE_GRACE_MS = 30_000;
 /** A run whose orphaned worker is still finishing after a reload is checked again after this long. */
 const ORPHAN_RECHECK_MS = 15_000;
 const ORPHAN_MAX_AGE_MS = 3 * 60_000;
+/** Live runs' locks are rewritten this often; a lock not rewritten for ORPHAN_MAX_AGE_MS is stale. */
+const LOCK_HEARTBEAT_MS = 60_000;
 
 const LIVE_STATES: readonly RunState[] = ['queued', 'starting', 'training', 'paused'];
 const RESUMABLE_STATES: readonly RunState[] = ['stopped', 'interrupted', 'failed', 'diverged'];
@@ -167,6 +169,16 @@ export class RunManager extends Disposable {
     this.helloTimeoutMs = options.helloTimeoutMs ?? 30_000;
     this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
     this.utility = this._register(new UtilityWorker(options.spawnWorker, this.log, this.requests, options.utilityIdleMs ?? 60_000, this.helloTimeoutMs));
+    // Another window on the same folder tells a live run from an orphan by how fresh its lock is.
+    const heartbeat = setInterval(() => this.touchLocks(), LOCK_HEARTBEAT_MS);
+    heartbeat.unref();
+    this._register({ dispose: () => clearInterval(heartbeat) });
+  }
+
+  private touchLocks(): void {
+    const since = new Date().toISOString();
+    if (this.active) writeRunLock(this.active.dir, { hostPid: process.pid, workerPid: this.active.worker.pid, since });
+    for (const q of this.queue) writeRunLock(q.dir, { hostPid: process.pid, since });
   }
 
   // ---------------------------------------------------------------- listing
@@ -679,12 +691,13 @@ export class RunManager extends Disposable {
     for (const { dir, record } of [...this.known.values()]) {
       if (!LIVE_STATES.includes(record.state) || this.isLive(record.id)) continue;
       const lock = readRunLock(dir);
-      if (lock && lock.hostPid !== process.pid && isProcessAlive(lock.hostPid)) {
+      const fresh = lock !== undefined && Date.now() - Date.parse(lock.since) < ORPHAN_MAX_AGE_MS;
+      if (lock && fresh && lock.hostPid !== process.pid && isProcessAlive(lock.hostPid)) {
         this.log.info(`run ${record.id}: ${record.state} in another VS Code window (process ${lock.hostPid}); left alone`);
         continue;
       }
-      // (A lock older than a few minutes is stale: its pid may belong to another process by now.)
-      if (lock?.workerPid !== undefined && Date.now() - Date.parse(lock.since) < ORPHAN_MAX_AGE_MS && isProcessAlive(lock.workerPid)) {
+      // (A lock not rewritten for a few minutes is stale: its pids may belong to other processes by now.)
+      if (lock?.workerPid !== undefined && fresh && isProcessAlive(lock.workerPid)) {
         // The previous session's worker is still writing its last checkpoint: it owns run.json until it exits.
         this.log.info(`run ${record.id}: the previous session's worker (process ${lock.workerPid}) is still finishing; checking again later`);
         this.scheduleOrphanRecheck();

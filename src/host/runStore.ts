@@ -218,6 +218,7 @@ export async function listRunsAsync(runsDir: string): Promise<{ dir: string; rec
 export interface RunLock {
   hostPid: number;
   workerPid?: number;
+  /** When the lock was last written: its owner rewrites it every minute while the run is live. */
   since: string;
 }
 

@@ -231,11 +231,14 @@ describe('host: RunManager with a fake worker', () => {
     make('otherWindow', 'training');
     make('done', 'completed');
     // "otherWindow" is held by a live process (this test's parent process stands in for another VS Code window).
-    writeRunLock(path.join(runsDir, 'otherWindow'), { hostPid: process.ppid, since: '' });
+    writeRunLock(path.join(runsDir, 'otherWindow'), { hostPid: process.ppid, since: new Date().toISOString() });
+    // "staleLock" names a live process too, but its lock has not been refreshed for ten minutes: an orphan.
+    make('staleLock', 'training');
+    writeRunLock(path.join(runsDir, 'staleLock'), { hostPid: process.ppid, since: new Date(Date.now() - 600_000).toISOString() });
     const m = manager();
     await m.setRunsDirs([runsDir]);
     const recovered = await m.recoverInterrupted();
-    assert.deepEqual(recovered.sort(), ['orphan', 'queuedOrphan']);
+    assert.deepEqual(recovered.sort(), ['orphan', 'queuedOrphan', 'staleLock']);
     const orphan = readRunRecord(path.join(runsDir, 'orphan'))!;
     assert.equal(orphan.state, 'interrupted');
     assert.match(orphan.reason!, /step 20/);
