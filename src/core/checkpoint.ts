@@ -112,6 +112,24 @@ export function saveCheckpoint(checkpointsDir: string, data: CheckpointData): Ch
   return ref;
 }
 
+/** How many of the newest checkpoints a run keeps, besides the one with the best validation loss. */
+export const KEEP_CHECKPOINTS = 3;
+
+/**
+ * Deletes all but the newest `keep` checkpoints and the one with the best validation loss, so a long
+ * run does not fill the disk; returns the references that remain, oldest first.
+ */
+export function pruneCheckpoints(checkpointsDir: string, refs: readonly CheckpointRef[], keep = KEEP_CHECKPOINTS): CheckpointRef[] {
+  const sorted = [...refs].sort((a, b) => a.step - b.step);
+  const withLoss = sorted.filter((r) => r.valLoss !== undefined);
+  const best = withLoss.length ? withLoss.reduce((a, b) => (b.valLoss! < a.valLoss! ? b : a)) : undefined;
+  const kept = sorted.filter((r, i) => i >= sorted.length - keep || r === best);
+  for (const r of sorted) {
+    if (!kept.includes(r)) fs.rmSync(path.join(checkpointsDir, path.basename(r.path)), { recursive: true, force: true });
+  }
+  return kept;
+}
+
 /**
  * Finds the checkpoint folder meant by `location`: a checkpoint folder itself, a checkpoints folder or a
  * run folder (then its latest checkpoint).

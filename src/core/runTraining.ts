@@ -9,7 +9,7 @@ import type { BackendName, CheckpointRef, RunInfo, TrainConfig } from '../protoc
 import type { StartupPhase } from '../protocol/worker';
 import { selectBackend } from './backend';
 import { minTokensFor } from './batches';
-import { CheckpointData, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { CheckpointData, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from './checkpoint';
 import { buildCorpus, Corpus } from './corpus';
 import { createModel } from './createModel';
 import { SeqLabError } from './errors';
@@ -61,8 +61,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
     ? { ...previous, state: 'starting', reason: undefined, updatedAt: now }
     : {
         id: options.runId,
-        name: options.files.map((f) => path.basename(f)).join(', '),
-        createdAt: now,
+        // A run the host queued already has a name and a creation time: keep them.
+        name: previous?.name ?? options.files.map((f) => path.basename(f)).join(', '),
+        createdAt: previous?.createdAt ?? now,
         updatedAt: now,
         files: options.files,
         config,
@@ -150,7 +151,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
       },
       onCheckpoint(data) {
         const ref = saveCheckpoint(path.join(options.runDir, 'checkpoints'), data);
-        const checkpoints = [...writer.record.checkpoints.filter((c) => c.step !== ref.step), ref];
+        const all = [...writer.record.checkpoints.filter((c) => c.step !== ref.step), ref];
+        const checkpoints = pruneCheckpoints(path.join(options.runDir, 'checkpoints'), all);
         writer.update({ checkpoints, step: data.step, lastLoss: data.lastLoss, bestValLoss: data.bestValLoss, durationMs: data.elapsedMs });
         options.onCheckpointSaved?.(ref);
         return ref;

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadCheckpoint, resolveCheckpoint, saveCheckpoint } from '../../src/core/checkpoint';
+import { loadCheckpoint, pruneCheckpoints, resolveCheckpoint, saveCheckpoint } from '../../src/core/checkpoint';
 import { buildCorpus, Corpus } from '../../src/core/corpus';
 import { createModel } from '../../src/core/createModel';
 import { Rng } from '../../src/core/rng';
@@ -170,6 +170,16 @@ describe('training loop (wasm backend)', () => {
     assert.equal(loadCheckpoint(dir).step, 1);
     await t.dispose();
     t.model.dispose();
+  });
+
+  it('keeps the newest three checkpoints and the best one, and the folder matches the record', async () => {
+    const dir = tmpDir();
+    const checkpointsDir = path.join(dir, 'checkpoints');
+    const refs = [10, 20, 30, 40, 50].map((step) => ({ step, path: `checkpoints/step-${String(step).padStart(7, '0')}`, valLoss: step === 20 ? 1.5 : 2, time: '' }));
+    for (const r of refs) fs.mkdirSync(path.join(dir, r.path), { recursive: true });
+    const kept = pruneCheckpoints(checkpointsDir, refs);
+    assert.deepEqual(kept.map((r) => r.step), [20, 30, 40, 50]);
+    assert.deepEqual(fs.readdirSync(checkpointsDir).sort(), kept.map((r) => path.basename(r.path)));
   });
 
   it('runTraining writes the run folder: record, logs, checkpoints, README', async () => {
