@@ -4,6 +4,7 @@
  * the panel. Everything is read from the rendered workbench and its webviews, nothing from the host.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { readRunRecord } from '../../src/core/runFiles';
@@ -62,11 +63,16 @@ describe('training from the explorer, in the workbench', function () {
   };
 
   it('starts training from the explorer context menu and opens the panel', async () => {
-    const { driver } = session();
+    const { driver, workspace } = session();
+    const runsDir = path.join(workspace, '.seqlab', 'runs');
+    const earlier = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
     await driver.explorerContextMenu(FIXTURE_FILE, TRAIN_ITEM);
-    const panel = await driver.webviewFrame('[data-testid="loss-chart"]', 90_000);
-    const runId = (await panel.locator('[data-testid="run-header"]').getAttribute('data-run-id')) ?? '';
-    assert.ok(runId, 'the panel names no run');
+    // The panel of the new run: its header names a run that did not exist before the click.
+    let runId = '';
+    const panel = await driver.waitForFrame('training panel of a new run', async (frame) => {
+      runId = (await frame.locator('[data-testid="run-header"][data-run-id]').first().getAttribute('data-run-id', { timeout: 500 })) ?? '';
+      return !!runId && !earlier.has(runId) && (await frame.locator('[data-testid="loss-chart"]').count()) > 0;
+    }, 90_000);
     started = { panel, runId };
   });
 

@@ -62,15 +62,19 @@ export class WorkbenchDriver {
   }
 
   /** The first frame (of any webview but those in `exclude`) that has an element matching `selector`. */
-  async webviewFrame(selector: string, timeoutMs = 60_000, exclude: readonly Frame[] = []): Promise<Frame> {
+  webviewFrame(selector: string, timeoutMs = 60_000, exclude: readonly Frame[] = []): Promise<Frame> {
+    return this.waitForFrame(`a webview showing ${selector}`, async (frame) => !exclude.includes(frame) && !!(await frame.$(selector)), timeoutMs);
+  }
+
+  /** The first webview frame for which `accept` resolves true, polled until `timeoutMs`. */
+  async waitForFrame(what: string, accept: (frame: Frame) => Promise<boolean>, timeoutMs = 60_000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (const frame of this.page.frames()) {
-        if (frame === this.page.mainFrame() || exclude.includes(frame)) continue;
-        const found = await frame.$(selector).catch(() => null);
-        if (found) return frame;
+        if (frame === this.page.mainFrame() || frame.isDetached()) continue;
+        if (await accept(frame).catch(() => false)) return frame;
       }
-      if (Date.now() > deadline) throw new Error(`no webview shows ${selector} after ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() > deadline) throw new Error(`no ${what} after ${Math.round(timeoutMs / 1000)} s`);
       await this.page.waitForTimeout(250);
     }
   }
