@@ -44,7 +44,8 @@ export function arraysToState(state: CarriedState | undefined): ModelState | und
 export class LocalGradients implements GradientSource {
   private state: ModelState | undefined;
 
-  constructor(private readonly model: LanguageModel, private readonly carryState: boolean) {}
+  /** `lastStepMap` false: the whole-window map only (a data-parallel replica; see DataParallelGradients). */
+  constructor(private readonly model: LanguageModel, private readonly carryState: boolean, private readonly lastStepMap = true) {}
 
   async compute(batch: Batch, wantMap: boolean): Promise<Gradients> {
     return this.computeSync(batch, wantMap);
@@ -53,13 +54,13 @@ export class LocalGradients implements GradientSource {
   computeSync(batch: Batch, wantMap: boolean): Gradients {
     const names = this.model.params.names();
     const out = tf.tidy(() => {
-      const r = this.model.trainStep(batch, this.state, wantMap);
-      const map = wantMap ? tf.stack([r.lastStepGradNorms!, r.totalGradNorms!]) : undefined; // [2, rows, T]: one read
+      const r = this.model.trainStep(batch, this.state, wantMap, undefined, this.lastStepMap);
+      const map = wantMap ? tf.stack(this.lastStepMap ? [r.totalGradNorms!, r.lastStepGradNorms!] : [r.totalGradNorms!]) : undefined; // one read
       return { loss: r.loss, grads: names.map((n) => r.grads[n]), map, finalState: r.finalState };
     });
     const loss = out.loss.dataSync()[0];
     const grads = out.grads.map((g) => g.dataSync() as Float32Array);
-    const [lastStepMap, totalMap] = out.map ? (out.map.arraySync() as number[][][]) : [];
+    const [totalMap, lastStepMap] = out.map ? (out.map.arraySync() as number[][][]) : [];
     tf.dispose([out.loss, out.grads, out.map]);
     // Carry the state only in sequential mode: the next batch continues these streams.
     disposeState(this.state);

@@ -46,8 +46,11 @@ export interface LanguageModel {
   readonly prefix: number;
   /** Rows of the gradient map: stacked layers, or 1 for the window model. */
   readonly mapRows: number;
-  /** Forward and backward through one batch. Call inside tf.tidy. */
-  trainStep(batch: Batch, state: ModelState | undefined, wantGradMap: boolean, probes?: tf.Tensor2D[][]): StepResult;
+  /**
+   * Forward and backward through one batch. Call inside tf.tidy. With `wantGradMap`, the whole-window
+   * map, and unless `lastStep` is false the last prediction's map too.
+   */
+  trainStep(batch: Batch, state: ModelState | undefined, wantGradMap: boolean, probes?: tf.Tensor2D[][], lastStep?: boolean): StepResult;
   /** Sum of the token losses of a batch (scalar), forward only. Call inside tf.tidy. */
   evaluate(batch: Batch): tf.Scalar;
   predictor(): Predictor;

@@ -16,7 +16,7 @@ import { glorotUniform, uniform } from './init';
 import type { LanguageModel, Predictor, StepResult } from './model';
 import { fusedAvailable, registerFusedKernels } from './kernels/fusedKernels';
 import { crossEntropySum, matMulNT, matMulTN, scatterAddRows, softmaxCrossEntropy } from './ops';
-import type { Implementation } from './recurrentModel';
+import { Implementation, LAST_STEP_ROWS } from './recurrentModel';
 import { ParamStore } from './params';
 import { Rng } from './rng';
 
@@ -96,7 +96,7 @@ export class WindowModel implements LanguageModel {
     return tf.add(tf.matMul(a, this.params.get(W2) as tf.Tensor2D), this.params.get(B2));
   }
 
-  trainStep(batch: Batch, _state: undefined, wantGradMap: boolean, probes?: tf.Tensor2D[][]): StepResult {
+  trainStep(batch: Batch, _state: undefined, wantGradMap: boolean, probes?: tf.Tensor2D[][], lastStep = true): StepResult {
     const { batch: B, window: T } = batch;
     const { pre, input, rows } = this.preActivation(batch.x, B, T, probes?.[0]);
     const a = tf.tanh(pre) as tf.Tensor2D;
@@ -121,10 +121,12 @@ export class WindowModel implements LanguageModel {
     }
     if (!wantGradMap) return { loss, grads };
     const positionNorms = (ds: tf.Tensor2D[]) => tf.reshape(tf.stack(ds.map((d) => tf.norm(d))), [1, this.tau]) as tf.Tensor2D;
-    // The last prediction's map: only the last step's rows of dPre, rescaled from the mean over T*B
-    // targets to the mean over B.
-    const lastRows = (x: tf.Tensor2D) => tf.slice(x, [(T - 1) * B, 0], [B, -1]) as tf.Tensor2D;
-    const dPreLast = tf.mul(lastRows(dPre), T) as tf.Tensor2D;
+    if (!lastStep) return { loss, grads, totalGradNorms: positionNorms(dInputs!) };
+    // The last prediction's map, on the first LAST_STEP_ROWS sequences as for the recurrent models:
+    // the last step's rows of dPre, rescaled from the mean over T*B targets to the mean over r.
+    const r = Math.min(B, LAST_STEP_ROWS);
+    const lastRows = (x: tf.Tensor2D) => tf.slice(x, [(T - 1) * B, 0], [r, -1]) as tf.Tensor2D;
+    const dPreLast = tf.mul(lastRows(dPre), (T * B) / r) as tf.Tensor2D;
     const dInputsLast = input
       ? (tf.split(matMulNT(dPreLast, this.params.get(W1) as tf.Tensor2D, this.fused), this.tau, 1) as tf.Tensor2D[])
       : Array.from({ length: this.tau }, (_, k) => matMulNT(dPreLast, this.kernelBlock(k), this.fused));
@@ -133,7 +135,7 @@ export class WindowModel implements LanguageModel {
       grads,
       totalGradNorms: positionNorms(dInputs!),
       lastStepGradNorms: positionNorms(dInputsLast),
-      lastStepLoss: tf.div(crossEntropySum(lastRows(logits), batch.y.subarray((T - 1) * B)), B) as tf.Scalar,
+      lastStepLoss: tf.div(crossEntropySum(lastRows(logits), batch.y.subarray((T - 1) * B, (T - 1) * B + r)), r) as tf.Scalar,
     };
   }
 

@@ -92,7 +92,8 @@ describe('gradients (cpu backend, exact reference)', () => {
     for (const which of ['total', 'lastStep'] as const) {
       it(`${label}: ${which} gradient map equals the norms from autodiff`, () => {
         const model = buildModel(cell, extra);
-        const batch = randomBatch(new Rng(5), V, 3, 5, model.prefix);
+        // 10 sequences: the last prediction's map walks back through the first 8 only (LAST_STEP_ROWS).
+        const batch = randomBatch(new Rng(5), V, 10, 5, model.prefix);
         // Zero probes added to each h_t (recurrent: [B, H] per layer and step) or to each context
         // position's input vector (window: [T*B, width] per position): dloss/dprobe is the mapped quantity,
         // for the window's loss L (total) or its last prediction's loss ℓ_T (lastStep).
@@ -135,7 +136,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       it(`${cell} ${JSON.stringify(extra)}`, () => {
         const reference = buildModel(cell, extra, 'reference');
         const fused = buildModel(cell, extra, 'fused');
-        const batch = randomBatch(new Rng(8), V, 3, 5, reference.prefix);
+        const batch = randomBatch(new Rng(8), V, 10, 5, reference.prefix); // > LAST_STEP_ROWS: fused kernels read cache prefixes
         const run = (m: LanguageModel) => tf.tidy(() => {
           const r = m.trainStep(batch, undefined, true);
           return { loss: r.loss, map: r.totalGradNorms!, lastMap: r.lastStepGradNorms!, lastLoss: r.lastStepLoss!, grads: r.grads, evalLoss: m.evaluate(batch) };

@@ -8,7 +8,9 @@
  * place and writes its outputs once. The math is exactly that of `cells.ts` (the reference, checked
  * against autodiff); tests check these kernels against it.
  *
- * Layout: time-major rows (t*B + b); gates side by side per row, in Keras order.
+ * Layout: time-major rows (t*B + b); gates side by side per row, in Keras order. Backward kernels take
+ * their row count B from dhRec, so they can walk back through the first B' < B rows of the cached
+ * activations (rows b < B' of a [B, K] tensor are its first B'*K numbers).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_BACKENDS, KernelMemory, kernelMemory } from './kernelIO';
@@ -67,7 +69,8 @@ const lstmForward: FusedKernel = {
  */
 const lstmBackward: FusedKernel = {
   name: 'SeqLabLstmBackwardStep',
-  outputs: ([, dhRec, , acts]) => [acts.shape, dhRec.shape, dhRec.shape],
+  // Rows come from dhRec: a walk over the first rows of the batch reads a prefix of the caches.
+  outputs: ([, dhRec, , acts]) => [[dhRec.shape[0], acts.shape[1]], dhRec.shape, dhRec.shape],
   run([dAbove, dhRec, dcNext, acts, cPrev, tanhC], [dz, dcPrev, dhOut], { inputs, attrs }) {
     const [B, H] = inputs[1];
     const G = 4 * H;
@@ -128,7 +131,7 @@ const gruForward: FusedKernel = {
  */
 const gruBackward: FusedKernel = {
   name: 'SeqLabGruBackwardStep',
-  outputs: ([, dhRec, , gates]) => [gates.shape, gates.shape, dhRec.shape, dhRec.shape],
+  outputs: ([, dhRec, , gates]) => [[dhRec.shape[0], gates.shape[1]], [dhRec.shape[0], gates.shape[1]], dhRec.shape, dhRec.shape],
   run([dAbove, dhRec, dhDirect, gates, hnIn, hPrev], [dxw, dhw, dhDirectPrev, dhOut], { inputs, attrs }) {
     const [B, H] = inputs[1];
     const G = 3 * H;

@@ -5,8 +5,9 @@
  * (up to float rounding). The trainer then clips and applies the result; the replica applies the very
  * same numbers, so the two model copies never drift apart.
  *
- * Gradient maps combine exactly too: a group's map is taken for the mean over its own sequences, so
- * the whole batch's norm is sqrt((w_a n_a)^2 + (w_b n_b)^2) with w the group's share of the batch.
+ * The whole-window gradient map combines exactly: a group's map is taken for the mean over its own
+ * sequences, so the whole batch's norm is sqrt((w_a n_a)^2 + (w_b n_b)^2) with w the group's share.
+ * The last prediction's map is measured on the batch's first sequences, which are this thread's.
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -101,7 +102,8 @@ export class DataParallelGradients implements GradientSource {
     return {
       loss: wA * mine.loss + wB * theirs.loss,
       grads,
-      lastStepMap: combine(mine.lastStepMap, theirs.lastStepMap),
+      // Measured on the first sequences of the batch, which are this thread's (see LAST_STEP_ROWS).
+      lastStepMap: mine.lastStepMap,
       totalMap: combine(mine.totalMap, theirs.totalMap),
     };
   }

@@ -48,7 +48,8 @@ async function handle(msg: ToReplica): Promise<void> {
       replica = {
         model,
         optimizer: createOptimizer(msg.config.optimizer, msg.config.lr),
-        source: new LocalGradients(model, msg.config.batching === 'sequential'),
+        // The last prediction's map is measured on the coordinator's sequences only.
+        source: new LocalGradients(model, msg.config.batching === 'sequential', false),
         computed: new Float32Array(msg.computed),
         applied: new Float32Array(msg.applied),
       };
