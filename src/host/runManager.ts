@@ -651,7 +651,9 @@ export class RunManager extends Disposable {
     const run = this.active;
     if (run && run.id === options.runId && options.checkpointStep === undefined && run.started && !run.finished && !run.failure) {
       const answer = this.requests.add<SampleResult>(requestId, run.worker, onToken);
-      if (run.worker.send({ ...base, runId: run.id })) return answer;
+      // The run folder as a fallback: if training ends while this request is in flight, the worker
+      // samples from the run's latest checkpoint (written as training ends) instead of failing.
+      if (run.worker.send({ ...base, runId: run.id, checkpoint: this.getRunDir(run.id) })) return answer;
       this.requests.failOwner(run.worker, 'The training process is not reachable.');
       return answer;
     }
