@@ -94,7 +94,12 @@ export class RunDetailsView {
         h('span', { class: `badge state-${stateTone(s.state)}`, text: stateLabel(s.state) }),
         h('h3', { class: 'details-name', text: s.name, attrs: { title: s.id } }),
       ),
-      s.reason ? h('p', { class: 'details-reason', attrs: { role: 'status' } }, icon('warning'), ` ${s.reason}`) : null,
+      // A completed run's reason is its summary; only runs that ended badly get the warning look.
+      s.reason
+        ? s.state === 'completed'
+          ? h('p', { class: 'details-summary', attrs: { role: 'status' } }, icon('pass'), ` ${s.reason}`)
+          : h('p', { class: 'details-reason', attrs: { role: 'status' } }, icon('warning'), ` ${s.reason}`)
+        : null,
       actions,
       factsTable(facts),
       h('details', { class: 'disclosure' },
