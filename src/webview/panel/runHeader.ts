@@ -103,6 +103,11 @@ export class RunHeader {
 
     this.reason.hidden = !s.reason || live;
     setText(this.reason, s.reason ?? '');
+    // A completed run's reason is its summary, not an error.
+    const ok = s.state === 'completed';
+    this.reason.classList.toggle('run-summary', ok);
+    if (ok) this.reason.setAttribute('role', 'status');
+    else this.reason.setAttribute('role', 'alert');
     this.notice.hidden = !m.readOnly;
 
     const paused = s.state === 'paused';
