@@ -205,6 +205,31 @@ describe('training through the commands', function () {
     }
   });
 
+  it('keeps training when its file is deleted mid-run; resuming it is then refused and loses nothing', async () => {
+    const name = 'deleted-while-training.txt';
+    const file = path.join(workspaceFolder(), name);
+    fs.copyFileSync(path.join(workspaceFolder(), FIXTURE), file);
+    const runId = await train('sequenceLab.trainWithSettings', fixture(name), { steps: 100_000 });
+    try {
+      await waitForStep(runId, 3);
+      fs.rmSync(file);
+      // The text was read when training started: the run goes on.
+      const later = await waitForStep(runId, record(runId)!.step + 3);
+      assert.equal(later.state, 'training');
+      assert.equal(await vscode.commands.executeCommand('sequenceLab.stop', runId), true);
+      const stopped = await waitForState(runId, ENDED, 30_000);
+      assert.equal(stopped.state, 'stopped');
+      // Resuming would read the text again: refused, and the run and its checkpoints stay as they were.
+      assert.equal(await vscode.commands.executeCommand('sequenceLab.resumeRun', runId), undefined);
+      const after = record(runId)!;
+      assert.equal(after.state, 'stopped');
+      assert.equal(after.step, stopped.step);
+      assert.ok(after.checkpoints.length >= 1 && after.checkpoints.every((c) => fs.existsSync(path.join(runsDir(), runId, c.path, 'checkpoint.json'))), 'checkpoints kept');
+    } finally {
+      await stopIfLive(runId);
+    }
+  });
+
   it('deletes a run and its folder', async () => {
     const runId = await train('sequenceLab.trainWithSettings', fixture(), { steps: 3 });
     await waitForState(runId, ENDED);
