@@ -96,15 +96,11 @@ export interface SampleOptions {
 
 // ---------------------------------------------------------------- internal shapes
 
-interface QueuedRun {
+/** What the worker's start message will carry (protocol/worker.ts), plus where the run lives. */
+interface QueuedRun extends Pick<StartTraining, 'config' | 'resumeFrom' | 'fineTuneFrom' | 'maxBytes' | 'truncate'> {
   id: string;
   dir: string;
   files: string[];
-  config: TrainConfig;
-  resumeFrom?: string;
-  fineTuneFrom?: string;
-  maxBytes?: number;
-  truncate?: boolean;
 }
 
 interface ActiveRun {

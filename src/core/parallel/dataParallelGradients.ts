@@ -11,7 +11,6 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, TrainConfig } from '../../protocol/types';
 import type { Batch } from '../batches';
 import { CarriedState, Gradients, GradientSource, LocalGradients } from '../gradients';
@@ -149,7 +148,3 @@ export class DataParallelGradients implements GradientSource {
   }
 }
 
-/** True when two threads would help: a backend that runs in this process, a batch to split, and a second core. */
-export function dataParallelUseful(backend: string, batch: number, cores: number): boolean {
-  return (backend === 'wasm' || backend === 'cpu') && batch >= 2 && cores >= 2 && tf.getBackend() === backend;
-}
