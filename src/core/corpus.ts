@@ -4,7 +4,7 @@
  */
 import type { TokenLevel } from '../protocol/types';
 import { SeqLabError } from './errors';
-import { tokenize } from './tokenizer';
+import { codePointCount, forEachToken } from './tokenizer';
 import { Vocabulary } from './vocabulary';
 
 export interface Corpus {
@@ -29,27 +29,53 @@ export interface CorpusOptions {
   minTrainTokens: number;
 }
 
+/**
+ * One pass over the text, with no array of token strings (a 50 MB file has 50 million): each token
+ * gets a provisional id in order of first appearance, the vocabulary is built from the counts in the
+ * training part, and the provisional ids are mapped to vocabulary ids in place.
+ */
 export function buildCorpus(text: string, options: CorpusOptions): Corpus {
-  const tokens = tokenize(text, options.level);
-  if (tokens.length === 0) {
+  // Never more tokens than UTF-16 units: one buffer holds them all.
+  const ids = new Int32Array(text.length);
+  const firstSeen = new Map<string, number>();
+  const distinct: string[] = [];
+  let n = 0;
+  forEachToken(text, options.level, (token) => {
+    let id = firstSeen.get(token);
+    if (id === undefined) {
+      id = distinct.length;
+      firstSeen.set(token, id);
+      distinct.push(token);
+    }
+    ids[n++] = id;
+  });
+  if (n === 0) {
     throw new SeqLabError('EMPTY', 'The text has no tokens at this level.', options.level === 'word' ? 'Word level needs letters or digits; try character level.' : undefined);
   }
-  const split = Math.round(tokens.length * (1 - options.valFraction));
-  const vocab = options.vocab ?? Vocabulary.build(tokens.slice(0, split), { minFreq: options.minFreq, maxSize: options.maxVocab });
-  if (!options.vocab && vocab.size <= 2) {
-    const only = vocab.tokens[1] ?? '';
-    throw new SeqLabError('ONE_TOKEN', `The text consists of a single repeated token (${JSON.stringify(only)}): there is nothing to predict.`,
-      'Train on text with some variety. A language model learns which token follows which.');
+  const split = Math.round(n * (1 - options.valFraction));
+  let vocab = options.vocab;
+  if (!vocab) {
+    const counts = new Float64Array(distinct.length);
+    for (let i = 0; i < split; i++) counts[ids[i]]++;
+    vocab = Vocabulary.fromCounts(distinct.map((t, i) => [t, counts[i]] as const), { minFreq: options.minFreq, maxSize: options.maxVocab });
+    if (vocab.size <= 2) {
+      const only = vocab.tokens[1] ?? '';
+      throw new SeqLabError('ONE_TOKEN', `The text consists of a single repeated token (${JSON.stringify(only)}): there is nothing to predict.`,
+        'Train on text with some variety. A language model learns which token follows which.');
+    }
   }
-  const ids = vocab.encode(tokens);
-  const train = ids.subarray(0, split);
-  const val = ids.subarray(split);
+  const final = Int32Array.from(distinct, (t) => vocab.id(t));
+  for (let i = 0; i < n; i++) ids[i] = final[ids[i]];
+  // Word level uses a fraction of the buffer: copy that part, so the rest is freed.
+  const used = n === ids.length ? ids : ids.slice(0, n);
+  const train = used.subarray(0, split);
+  const val = used.subarray(split);
   if (train.length < options.minTrainTokens) {
     throw new SeqLabError('TOO_FEW_TOKENS', `The text has ${train.length} training tokens; this configuration needs at least ${options.minTrainTokens}.`,
       `Use a longer text, or a shorter window (at most ${Math.max(2, train.length - 2)} time steps).`);
   }
-  const chars = Array.from(text).length;
-  return { vocab, level: options.level, train, val, charsPerToken: chars / tokens.length, unigramLoss: unigramLoss(train, val, vocab.size) };
+  const chars = options.level === 'char' ? n : codePointCount(text);
+  return { vocab, level: options.level, train, val, charsPerToken: chars / n, unigramLoss: unigramLoss(train, val, vocab.size) };
 }
 
 /** Cross-entropy of an add-one-smoothed unigram model fitted on `train`, measured on `val`. */

@@ -6,6 +6,13 @@
  */
 export const UNK = '<unk>';
 
+export interface VocabularyOptions {
+  /** Tokens seen fewer times become `<unk>`. */
+  minFreq?: number;
+  /** At most this many entries, `<unk>` included: the rarest tokens become `<unk>`. */
+  maxSize?: number;
+}
+
 export interface VocabularyJSON {
   tokens: string[];
 }
@@ -17,14 +24,18 @@ export class Vocabulary {
     this.index = new Map(tokens.map((t, i) => [t, i]));
   }
 
-  static build(tokens: Iterable<string>, options: { minFreq?: number; maxSize?: number } = {}): Vocabulary {
-    const minFreq = options.minFreq ?? 1;
-    const maxSize = options.maxSize ?? Infinity;
+  static build(tokens: Iterable<string>, options: VocabularyOptions = {}): Vocabulary {
     const counts = new Map<string, number>();
     for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
-    counts.delete(UNK);
-    const kept = [...counts.entries()]
-      .filter(([, n]) => n >= minFreq)
+    return Vocabulary.fromCounts(counts, options);
+  }
+
+  /** The vocabulary of tokens counted `counts` times (tokens counted 0 times are left out). */
+  static fromCounts(counts: Iterable<readonly [string, number]>, options: VocabularyOptions = {}): Vocabulary {
+    const minFreq = Math.max(1, options.minFreq ?? 1);
+    const maxSize = options.maxSize ?? Infinity;
+    const kept = [...counts]
+      .filter(([t, n]) => n >= minFreq && t !== UNK)
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .slice(0, Math.max(0, maxSize - 1))
       .map(([t]) => t);

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { buildCorpus, unigramLoss } from '../../src/core/corpus';
 import { SeqLabError } from '../../src/core/errors';
-import { detokenize, tokenize } from '../../src/core/tokenizer';
+import { codePointCount, detokenize, forEachToken, tokenize } from '../../src/core/tokenizer';
 import { UNK, Vocabulary } from '../../src/core/vocabulary';
 
 const options = { level: 'char' as const, minFreq: 1, maxVocab: 1000, valFraction: 0.1, minTrainTokens: 10 };
@@ -27,6 +27,19 @@ describe('tokenizer', () => {
   it('word level handles non-Latin scripts', () => {
     assert.deepEqual(tokenize('Привет, мир! Ελληνικά.', 'word'), ['Привет', ',', 'мир', '!', 'Ελληνικά', '.']);
   });
+
+  it('visits the same tokens as tokenize, at both levels, without an array', () => {
+    const text = 'Zeit 時間 🕰️ naïve,\n“quoted” end… 42';
+    for (const level of ['char', 'word'] as const) {
+      const seen: string[] = [];
+      forEachToken(text, level, (t) => seen.push(t));
+      assert.deepEqual(seen, tokenize(text, level), level);
+    }
+  });
+
+  it('counts code points, a surrogate pair as one', () => {
+    for (const text of ['', 'abc', '🕰️x', '時間', '\ud800a', 'a\udc00', '😀😀']) assert.equal(codePointCount(text), Array.from(text).length, JSON.stringify(text));
+  });
 });
 
 describe('vocabulary', () => {
@@ -48,6 +61,24 @@ describe('vocabulary', () => {
 });
 
 describe('corpus', () => {
+  it('gives the ids of the array-based recipe: tokenize, count the training part, encode', () => {
+    const text = 'It was a time machine; it was ... a 🕰️ machine of time. '.repeat(30) + 'Rare words: zyzzyva, quixotic.';
+    for (const level of ['char', 'word'] as const) {
+      for (const rules of [{ minFreq: 1, maxVocab: 1000 }, { minFreq: 3, maxVocab: 12 }]) {
+        const corpus = buildCorpus(text, { ...options, ...rules, level, minTrainTokens: 5 });
+        const tokens = tokenize(text, level);
+        const split = Math.round(tokens.length * (1 - options.valFraction));
+        const vocab = Vocabulary.build(tokens.slice(0, split), { minFreq: rules.minFreq, maxSize: rules.maxVocab });
+        const ids = vocab.encode(tokens);
+        const what = `${level} ${JSON.stringify(rules)}`;
+        assert.deepEqual(corpus.vocab.tokens, vocab.tokens, what);
+        assert.deepEqual(Array.from(corpus.train), Array.from(ids.subarray(0, split)), what);
+        assert.deepEqual(Array.from(corpus.val), Array.from(ids.subarray(split)), what);
+        assert.equal(corpus.charsPerToken, Array.from(text).length / tokens.length, what);
+      }
+    }
+  });
+
   it('splits by position: validation is the end of the text', () => {
     const corpus = buildCorpus('abcdefghij'.repeat(10), options);
     assert.equal(corpus.train.length, 90);
