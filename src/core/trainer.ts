@@ -4,7 +4,7 @@
  * hooks (the worker turns them into messages, the command line into a progress bar).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, CheckpointRef, EvalPoint, GradMap, MetricPoint, SampleRecord, TrainConfig } from '../protocol/types';
+import type { BackendName, CheckpointRef, EvalPoint, FinishReason, GradMap, MetricPoint, SampleRecord, TrainConfig } from '../protocol/types';
 import { Batcher, createBatcher, evalBatches } from './batches';
 import type { Corpus } from './corpus';
 import { GradientSource, LocalGradients } from './gradients';
@@ -26,11 +26,13 @@ export interface TrainerHooks {
   onCheckpoint?(data: CheckpointData): Promise<CheckpointRef | void> | CheckpointRef | void;
 }
 
-export type TrainOutcome = { reason: 'completed' | 'stopped' | 'diverged'; message: string; step: number };
+export type TrainOutcome = { reason: FinishReason; message: string; step: number };
 
 /** Cooperative control from outside the loop; each request takes effect between two steps. */
 export class TrainControl {
   stopRequested = false;
+  /** The stop came from the host going away (a reload or closed window), not from the user. */
+  interrupted = false;
   paused = false;
   checkpointRequested = false;
   private wake?: () => void;
@@ -38,6 +40,12 @@ export class TrainControl {
   stop(): void {
     this.stopRequested = true;
     this.wake?.();
+  }
+
+  /** Stops because the host went away: the run ends `interrupted`, to be resumed after the reload. */
+  interrupt(): void {
+    this.interrupted = true;
+    this.stop();
   }
 
   pause(): void {
@@ -165,6 +173,9 @@ export class Trainer {
     if (control.stopRequested) {
       // Keep what was learned: a stopped run ends with a checkpoint of its last step.
       if (this.step > 0) await hooks.onCheckpoint?.(await this.checkpointData(this.priorMs + (Date.now() - started)));
+      if (control.interrupted) {
+        return this.finish('interrupted', `Interrupted at step ${this.step}: VS Code was reloaded or closed while it trained. Resume continues from the checkpoint at step ${this.step}.`);
+      }
       return this.finish('stopped', `Stopped at step ${this.step}.`);
     }
     return this.finish('completed', `Finished ${this.step} steps; validation loss ${this.bestValLoss?.toFixed(3)} nats/token (best).`);

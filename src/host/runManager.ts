@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import { newRunId, summarize, type RunHistory, type RunRecord } from '../core/runFiles';
 import type { RunView } from '../protocol/panel';
-import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunState, RunSummary, SampleRecord, TrainConfig } from '../protocol/types';
+import type { CheckpointRef, EvalPoint, FinishReason, GradMap, MetricPoint, RunState, RunSummary, SampleRecord, TrainConfig } from '../protocol/types';
 import { WORKER_PROTOCOL_VERSION, type StartTraining, type StartupPhase, type WorkerToHost } from '../protocol/worker';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
@@ -111,7 +111,7 @@ interface ActiveRun {
   /** True once `start` went to the worker (before that, Stop just kills it). */
   started: boolean;
   stopRequested: boolean;
-  finished?: { state: 'completed' | 'stopped' | 'diverged'; message: string };
+  finished?: { state: FinishReason; message: string };
   failure?: { message: string; hint?: string };
   killTimer?: NodeJS.Timeout;
   readonly done: Promise<void>;

@@ -6,11 +6,10 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
-import { WORKER_PROTOCOL_VERSION, type HostToWorker, type WorkerToHost } from '../protocol/worker';
+import { WORKER_PROTOCOL_VERSION, isWorkerToHost, type HostToWorker, type WorkerToHost } from '../protocol/worker';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
 import type { Logger } from './logger';
-import { validateWorkerMessage } from './validateWorkerMessage';
 
 export interface WorkerExit {
   code: number | null;
@@ -173,10 +172,9 @@ export class WorkerProcess extends Disposable {
     super.dispose();
   }
 
-  private onMessage(raw: unknown): void {
-    const msg = validateWorkerMessage(raw);
-    if (!msg) {
-      this.log.warn(`[${this.label}] dropped malformed message: ${JSON.stringify(raw)?.slice(0, 300)}`);
+  private onMessage(msg: unknown): void {
+    if (!isWorkerToHost(msg)) {
+      this.log.warn(`[${this.label}] dropped malformed message: ${JSON.stringify(msg)?.slice(0, 300)}`);
       return;
     }
     if (msg.type === 'hello') {

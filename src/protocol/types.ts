@@ -138,6 +138,10 @@ export interface RunInfo {
 
 export type RunState = 'queued' | 'starting' | 'training' | 'paused' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted';
 
+/** How a training loop ends on its own terms (`interrupted`: the host went away mid-run). */
+export type FinishReason = Extract<RunState, 'completed' | 'stopped' | 'interrupted' | 'diverged'>;
+export const FINISH_REASONS: readonly FinishReason[] = ['completed', 'stopped', 'interrupted', 'diverged'];
+
 export interface CheckpointRef {
   step: number;
   /** Folder of the checkpoint, relative to the run folder. */

@@ -172,7 +172,7 @@ process.on('message', (msg: unknown) => {
 process.on('disconnect', () => {
   shuttingDown = true;
   if (!live) process.exit(0);
-  live.control.stop();
+  live.control.interrupt();
 });
 
 process.on('uncaughtException', (e) => {

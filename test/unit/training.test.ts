@@ -82,6 +82,20 @@ describe('training loop (wasm backend)', () => {
     t.model.dispose();
   });
 
+  it('ends interrupted, with a checkpoint of the last step, when the host goes away (even while paused)', async () => {
+    const control = new TrainControl();
+    const t = trainer(tinyConfig({ hidden: 16, batch: 4, window: 8, steps: 1000, evalInterval: 1000, sampleInterval: 0 }));
+    let saved = -1;
+    const running = t.run({ onStep: (p) => p.step === 3 && control.pause(), onCheckpoint: (d) => { saved = d.step; } }, control);
+    await new Promise((r) => setTimeout(r, 100));
+    control.interrupt();
+    const outcome = await running;
+    assert.deepEqual([outcome.reason, outcome.step, saved], ['interrupted', 3, 3]);
+    assert.match(outcome.message, /reloaded or closed.*Resume continues from the checkpoint at step 3/);
+    await t.dispose();
+    t.model.dispose();
+  });
+
   it('pauses between steps and resumes', async () => {
     const control = new TrainControl();
     const t = trainer(tinyConfig({ hidden: 16, batch: 4, window: 8, steps: 6, evalInterval: 1000, sampleInterval: 0 }));

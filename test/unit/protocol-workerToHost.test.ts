@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { dropRewound } from '../../src/host/runStore';
-import { validateWorkerMessage } from '../../src/host/validateWorkerMessage';
+import { isWorkerToHost } from '../../src/protocol/worker';
 
 const info = { backend: 'wasm', backendReason: 'x', vocabSize: 65, paramCount: 100, trainTokens: 10, valTokens: 1, uniformLoss: 4.17, unigramLoss: 3.3, charsPerToken: 1 };
 
-describe('host: worker message validation', () => {
+describe('protocol: isWorkerToHost, the host\'s check on worker messages', () => {
   it('accepts every well-formed message type', () => {
     const good: unknown[] = [
       { type: 'hello', version: 1, pid: 42 },
@@ -20,13 +20,14 @@ describe('host: worker message validation', () => {
       { type: 'checkpoint', runId: 'r1', checkpoint: { step: 200, path: 'checkpoints/step-0000200', time: 't', valLoss: 2 } },
       { type: 'state', runId: 'r1', state: 'paused' },
       { type: 'finished', runId: 'r1', reason: 'completed', message: 'done', step: 1000 },
+      { type: 'finished', runId: 'r1', reason: 'interrupted', message: 'reloaded', step: 40 },
       { type: 'sampleToken', requestId: 'q', token: 'a' },
       { type: 'sampleDone', requestId: 'q', text: 'abc', backend: 'cpu' },
       { type: 'inspected', requestId: 'q', tokens: [{ token: 't', top: [] }, { token: 'h', surprisal: 1.2, top: [{ token: 'h', p: 0.3 }] }], meanSurprisal: 1.2 },
       { type: 'error', code: 'BINARY', message: 'binary', hint: 'pick text' },
       { type: 'error', runId: 'r1', code: 'EMPTY', message: 'empty' },
     ];
-    for (const msg of good) assert.ok(validateWorkerMessage(msg), JSON.stringify(msg));
+    for (const msg of good) assert.equal(isWorkerToHost(msg), true, JSON.stringify(msg));
   });
 
   it('rejects malformed messages', () => {
@@ -45,7 +46,7 @@ describe('host: worker message validation', () => {
       { type: 'error', message: 'no code' },
       { type: 'hello', version: '1', pid: 1 },
     ];
-    for (const msg of bad) assert.equal(validateWorkerMessage(msg), undefined, JSON.stringify(msg));
+    for (const msg of bad) assert.equal(isWorkerToHost(msg), false, JSON.stringify(msg));
   });
 });
 
