@@ -120,6 +120,7 @@ export class TrainingPanel extends Disposable {
       case 'control':
         if (!vscode.workspace.isTrusted) return;
         if (msg.action === 'stop') void vscode.commands.executeCommand('sequenceLab.stop', msg.runId);
+        else if (msg.action === 'continue') void vscode.commands.executeCommand('sequenceLab.resumeRun', msg.runId);
         else if (!this.deps.manager.control(msg.runId, msg.action)) void vscode.window.showInformationMessage(`Run ${msg.runId} is not training, so it cannot ${msg.action}.`);
         return;
       case 'sampleNow':

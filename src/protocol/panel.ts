@@ -49,8 +49,12 @@ export type HostToPanel =
   | { readonly type: 'sampleError'; readonly requestId: string; readonly message: string }
   | { readonly type: 'empty'; readonly message: string };
 
-export type PanelAction = 'stop' | 'pause' | 'resume' | 'checkpoint';
-export const PANEL_ACTIONS: readonly PanelAction[] = ['stop', 'pause', 'resume', 'checkpoint'];
+/**
+ * `pause`/`resume` act on the live worker; `continue` queues a run that ended early (stopped,
+ * interrupted, failed, diverged) again from its latest checkpoint, as the command "Resume Run" does.
+ */
+export type PanelAction = 'stop' | 'pause' | 'resume' | 'checkpoint' | 'continue';
+export const PANEL_ACTIONS: readonly PanelAction[] = ['stop', 'pause', 'resume', 'checkpoint', 'continue'];
 
 export type PanelToHost =
   | { readonly type: 'ready' }

@@ -1,12 +1,14 @@
 /**
- * The run header: state, files, configuration, backend, speed, elapsed time, ETA, and the Stop,
- * Pause/Resume and Checkpoint buttons (disabled in untrusted workspaces and when the run is not live).
+ * The run header: state, files, configuration, backend, speed, elapsed time, ETA, and the controls
+ * that fit the run's state: Stop, Pause/Resume and Checkpoint while it is live; "Resume training" once
+ * it ended early with a checkpoint to continue from; none when it completed. All are disabled in
+ * untrusted workspaces.
  */
 import type { PanelAction, PanelToHost } from '../../protocol/panel';
 import { h, icon, replaceChildren, setAttrs, setDisabled, setText } from '../common/dom';
 import { baseName, formatCount, formatDuration, formatEta, formatLoss } from '../lib/format';
 import { etaMs, stepsPerSecond } from '../lib/progress';
-import { configLine, isActive, isLive, stateLabel, stateTone } from '../lib/runLabels';
+import { configLine, isActive, isLive, isResumable, stateLabel, stateTone } from '../lib/runLabels';
 import type { RunModel } from '../lib/runModel';
 
 type Button = HTMLElement & { disabled: boolean };
@@ -26,6 +28,7 @@ export class RunHeader {
   private readonly stop: Button;
   private readonly pause: Button;
   private readonly checkpoint: Button;
+  private readonly resumeRun: Button;
   private model: RunModel | undefined;
   private announced = '';
 
@@ -43,14 +46,16 @@ export class RunHeader {
     this.stop = this.button('stop', 'debug-stop', 'Stop', 'Stop training (a checkpoint is written first)', false);
     this.pause = this.button('pause', 'debug-pause', 'Pause', 'Pause training', true);
     this.checkpoint = this.button('checkpoint', 'save', 'Checkpoint now', 'Write a checkpoint now', true);
+    this.resumeRun = this.button('resume-run', 'debug-continue', 'Resume training', 'Train on from the latest checkpoint', false);
     this.pause.addEventListener('click', () => this.control(this.model?.summary.state === 'paused' ? 'resume' : 'pause'));
     this.stop.addEventListener('click', () => this.control('stop'));
     this.checkpoint.addEventListener('click', () => this.control('checkpoint'));
+    this.resumeRun.addEventListener('click', () => this.control('continue'));
 
     this.element = h('header', { class: 'run-header', attrs: { 'data-testid': 'run-header' } },
       h('div', { class: 'run-top' },
         h('div', { class: 'run-identity' }, h('div', { class: 'run-title-row' }, this.badge, this.title, this.files), this.config),
-        h('div', { class: 'run-actions', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } }, this.stop, this.pause, this.checkpoint),
+        h('div', { class: 'run-actions', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } }, this.stop, this.pause, this.checkpoint, this.resumeRun),
       ),
       this.progress,
       this.stats,
@@ -114,9 +119,16 @@ export class RunHeader {
     this.pause.setAttribute('icon', paused ? 'debug-continue' : 'debug-pause');
     setText(this.pause, paused ? 'Resume' : 'Pause');
     this.pause.title = paused ? 'Resume training' : 'Pause training';
+    // Only the controls that can act on the run now are shown: an ended run has no Stop or Pause.
+    const canContinue = !live && isResumable(s.state, m.checkpoints.length);
+    this.stop.hidden = !live;
+    this.pause.hidden = !live;
+    this.checkpoint.hidden = !live;
+    this.resumeRun.hidden = !canContinue;
     setDisabled(this.stop, m.readOnly || !live);
     setDisabled(this.pause, m.readOnly || !isActive(s.state));
     setDisabled(this.checkpoint, m.readOnly || !isActive(s.state));
+    setDisabled(this.resumeRun, m.readOnly || !canContinue);
 
     // Announce state changes only, not every step.
     const sentence = `${s.name}: ${stateLabel(s.state)}`;
@@ -146,7 +158,7 @@ export class RunHeader {
   private control(action: PanelAction): void {
     const m = this.model;
     if (!m || m.readOnly) return;
-    const button = action === 'stop' ? this.stop : action === 'checkpoint' ? this.checkpoint : this.pause;
+    const button = action === 'stop' ? this.stop : action === 'checkpoint' ? this.checkpoint : action === 'continue' ? this.resumeRun : this.pause;
     if (button.disabled) return;
     this.post({ type: 'control', action, runId: m.runId });
   }
