@@ -14,6 +14,7 @@ import { SeqLabError } from './core/errors';
 import { Rng } from './core/rng';
 import { newRunId, RUNS_FOLDER } from './core/runFiles';
 import { runTraining } from './core/runTraining';
+import { DEFAULT_MAX_BYTES } from './core/text';
 import { generate } from './core/sample';
 import { TrainControl } from './core/trainer';
 import { Vocabulary } from './core/vocabulary';
@@ -42,7 +43,7 @@ Train options (defaults in brackets):
   --out DIR                    run folder [./${RUNS_FOLDER}/<id>]
   --resume RUN                 continue a run (its folder) from its latest checkpoint
   --fine-tune CHECKPOINT       start from another run's weights and vocabulary
-  --max-mb N  --truncate       per-file size limit [64]; --truncate trains on the first N MB instead of refusing
+  --max-mb N  --truncate       per-file size limit [50]; --truncate trains on the first N MB instead of refusing
   --quiet                      no progress bar
   --json                       print the result as one JSON line
 `;
@@ -108,7 +109,7 @@ async function train(args: string[]): Promise<number> {
   const config = configFrom(values);
   const runId = values.resume ? path.basename(path.resolve(values.resume)) : newRunId();
   const runDir = path.resolve(values.resume ?? values.out ?? path.join(RUNS_FOLDER, runId));
-  const maxMb = values['max-mb'] !== undefined ? Number(values['max-mb']) : 64;
+  const maxMb = values['max-mb'] !== undefined ? Number(values['max-mb']) : DEFAULT_MAX_BYTES / (1024 * 1024);
   if (!(maxMb > 0)) throw new UsageError('--max-mb must be a positive number.');
   const control = new TrainControl();
   let interrupts = 0;

@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SeqLabError } from './errors';
 
-/** Default cap on bytes read from one file. Larger files are refused unless `truncate` is set. */
-export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+/** Default cap on bytes read from one file (as setting sequenceLab.maxFileSizeMB). Larger files are refused unless `truncate` is set. */
+export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
 
 export interface ReadTextOptions {
   /** Refuse (or, with `truncate`, cut) files above this many bytes. */
@@ -67,25 +67,43 @@ export function readTextFile(file: string, options: ReadTextOptions = {}): TextF
  * sequence at the very end is dropped instead of being reported as invalid.
  */
 export function decodeText(bytes: Uint8Array, name = 'The text', cutAtEnd = false): string {
+  const text = normalizeLineEndings(decodeUtf8(bytes, name, cutAtEnd));
+  if (text.trim().length === 0) {
+    throw new SeqLabError('EMPTY', `${name} contains only whitespace.`, 'Train on a file with some text in it.');
+  }
+  return text;
+}
+
+/** Bytes a caller reads to `sniffText` a file before training on it. */
+export const SNIFF_BYTES = 64 * 1024;
+
+/**
+ * The checks of `readTextFile` on the first bytes of a file (`fileBytes` long), so a file that is
+ * empty, binary or not UTF-8 near its start is refused at once, before a run is created for it.
+ * Throws the same SeqLabError as reading the whole file would.
+ */
+export function sniffText(head: Uint8Array, name: string, fileBytes: number): void {
+  if (fileBytes === 0) throw new SeqLabError('EMPTY', `${name} is empty.`, 'Train on a file with some text in it: a few kilobytes at least.');
+  const whole = head.length >= fileBytes;
+  if (whole) decodeText(head, name);
+  else decodeUtf8(head, name, true);
+}
+
+/** Strict UTF-8 with no NUL bytes; `cutAtEnd`: an incomplete sequence at the end is dropped. */
+function decodeUtf8(bytes: Uint8Array, name: string, cutAtEnd: boolean): string {
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     throw new SeqLabError('BINARY', `${name} looks binary: it contains a NUL byte at offset ${nul}.`, 'Sequence Lab trains on plain text (UTF-8). Pick a .txt, .md or source file.');
   }
   let end = bytes.length;
   if (cutAtEnd) end = completeUtf8Prefix(bytes);
-  let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes.subarray(0, end));
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes.subarray(0, end));
   } catch {
     const offset = firstInvalidUtf8(bytes.subarray(0, end));
     throw new SeqLabError('NOT_UTF8', `${name} is not valid UTF-8 (first bad byte at offset ${offset}).`,
       'Convert it to UTF-8 first (in VS Code: "Reopen with Encoding", then "Save with Encoding" > UTF-8).');
   }
-  text = normalizeLineEndings(text);
-  if (text.trim().length === 0) {
-    throw new SeqLabError('EMPTY', `${name} contains only whitespace.`, 'Train on a file with some text in it.');
-  }
-  return text;
 }
 
 /** "\r\n" and lone "\r" become "\n", so one text gives the same tokens on every platform. */

@@ -1,15 +1,20 @@
 /**
- * Checks on the files a user asks to train on, made before anything starts. The worker checks the
- * content itself (empty, binary, invalid UTF-8) and applies the same per-file size limit, which the
- * host passes along (`maxBytes`), cutting a larger file to its first `maxBytes` when asked (`truncate`).
+ * Checks on the files a user asks to train on, made before a run is created: each exists, is readable,
+ * fits the size limit, and its first 64 KB are UTF-8 text (so an empty, binary or mis-encoded file is
+ * refused at once, leaving no failed run behind). The worker checks the whole text again and applies
+ * the same per-file limit, which the host passes along (`maxBytes`), cutting a larger file to its
+ * first `maxBytes` when asked (`truncate`).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { SeqLabError } from '../core/errors';
+import { SNIFF_BYTES, sniffText } from '../core/text';
 
 export type InputProblem =
   | { kind: 'notFound'; file: string }
   | { kind: 'notAFile'; file: string }
   | { kind: 'unreadable'; file: string; detail: string }
+  | { kind: 'notText'; file: string; message: string; hint?: string }
   | { kind: 'tooLarge'; files: { file: string; bytes: number }[]; maxBytes: number };
 
 export type InputCheck = { ok: true; totalBytes: number } | { ok: false; problem: InputProblem };
@@ -32,11 +37,37 @@ export async function checkInputFiles(files: readonly string[], maxBytes: number
     } catch (e) {
       return { ok: false, problem: { kind: 'unreadable', file, detail: (e as Error).message } };
     }
+    const notText = await sniff(file, stat.size);
+    if (notText) return { ok: false, problem: notText };
     if (stat.size > maxBytes) tooLarge.push({ file, bytes: stat.size });
     totalBytes += stat.size;
   }
   if (tooLarge.length) return { ok: false, problem: { kind: 'tooLarge', files: tooLarge, maxBytes } };
   return { ok: true, totalBytes };
+}
+
+/** The content checks of the worker, on the first SNIFF_BYTES of the file. */
+async function sniff(file: string, size: number): Promise<InputProblem | undefined> {
+  let head: Uint8Array;
+  try {
+    const handle = await fs.promises.open(file, 'r');
+    try {
+      const buffer = Buffer.alloc(Math.min(size, SNIFF_BYTES));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      head = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (e) {
+    return { kind: 'unreadable', file, detail: (e as Error).message };
+  }
+  try {
+    sniffText(head, path.basename(file), size);
+    return undefined;
+  } catch (e) {
+    if (e instanceof SeqLabError) return { kind: 'notText', file, message: e.message, hint: e.hint };
+    throw e;
+  }
 }
 
 /** The per-file limit of setting sequenceLab.maxFileSizeMB, in whole bytes (the worker wants an integer). */
@@ -58,6 +89,8 @@ export function describeInputProblem(problem: InputProblem): string {
       return `${problem.file} is not a file.`;
     case 'unreadable':
       return `Cannot read ${problem.file}: ${problem.detail}`;
+    case 'notText':
+      return problem.hint ? `${problem.message} ${problem.hint}` : problem.message;
     case 'tooLarge': {
       const [first, ...rest] = problem.files;
       const which = `${path.basename(first.file)} is ${formatBytes(first.bytes)}${rest.length ? ` (and ${rest.length} more file(s) are too)` : ''}`;

@@ -16,7 +16,7 @@ export function runsDirOf(workspaceFolder: string): string {
 /** The runs folder cannot be created or written: the workspace folder is read-only (or not ours). */
 export class RunsFolderNotWritableError extends Error {
   constructor(readonly runsDir: string, readonly errno: NodeJS.ErrnoException) {
-    super(`Cannot create ${runsDir}: ${describeErrno(errno)}.`);
+    super(`Cannot write to ${runsDir}: ${describeErrno(errno)}.`);
     this.name = 'RunsFolderNotWritableError';
   }
 }

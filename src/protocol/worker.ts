@@ -22,7 +22,7 @@ export interface StartTraining {
   readonly resumeFrom?: string;
   /** Start a new run from this checkpoint's weights and vocabulary, training on `files`. */
   readonly fineTuneFrom?: string;
-  /** Per-file size limit in bytes (default 64 MB). */
+  /** Per-file size limit in bytes (default 50 MB, DEFAULT_MAX_BYTES). */
   readonly maxBytes?: number;
   /** Train on the first `maxBytes` of a larger file instead of refusing it. */
   readonly truncate?: boolean;
