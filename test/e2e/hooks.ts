@@ -66,6 +66,8 @@ export const mochaHooks = {
       const file = await current.driver.screenshot(SCREENSHOTS, `${test.state ?? 'done'}-${test.fullTitle()}`).catch(() => undefined);
       if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
     }
+    // A menu a failed test left open would swallow the next test's clicks.
+    await current.driver.closeMenus();
   },
 
   async afterAll(): Promise<void> {

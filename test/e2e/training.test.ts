@@ -4,31 +4,10 @@
  * the panel. Everything is read from the rendered workbench and its webviews, nothing from the host.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
-import { readRunRecord } from '../../src/core/runFiles';
 import { FIXTURE_FILE } from '../harness/sampleWorkspace';
 import { session } from './hooks';
-
-const TRAIN_ITEM = 'Train Language Model on File';
-
-/** A number attribute of the first element matching `selector` in `frame`. */
-async function numberAttr(frame: Frame, selector: string, name: string): Promise<number> {
-  return Number(await frame.locator(selector).first().getAttribute(name));
-}
-
-/** Polls until `read` is at least `min`; fails with the last value read. */
-async function atLeast(what: string, read: () => Promise<number>, min: number, timeoutMs = 120_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  let value = NaN;
-  for (;;) {
-    value = await read().catch(() => NaN);
-    if (value >= min) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: expected at least ${min}, last saw ${value}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+import { atLeast, lossPoints, numberAttr, runRecord, stopFromPanel, trainFromExplorer } from './runPanels';
 
 /**
  * How much a canvas shows: its distinct colours, and the share of its opaque pixels that differ from
@@ -64,25 +43,15 @@ describe('training from the explorer, in the workbench', function () {
 
   it('starts training from the explorer context menu and opens the panel', async () => {
     const { driver, workspace } = session();
-    const runsDir = path.join(workspace, '.seqlab', 'runs');
-    const earlier = new Set(fs.existsSync(runsDir) ? fs.readdirSync(runsDir) : []);
-    await driver.explorerContextMenu(FIXTURE_FILE, TRAIN_ITEM);
-    // The panel of the new run: its header names a run that did not exist before the click.
-    let runId = '';
-    const panel = await driver.waitForFrame('training panel of a new run', async (frame) => {
-      runId = (await frame.locator('[data-testid="run-header"][data-run-id]').first().getAttribute('data-run-id', { timeout: 500 })) ?? '';
-      return !!runId && !earlier.has(runId) && (await frame.locator('[data-testid="loss-chart"]').count()) > 0;
-    }, 90_000);
-    started = { panel, runId };
+    started = await trainFromExplorer(driver, workspace, FIXTURE_FILE);
   });
 
   // Each view is checked to grow while the panel is open: the snapshot the panel gets when it opens
   // would fill a view on its own, so only growth shows the live messages arriving.
   it('draws the loss curve as points arrive', async () => {
     const { panel } = run();
-    const points = () => numberAttr(panel, '[data-testid="loss-chart"]', 'data-points');
-    const before = await points().catch(() => 0);
-    await atLeast('loss chart points', points, Math.max(20, before + 10));
+    const before = await lossPoints(panel).catch(() => 0);
+    await atLeast('loss chart points', () => lossPoints(panel), Math.max(20, before + 10));
     await atLeast('validation points', () => numberAttr(panel, '[data-testid="loss-chart"]', 'data-val-points'), 1);
     assert.ok((await panel.locator('[data-testid="loss-chart"] canvas').count()) > 0, 'the loss chart has no canvas');
   });
@@ -110,7 +79,7 @@ describe('training from the explorer, in the workbench', function () {
   it('lists the run in the Sequence Lab sidebar', async () => {
     const { panel, runId } = run();
     const { driver, workspace } = session();
-    const name = readRunRecord(path.join(workspace, '.seqlab', 'runs', runId))?.name;
+    const name = runRecord(workspace, runId)?.name;
     assert.ok(name, `run ${runId} has no run.json`);
     await driver.activityBarItem('Sequence Lab').click();
     // The panel shows the name too: look in every other webview.
@@ -120,13 +89,10 @@ describe('training from the explorer, in the workbench', function () {
   it('stops the run from the panel', async () => {
     const { panel, runId } = run();
     const { workspace } = session();
-    await panel.locator('[data-testid="stop"]').first().click();
-    const header = panel.locator('[data-testid="run-header"]');
-    const deadline = Date.now() + 60_000;
-    while ((await header.getAttribute('data-state')) !== 'stopped') {
-      if (Date.now() > deadline) throw new Error(`the panel shows state ${await header.getAttribute('data-state')} a minute after Stop`);
-      await panel.page().waitForTimeout(250);
-    }
-    assert.equal(readRunRecord(path.join(workspace, '.seqlab', 'runs', runId))?.state, 'stopped');
+    const stopped = await stopFromPanel(panel, workspace, runId);
+    assert.ok(stopped.checkpoints.some((c) => c.step === stopped.step), 'a stopped run keeps a checkpoint of its last step');
+    // An ended run offers only what can act on it: Resume training, no Stop or Pause.
+    assert.equal(await panel.locator('[data-testid="resume-run"]').first().isVisible(), true, 'Resume training is shown');
+    assert.equal(await panel.locator('[data-testid="stop"]').first().isVisible(), false, 'Stop is hidden');
   });
 });

@@ -42,8 +42,13 @@ export class WorkbenchDriver {
     await item.click();
   }
 
-  /** Right-clicks a file in the explorer and picks `label` from its context menu. */
+  /**
+   * Right-clicks a file in the explorer and picks `label` from its context menu. The item is picked
+   * with the keyboard (hover focuses it, Enter runs it): a busy workbench sometimes keeps a mouse click
+   * on a menu for itself and leaves the menu open.
+   */
   async explorerContextMenu(fileName: string, label: string): Promise<void> {
+    await this.closeMenus();
     const row = this.explorerItem(fileName);
     await row.click({ button: 'right' });
     const item = this.page.getByRole('menuitem', { name: label, exact: false }).first();
@@ -54,7 +59,18 @@ export class WorkbenchDriver {
       await this.page.keyboard.press('Escape');
       throw new Error(`the context menu of ${fileName} has no "${label}"; it shows: ${items.map((t) => t.split('\n')[0]).join(' | ')}`);
     }
-    await item.click();
+    await item.hover();
+    await this.page.keyboard.press('Enter');
+    const menu = this.page.locator('.context-view .monaco-menu');
+    await menu.waitFor({ state: 'hidden', timeout: 10_000 }).catch(async () => {
+      await this.page.keyboard.press('Escape');
+      throw new Error(`the context menu of ${fileName} stayed open after picking "${label}"`);
+    });
+  }
+
+  /** Closes a context menu left open (by a failed test, say). */
+  async closeMenus(): Promise<void> {
+    if (await this.page.locator('.context-view .monaco-menu').isVisible().catch(() => false)) await this.page.keyboard.press('Escape');
   }
 
   async dismissQuickInput(): Promise<void> {
@@ -82,6 +98,30 @@ export class WorkbenchDriver {
   /** Texts of the notification toasts now shown. */
   async notifications(): Promise<string[]> {
     return this.page.locator('.notification-toast .notification-list-item-message').allInnerTexts();
+  }
+
+  /** The notification toast whose message matches `message`, once it shows; fails with the toasts seen. */
+  async waitForNotification(message: RegExp, timeoutMs = 30_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const toasts = this.page.locator('.notification-toast');
+      const texts = await toasts.locator('.notification-list-item-message').allInnerTexts().catch(() => [] as string[]);
+      const index = texts.findIndex((t) => message.test(t));
+      if (index >= 0) return { text: texts[index], toast: toasts.nth(index) };
+      if (Date.now() > deadline) throw new Error(`no notification matching ${message} after ${timeoutMs / 1000} s; shown: ${JSON.stringify(texts)}`);
+      await this.page.waitForTimeout(250);
+    }
+  }
+
+  /** Clicks the button `label` of the toast whose message matches `message`. */
+  async clickNotificationButton(message: RegExp, label: string): Promise<void> {
+    const { toast } = await this.waitForNotification(message);
+    await toast.getByRole('button', { name: label, exact: true }).click();
+  }
+
+  /** Closes every notification, so a test sees only its own. */
+  async clearNotifications(): Promise<void> {
+    await this.runCommand('Notifications: Clear All Notifications');
   }
 
   async screenshot(dir: string, name: string): Promise<string> {
