@@ -144,11 +144,26 @@ export function readRunHistory(dir: string): RunHistory | undefined {
   if (!record) return undefined;
   return {
     record,
-    metrics: readLog<MetricPoint>(dir, 'metrics'),
-    evals: readLog<EvalPoint>(dir, 'evals'),
-    gradMaps: readLog<GradMap>(dir, 'gradmaps'),
-    samples: readLog<SampleRecord>(dir, 'samples'),
+    metrics: dropRewound(readLog<MetricPoint>(dir, 'metrics')),
+    evals: dropRewound(readLog<EvalPoint>(dir, 'evals')),
+    gradMaps: dropRewound(readLog<GradMap>(dir, 'gradmaps')),
+    samples: dropRewound(readLog<SampleRecord>(dir, 'samples')),
   };
+}
+
+/**
+ * The logs are append-only: a run resumed from a checkpoint at step s logs again from s + 1, after
+ * whatever an earlier session logged past s before it crashed or was killed. Where the step goes
+ * back, the entries it goes back over are dropped, so every list is in step order, each step once.
+ * Every reader of a run's history goes through this.
+ */
+export function dropRewound<T extends { step: number }>(list: T[]): T[] {
+  const out: T[] = [];
+  for (const entry of list) {
+    while (out.length && out[out.length - 1].step >= entry.step) out.pop();
+    out.push(entry);
+  }
+  return out;
 }
 
 /** Every run folder under `runsDir`, newest first. */

@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RUNS_FOLDER, RunWriter, readRunRecord, writeFileAtomic, type RunHistory, type RunRecord } from '../core/runFiles';
+import { RUNS_FOLDER, RunWriter, dropRewound, readRunRecord, writeFileAtomic, type RunHistory, type RunRecord } from '../core/runFiles';
 import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, SampleRecord, TrainConfig } from '../protocol/types';
 
 export function runsDirOf(workspaceFolder: string): string {
@@ -170,20 +170,6 @@ export async function readRunHistoryAsync(dir: string): Promise<RunHistory | und
     readLogAsync<SampleRecord>(dir, 'samples'),
   ]);
   return { record, metrics: dropRewound(metrics), evals: dropRewound(evals), gradMaps: dropRewound(gradMaps), samples: dropRewound(samples) };
-}
-
-/**
- * A run resumed from a checkpoint at step s continues its logs from s + 1, after whatever the earlier
- * session logged past s before it crashed or was killed. Where the step goes back, the entries it goes
- * back over are dropped, so every list is in step order with each step once.
- */
-export function dropRewound<T extends { step: number }>(list: T[]): T[] {
-  const out: T[] = [];
-  for (const entry of list) {
-    while (out.length && out[out.length - 1].step >= entry.step) out.pop();
-    out.push(entry);
-  }
-  return out;
 }
 
 /** Run records of one runs folder, read asynchronously, newest first. */

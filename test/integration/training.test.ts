@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRunHistory, readRunRecord, type RunRecord } from '../../src/core/runFiles';
+import { readRunLock } from '../../src/host/runStore';
 import type { RunState } from '../../src/protocol/types';
 import { eventually, runsDir, sleep, workspaceFolder } from './support';
 
@@ -225,6 +226,28 @@ describe('training through the commands', function () {
       assert.equal(after.state, 'stopped');
       assert.equal(after.step, stopped.step);
       assert.ok(after.checkpoints.length >= 1 && after.checkpoints.every((c) => fs.existsSync(path.join(runsDir(), runId, c.path, 'checkpoint.json'))), 'checkpoints kept');
+    } finally {
+      await stopIfLive(runId);
+    }
+  });
+
+  it('marks a run failed when its worker is killed (as by the out-of-memory killer), keeps its checkpoints, and resumes it', async () => {
+    const runId = await train('sequenceLab.trainWithSettings', fixture(), { steps: 100_000, checkpointInterval: 10 });
+    try {
+      await waitForStep(runId, 12);
+      const lock = readRunLock(path.join(runsDir(), runId));
+      assert.ok(lock?.workerPid, 'the run lock names its worker');
+      process.kill(lock.workerPid, 'SIGKILL');
+      const failed = await waitForState(runId, ENDED, 30_000);
+      assert.equal(failed.state, 'failed');
+      assert.match(failed.reason ?? '', /SIGKILL/, 'the reason names how the worker ended');
+      const checkpoint = Math.max(...failed.checkpoints.map((c) => c.step));
+      assert.ok(checkpoint >= 10, `a checkpoint survives the crash (have ${JSON.stringify(failed.checkpoints)})`);
+      // The host lives on: it resumes the run from that checkpoint.
+      assert.equal(await vscode.commands.executeCommand('sequenceLab.resumeRun', runId), runId);
+      await waitForStep(runId, checkpoint + 3);
+      const steps = readRunHistory(path.join(runsDir(), runId))!.metrics.map((m) => m.step);
+      assert.deepEqual(steps.slice(0, checkpoint + 3), Array.from({ length: checkpoint + 3 }, (_, i) => i + 1), 'no step lost or repeated');
     } finally {
       await stopIfLive(runId);
     }

@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { dropRewound } from '../../src/host/runStore';
 import { isWorkerToHost } from '../../src/protocol/worker';
 
 const info = { backend: 'wasm', backendReason: 'x', vocabSize: 65, paramCount: 100, trainTokens: 10, valTokens: 1, uniformLoss: 4.17, unigramLoss: 3.3, charsPerToken: 1 };
@@ -47,15 +46,5 @@ describe('protocol: isWorkerToHost, the host\'s check on worker messages', () =>
       { type: 'hello', version: '1', pid: 1 },
     ];
     for (const msg of bad) assert.equal(isWorkerToHost(msg), false, JSON.stringify(msg));
-  });
-});
-
-describe('host: history after a resume', () => {
-  it('drops entries a resumed run went back over, keeping step order', () => {
-    const steps = (list: { step: number }[]) => list.map((e) => e.step);
-    assert.deepEqual(steps(dropRewound([1, 2, 3, 4, 5, 3, 4, 5, 6].map((step) => ({ step })))), [1, 2, 3, 4, 5, 6]);
-    assert.deepEqual(steps(dropRewound([10, 20, 30, 20, 30].map((step) => ({ step })))), [10, 20, 30]);
-    assert.deepEqual(steps(dropRewound([1, 2, 3].map((step) => ({ step })))), [1, 2, 3]);
-    assert.deepEqual(dropRewound([]), []);
   });
 });
