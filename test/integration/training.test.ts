@@ -253,6 +253,36 @@ describe('training through the commands', function () {
     }
   });
 
+  it('trains with the defaults in place of absurd settings', async () => {
+    const settings = vscode.workspace.getConfiguration('sequenceLab');
+    await settings.update('hidden', 100_000, vscode.ConfigurationTarget.Workspace);
+    await settings.update('lr', -3, vscode.ConfigurationTarget.Workspace);
+    let runId: string | undefined;
+    try {
+      runId = await train('sequenceLab.trainOnFile', fixture());
+      const r = await waitForStep(runId, 1);
+      assert.equal(r.config.hidden, 128, 'hidden 100000 fell back to the default');
+      assert.equal(r.config.lr, 0.01, 'a negative learning rate fell back to the default');
+      assert.equal(r.config.window, QUICK.window, 'the valid settings are kept');
+    } finally {
+      await stopIfLive(runId);
+      await settings.update('hidden', QUICK.hidden, vscode.ConfigurationTarget.Workspace);
+      await settings.update('lr', QUICK.lr, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  it('ends a run whose loss explodes as diverged, saying what to change', async () => {
+    const runId = await train('sequenceLab.trainWithSettings', fixture(), { optimizer: 'adam', lr: 10, clip: 0, steps: 500, evalInterval: 1000 });
+    const r = await waitForState(runId, ENDED, 60_000);
+    assert.equal(r.state, 'diverged');
+    assert.match(r.reason ?? '', /diverged\. Lower the learning rate or enable gradient clipping/);
+    assert.ok(r.step < 500, `stopped early, at step ${r.step}`);
+    // The step that diverged was neither applied nor logged: the history holds the good steps only.
+    const losses = readRunHistory(path.join(runsDir(), runId))!.metrics.map((m) => m.loss);
+    assert.equal(losses.length, r.step);
+    assert.ok(losses.every(Number.isFinite), `logged losses: ${losses.slice(-5).join(', ')}`);
+  });
+
   it('deletes a run and its folder', async () => {
     const runId = await train('sequenceLab.trainWithSettings', fixture(), { steps: 3 });
     await waitForState(runId, ENDED);
