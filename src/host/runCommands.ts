@@ -243,7 +243,10 @@ function editorText(): { text: string; source: string } | undefined {
   const name = path.basename(editor.document.uri.fsPath || editor.document.uri.path);
   const selection = editor.selection;
   if (!selection.isEmpty) {
-    return { text: editor.document.getText(selection), source: `selection in ${name}, lines ${selection.start.line + 1}-${selection.end.line + 1}` };
+    // A selection ending at column 0 (whole lines selected) holds none of its end line's characters.
+    // Non-empty, so such an end is on a later line than the start.
+    const lastLine = selection.end.character === 0 ? selection.end.line - 1 : selection.end.line;
+    return { text: editor.document.getText(selection), source: `selection in ${name}, lines ${selection.start.line + 1}-${lastLine + 1}` };
   }
   const text = editor.document.getText();
   return text ? { text, source: name } : undefined;

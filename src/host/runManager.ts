@@ -4,36 +4,40 @@
  * (a crash or a worker that ignores Stop ends as a failed or stopped run with the reason in run.json),
  * keeps each live run's history in memory and publishes deltas for the views.
  *
+ * This is the facade the rest of the host uses: the run that is training now lives in activeRun.ts,
+ * run locks and recovery after a reload in runRecovery.ts, the events it publishes in runEvents.ts.
+ *
  * No `vscode` import: the UI layer subscribes to the events below and turns notices into notifications,
  * and unit tests drive this class against a fake worker script.
  */
 import * as path from 'node:path';
 import { newRunId, summarize, type RunHistory, type RunRecord } from '../core/runFiles';
 import type { RunView } from '../protocol/panel';
-import type { CheckpointRef, EvalPoint, FinishReason, GradMap, MetricPoint, RunState, RunSummary, SampleRecord, TrainConfig } from '../protocol/types';
-import { WORKER_PROTOCOL_VERSION, type StartTraining, type StartupPhase, type WorkerToHost } from '../protocol/worker';
+import type { MetricPoint, RunState, RunSummary, TrainConfig } from '../protocol/types';
+import { ActiveRun, type ActiveRunHost, type QueuedRun } from './activeRun';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
 import { formatBytes } from './inputFiles';
 import type { Logger } from './logger';
+import type { RunEvent, RunNotice } from './runEvents';
+import { RunRecovery, lockRun } from './runRecovery';
 import {
   checkpointFolder,
   clearRunLogs,
   createQueuedRun,
   deleteRunFolder,
-  isProcessAlive,
   latestCheckpoint,
   listRunsAsync,
   patchRunRecord,
   readRunHistoryAsync,
-  readRunLock,
   removeRunLock,
   runName,
-  writeRunLock,
 } from './runStore';
 import { UtilityWorker } from './utilityWorker';
-import { WorkerProcess, describeExit, type WorkerExit, type WorkerSpawner } from './workerProcess';
+import { WorkerProcess, type WorkerSpawner } from './workerProcess';
 import { WorkerRequests, newRequestId, type InspectResult, type SampleResult } from './workerRequests';
+
+export type { NoticeAction, RunEvent, RunNotice } from './runEvents';
 
 // ---------------------------------------------------------------- public shapes
 
@@ -49,25 +53,6 @@ export interface TrainRequest {
   truncate?: boolean;
   /** Start from this checkpoint folder's weights and vocabulary (fine-tuning). */
   fineTuneFrom?: string;
-}
-
-/** A change in one run, for the views. `status` means summary, info, state or checkpoints changed. */
-export type RunEvent =
-  | { readonly runId: string; readonly kind: 'metrics'; readonly point: MetricPoint }
-  | { readonly runId: string; readonly kind: 'eval'; readonly point: EvalPoint }
-  | { readonly runId: string; readonly kind: 'gradmap'; readonly map: GradMap }
-  | { readonly runId: string; readonly kind: 'sample'; readonly sample: SampleRecord }
-  | { readonly runId: string; readonly kind: 'progress'; readonly phase: StartupPhase; readonly message: string }
-  | { readonly runId: string; readonly kind: 'status' };
-
-export type NoticeAction = 'resume' | 'showLog' | 'openPanel';
-
-/** Something the user should be told; the UI layer shows it as a notification with these actions. */
-export interface RunNotice {
-  readonly severity: 'info' | 'warning' | 'error';
-  readonly message: string;
-  readonly runId?: string;
-  readonly actions: NoticeAction[];
 }
 
 export interface RunManagerOptions {
@@ -94,39 +79,6 @@ export interface SampleOptions {
   checkpointStep?: number;
 }
 
-// ---------------------------------------------------------------- internal shapes
-
-/** What the worker's start message will carry (protocol/worker.ts), plus where the run lives. */
-interface QueuedRun extends Pick<StartTraining, 'config' | 'resumeFrom' | 'fineTuneFrom' | 'maxBytes' | 'truncate'> {
-  id: string;
-  dir: string;
-  files: string[];
-}
-
-interface ActiveRun {
-  readonly id: string;
-  readonly dir: string;
-  readonly history: RunHistory;
-  readonly worker: WorkerProcess;
-  /** True once `start` went to the worker (before that, Stop just kills it). */
-  started: boolean;
-  stopRequested: boolean;
-  finished?: { state: FinishReason; message: string };
-  failure?: { message: string; hint?: string };
-  killTimer?: NodeJS.Timeout;
-  readonly done: Promise<void>;
-  resolveDone(): void;
-}
-
-/** How long a released worker may take to checkpoint and exit if the extension host stays alive. */
-const RELEASE_GRACE_MS = 30_000;
-/** A run whose orphaned worker is still finishing after a reload is checked again after this long. */
-const ORPHAN_RECHECK_MS = 15_000;
-const ORPHAN_MAX_AGE_MS = 3 * 60_000;
-/** Live runs' locks are rewritten this often; a lock not rewritten for ORPHAN_MAX_AGE_MS is stale. */
-const LOCK_HEARTBEAT_MS = 60_000;
-
-const LIVE_STATES: readonly RunState[] = ['queued', 'starting', 'training', 'paused'];
 const RESUMABLE_STATES: readonly RunState[] = ['stopped', 'interrupted', 'failed', 'diverged'];
 
 export class RunManager extends Disposable {
@@ -142,11 +94,11 @@ export class RunManager extends Disposable {
   readonly onDidChangeActive = this._onDidChangeActive.event;
 
   private readonly log: Logger;
-  private readonly stopTimeoutMs: number;
-  private readonly helloTimeoutMs: number;
-  private readonly shutdownTimeoutMs: number;
   private readonly requests = new WorkerRequests();
   private readonly utility: UtilityWorker;
+  private readonly recovery: RunRecovery;
+  /** How the active run reports to this manager. */
+  private readonly runHost: ActiveRunHost;
 
   private runsDirs: string[] = [];
   /** Every run found on disk (or created here), by id. Live runs' records are replaced by memory. */
@@ -155,26 +107,34 @@ export class RunManager extends Disposable {
   private active: ActiveRun | undefined;
   private refreshing: Promise<void> | undefined;
   private listed = false;
-  private orphanTimer: NodeJS.Timeout | undefined;
   private refreshAgain = false;
 
   constructor(private readonly options: RunManagerOptions) {
     super();
     this.log = options.log;
-    this.stopTimeoutMs = options.stopTimeoutMs ?? 5000;
-    this.helloTimeoutMs = options.helloTimeoutMs ?? 30_000;
-    this.shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
-    this.utility = this._register(new UtilityWorker(options.spawnWorker, this.log, this.requests, options.utilityIdleMs ?? 60_000, this.helloTimeoutMs));
-    // Another window on the same folder tells a live run from an orphan by how fresh its lock is.
-    const heartbeat = setInterval(() => this.touchLocks(), LOCK_HEARTBEAT_MS);
-    heartbeat.unref();
-    this._register({ dispose: () => clearInterval(heartbeat) });
-  }
-
-  private touchLocks(): void {
-    const since = new Date().toISOString();
-    if (this.active) writeRunLock(this.active.dir, { hostPid: process.pid, workerPid: this.active.worker.pid, since });
-    for (const q of this.queue) writeRunLock(q.dir, { hostPid: process.pid, since });
+    const helloTimeoutMs = options.helloTimeoutMs ?? 30_000;
+    this.utility = this._register(new UtilityWorker(options.spawnWorker, this.log, this.requests, options.utilityIdleMs ?? 60_000, helloTimeoutMs));
+    this.recovery = this._register(new RunRecovery({
+      log: this.log,
+      refresh: () => this.refresh(),
+      runs: () => [...this.known.values()],
+      isLive: (runId) => this.isLive(runId),
+      liveLocks: () => [...(this.active ? [{ dir: this.active.dir, workerPid: this.active.worker.pid }] : []), ...this.queue.map((q) => ({ dir: q.dir }))],
+      remember: (runId, dir, record) => void this.known.set(runId, { dir, record }),
+      didChangeRuns: () => this._onDidChangeRuns.fire(),
+    }));
+    this.runHost = {
+      log: this.log,
+      requests: this.requests,
+      stopTimeoutMs: options.stopTimeoutMs ?? 5000,
+      helloTimeoutMs,
+      shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5000,
+      remember: (run) => void this.known.set(run.id, { dir: run.dir, record: run.history.record }),
+      fireRunEvent: (event) => this._onRunEvent.fire(event),
+      didChangeRuns: () => this._onDidChangeRuns.fire(),
+      notice: (notice) => this._onNotice.fire(notice),
+      ended: (run) => this.onRunEnded(run),
+    };
   }
 
   // ---------------------------------------------------------------- listing
@@ -292,7 +252,7 @@ export class RunManager extends Disposable {
     const files = request.files;
     const record = createQueuedRun(request.runsDir, { id, name: runName(files, note), files, config: request.config });
     this.known.set(id, { dir, record });
-    writeRunLock(dir, { hostPid: process.pid, since: new Date().toISOString() });
+    lockRun(dir);
     this.queue.push({ id, dir, files, config: request.config, fineTuneFrom: request.fineTuneFrom, maxBytes: request.maxBytes, truncate: request.truncate });
     this.log.info(`run ${id}: queued (${files.length} file(s), ${request.config.cell} hidden ${request.config.hidden}${note ? `, ${note}` : ''})`);
     this._onDidChangeRuns.fire();
@@ -315,7 +275,7 @@ export class RunManager extends Disposable {
     if (!checkpoint) await clearRunLogs(dir);
     const patched = patchRunRecord(dir, { state: 'queued', reason: undefined, ...(checkpoint ? {} : { step: 0, lastLoss: undefined, bestValLoss: undefined }) }) ?? record;
     this.known.set(runId, { dir, record: patched });
-    writeRunLock(dir, { hostPid: process.pid, since: new Date().toISOString() });
+    lockRun(dir);
     this.queue.push({
       id: runId,
       dir,
@@ -349,237 +309,24 @@ export class RunManager extends Disposable {
       return;
     }
     const worker = new WorkerProcess(this.options.spawnWorker, this.log, `worker ${q.id}`);
-    let resolveDone!: () => void;
-    const done = new Promise<void>((resolve) => (resolveDone = resolve));
-    const run: ActiveRun = {
-      id: q.id,
-      dir: q.dir,
-      history: { record, metrics: [], evals: [], gradMaps: [], samples: [] },
-      worker,
-      started: false,
-      stopRequested: false,
-      done,
-      resolveDone,
-    };
+    const run = new ActiveRun(q, record, worker, this.runHost);
     this.active = run;
     this.known.set(q.id, { dir: q.dir, record });
-    writeRunLock(q.dir, { hostPid: process.pid, workerPid: worker.pid, since: new Date().toISOString() });
-    worker.onDidReceive((msg) => this.onWorkerMessage(run, msg));
-    worker.onDidExit((exit) => void this.onWorkerExit(run, exit));
+    lockRun(q.dir, worker.pid);
     this.log.info(`run ${q.id}: worker ${worker.pid} spawned${q.resumeFrom ? `, resuming from ${q.resumeFrom}` : ''}`);
     this._onDidChangeActive.fire(run.id);
     this._onDidChangeRuns.fire();
     this._onRunEvent.fire({ runId: run.id, kind: 'status' });
-    void this.sendStart(run, q);
+    void run.start();
   }
 
-  private async sendStart(run: ActiveRun, q: QueuedRun): Promise<void> {
-    // A resumed run shows its earlier history; load it before the worker can add to it.
-    const [history, hello] = await Promise.all([q.resumeFrom ? readRunHistoryAsync(q.dir) : undefined, run.worker.waitForHello(this.helloTimeoutMs)]);
-    if (history) {
-      run.history.metrics.push(...history.metrics);
-      run.history.evals.push(...history.evals);
-      run.history.gradMaps.push(...history.gradMaps);
-      run.history.samples.push(...history.samples);
-    }
-    if (!run.worker.isAlive) return; // The exit handler reports it.
-    if (!hello.ok) {
-      run.failure = { message: `Training could not start: ${hello.reason}.` };
-      run.worker.kill();
-      return;
-    }
-    if (run.stopRequested) {
-      run.worker.kill();
-      return;
-    }
-    const start: StartTraining = {
-      type: 'start',
-      version: WORKER_PROTOCOL_VERSION,
-      runId: run.id,
-      runDir: run.dir,
-      files: q.files,
-      config: q.config,
-      ...(q.resumeFrom ? { resumeFrom: q.resumeFrom } : {}),
-      ...(q.fineTuneFrom ? { fineTuneFrom: q.fineTuneFrom } : {}),
-      ...(q.maxBytes !== undefined ? { maxBytes: q.maxBytes } : {}),
-      ...(q.truncate ? { truncate: true } : {}),
-    };
-    run.started = run.worker.send(start);
-  }
-
-  // ---------------------------------------------------------------- worker messages
-
-  private onWorkerMessage(run: ActiveRun, msg: WorkerToHost): void {
-    if (this.requests.handle(msg)) return;
-    if ('runId' in msg && msg.runId !== undefined && msg.runId !== run.id) {
-      this.log.warn(`run ${run.id}: dropped a '${msg.type}' message for run ${msg.runId}`);
-      return;
-    }
-    const { history } = run;
-    const record = history.record;
-    switch (msg.type) {
-      case 'progress':
-        this.log.info(`run ${run.id}: ${msg.phase}: ${msg.message}`);
-        this._onRunEvent.fire({ runId: run.id, kind: 'progress', phase: msg.phase, message: msg.message });
-        return;
-      case 'started':
-        this.setRecord(run, { state: 'training', info: msg.info, step: msg.startStep });
-        this.trimHistory(history, msg.startStep);
-        this.log.info(`run ${run.id}: training from step ${msg.startStep} on ${msg.info.backend} (${msg.info.backendReason}); vocabulary ${msg.info.vocabSize}, ${msg.info.paramCount} parameters`);
-        this.emitStatus(run);
-        return;
-      case 'metrics':
-        history.metrics.push(msg.point);
-        this.setRecord(run, { step: msg.point.step, lastLoss: msg.point.loss });
-        this._onRunEvent.fire({ runId: run.id, kind: 'metrics', point: msg.point });
-        this._onDidChangeRuns.fire();
-        return;
-      case 'eval': {
-        history.evals.push(msg.point);
-        const best = record.bestValLoss;
-        if (Number.isFinite(msg.point.valLoss) && (best === undefined || msg.point.valLoss < best)) this.setRecord(run, { bestValLoss: msg.point.valLoss });
-        this._onRunEvent.fire({ runId: run.id, kind: 'eval', point: msg.point });
-        this._onDidChangeRuns.fire();
-        return;
-      }
-      case 'gradmap':
-        history.gradMaps.push(msg.map);
-        this._onRunEvent.fire({ runId: run.id, kind: 'gradmap', map: msg.map });
-        return;
-      case 'sample':
-        history.samples.push(msg.sample);
-        this._onRunEvent.fire({ runId: run.id, kind: 'sample', sample: msg.sample });
-        return;
-      case 'checkpoint': {
-        const checkpoints = record.checkpoints.filter((c) => c.path !== msg.checkpoint.path);
-        checkpoints.push(msg.checkpoint);
-        checkpoints.sort((a, b) => a.step - b.step);
-        this.setRecord(run, { checkpoints });
-        this.emitStatus(run);
-        return;
-      }
-      case 'state':
-        this.setRecord(run, { state: msg.state });
-        this.log.info(`run ${run.id}: ${msg.state}`);
-        this.emitStatus(run);
-        return;
-      case 'finished':
-        run.finished = { state: msg.reason, message: msg.message };
-        this.setRecord(run, { state: msg.reason, reason: msg.message, step: msg.step });
-        this.log.info(`run ${run.id}: finished (${msg.reason}) at step ${msg.step}: ${msg.message}`);
-        if (msg.reason === 'diverged') this.notice('warning', `Training of ${record.name} diverged: ${msg.message}`, run.id, ['openPanel']);
-        this.emitStatus(run);
-        this.shutdownWorker(run);
-        return;
-      case 'error':
-        // A run-level error ends the run: the worker cannot train it (bad input, unusable backend, ...).
-        run.failure = { message: msg.message, hint: msg.hint };
-        this.setRecord(run, { state: 'failed', reason: msg.hint ? `${msg.message} ${msg.hint}` : msg.message });
-        this.log.error(`run ${run.id}: ${msg.code}: ${msg.message}${msg.hint ? ` (${msg.hint})` : ''}`);
-        this.notice('error', msg.hint ? `${msg.message} ${msg.hint}` : msg.message, run.id, ['showLog']);
-        this.emitStatus(run);
-        this.shutdownWorker(run);
-        return;
-      default:
-        this.log.warn(`run ${run.id}: unexpected '${msg.type}' message`);
-    }
-  }
-
-  /** On resume the logs may hold steps past the checkpoint (trained, then lost to a crash): drop them. */
-  private trimHistory(history: RunHistory, startStep: number): void {
-    const keep = <T extends { step: number }>(list: T[]) => {
-      const kept = list.filter((p) => p.step <= startStep);
-      list.splice(0, list.length, ...kept);
-    };
-    keep(history.metrics);
-    keep(history.evals);
-    keep(history.gradMaps);
-    keep(history.samples);
-  }
-
-  private setRecord(run: ActiveRun, patch: Partial<RunRecord>): void {
-    const record: RunRecord = { ...run.history.record, ...patch, updatedAt: new Date().toISOString() };
-    (run.history as { record: RunRecord }).record = record;
-    this.known.set(run.id, { dir: run.dir, record });
-  }
-
-  private emitStatus(run: ActiveRun): void {
-    this._onRunEvent.fire({ runId: run.id, kind: 'status' });
-    this._onDidChangeRuns.fire();
-  }
-
-  private notice(severity: RunNotice['severity'], message: string, runId: string | undefined, actions: NoticeAction[]): void {
-    this._onNotice.fire({ severity, message, runId, actions });
-  }
-
-  /** Asks a worker that is done to exit, and kills it if it does not. */
-  private shutdownWorker(run: ActiveRun): void {
-    clearTimeout(run.killTimer);
-    run.worker.send({ type: 'shutdown' });
-    run.killTimer = setTimeout(() => {
-      this.log.warn(`run ${run.id}: worker did not exit ${this.shutdownTimeoutMs} ms after shutdown`);
-      run.worker.kill();
-    }, this.shutdownTimeoutMs);
-  }
-
-  // ---------------------------------------------------------------- worker exit (supervision)
-
-  private async onWorkerExit(run: ActiveRun, exit: WorkerExit): Promise<void> {
-    clearTimeout(run.killTimer);
-    const memory = run.history.record;
-    const checkpoint = latestCheckpoint(memory);
-    let state: RunState;
-    let reason: string | undefined;
-    if (run.finished) {
-      state = run.finished.state;
-      reason = run.finished.message;
-    } else if (run.failure) {
-      state = 'failed';
-      reason = run.failure.hint ? `${run.failure.message} ${run.failure.hint}` : run.failure.message;
-      if (!run.started) this.notice('error', reason, run.id, ['showLog']);
-    } else if (run.stopRequested) {
-      state = 'stopped';
-      reason = run.started
-        ? `Stopped. The training process did not finish within ${Math.round(this.stopTimeoutMs / 1000)} s and was ended${checkpoint ? `; the checkpoint at step ${checkpoint.step} is kept` : ''}.`
-        : 'Stopped before training started.';
-    } else {
-      state = 'failed';
-      reason = `The training process ${describeExit(exit)}.${lastLines(exit.stderrTail)}`;
-      const next = checkpoint ? ` Resume continues from the checkpoint at step ${checkpoint.step}.` : ' It had written no checkpoint yet; resuming starts it again from step 0.';
-      this.notice('error', `Training of ${memory.name} failed: ${reason}${next}`, run.id, ['resume', 'showLog']);
-    }
-    this.log.info(`run ${run.id}: ${state}${reason ? `: ${reason}` : ''}`);
-
-    // The worker is gone, so the host owns run.json again: make sure it tells the final story.
-    const disk = (await readRunHistoryAsync(run.dir))?.record;
-    if (disk) {
-      const checkpoints = mergeCheckpoints(disk.checkpoints, memory.checkpoints);
-      const needsWrite = disk.state !== state || disk.reason !== reason || checkpoints.length !== disk.checkpoints.length;
-      const final = needsWrite
-        ? patchRunRecord(run.dir, {
-            state,
-            reason,
-            checkpoints,
-            info: disk.info ?? memory.info,
-            step: Math.max(disk.step, memory.step),
-            lastLoss: memory.lastLoss ?? disk.lastLoss,
-            bestValLoss: disk.bestValLoss ?? memory.bestValLoss,
-          })
-        : disk;
-      if (final) this.setRecord(run, final);
-    } else {
-      this.setRecord(run, { state, reason });
-      this.log.warn(`run ${run.id}: run.json is missing after the worker exited (folder deleted?)`);
-    }
-    removeRunLock(run.dir);
-    this.requests.failOwner(run.worker, `The training process ended (${describeExit(exit)}).`);
-    run.worker.dispose();
+  /** The active run's worker is gone and run.json is final: start the next queued run. */
+  private onRunEnded(run: ActiveRun): void {
     if (this.active === run) this.active = undefined;
     this.known.set(run.id, { dir: run.dir, record: run.history.record });
     this._onRunEvent.fire({ runId: run.id, kind: 'status' });
     this._onDidChangeActive.fire(undefined);
     this._onDidChangeRuns.fire();
-    run.resolveDone();
     this.pump();
   }
 
@@ -600,29 +347,15 @@ export class RunManager extends Disposable {
     }
     const run = this.active;
     if (!run || run.id !== runId) return;
-    if (!run.stopRequested && !run.finished && !run.failure) {
-      run.stopRequested = true;
-      this.log.info(`run ${runId}: stop requested`);
-      if (!run.started || !run.worker.send({ type: 'stop', runId })) {
-        run.worker.kill();
-      } else {
-        // The worker checks for Stop between steps; one that is stuck (a long synchronous phase, a hang) is killed.
-        run.killTimer = setTimeout(() => {
-          if (!run.finished) {
-            this.log.warn(`run ${runId}: worker did not finish within ${this.stopTimeoutMs} ms of Stop; killing it`);
-            run.worker.kill();
-          }
-        }, this.stopTimeoutMs);
-      }
-    }
+    run.stop();
     await run.done;
   }
 
   /** Pause, resume or checkpoint the training run. False when it is not the run training now. */
   control(runId: string, action: 'pause' | 'resume' | 'checkpoint'): boolean {
     const run = this.active;
-    if (!run || run.id !== runId || !run.started || run.finished || run.failure || run.stopRequested) return false;
-    return run.worker.send({ type: action, runId });
+    if (!run || run.id !== runId) return false;
+    return run.control(action);
   }
 
   /** Deletes a run's folder, stopping it first if it is live. */
@@ -645,7 +378,7 @@ export class RunManager extends Disposable {
     const requestId = newRequestId();
     const base = { type: 'sample' as const, requestId, prompt: options.prompt, length: options.length, temperature: options.temperature, topK: options.topK ?? 0, seed: options.seed ?? Date.now() % 2 ** 31 };
     const run = this.active;
-    if (run && run.id === options.runId && options.checkpointStep === undefined && run.started && !run.finished && !run.failure) {
+    if (run && run.id === options.runId && options.checkpointStep === undefined && run.hasLiveModel) {
       const answer = this.requests.add<SampleResult>(requestId, run.worker, onToken);
       // The run folder as a fallback: if training ends while this request is in flight, the worker
       // samples from the run's latest checkpoint (written as training ends) instead of failing.
@@ -678,52 +411,9 @@ export class RunManager extends Disposable {
 
   // ---------------------------------------------------------------- reloads
 
-  /**
-   * Runs found queued, starting, training or paused with no live worker here were interrupted (a
-   * reload or crash of VS Code). Marks them `interrupted` (resumable), unless another live VS Code
-   * window holds them.
-   */
-  async recoverInterrupted(): Promise<string[]> {
-    await this.refresh();
-    const recovered: string[] = [];
-    for (const { dir, record } of [...this.known.values()]) {
-      if (!LIVE_STATES.includes(record.state) || this.isLive(record.id)) continue;
-      const lock = readRunLock(dir);
-      const fresh = lock !== undefined && Date.now() - Date.parse(lock.since) < ORPHAN_MAX_AGE_MS;
-      if (lock && fresh && lock.hostPid !== process.pid && isProcessAlive(lock.hostPid)) {
-        this.log.info(`run ${record.id}: ${record.state} in another VS Code window (process ${lock.hostPid}); left alone`);
-        continue;
-      }
-      // (A lock not rewritten for a few minutes is stale: its pids may belong to other processes by now.)
-      if (lock?.workerPid !== undefined && fresh && isProcessAlive(lock.workerPid)) {
-        // The previous session's worker is still writing its last checkpoint: it owns run.json until it exits.
-        this.log.info(`run ${record.id}: the previous session's worker (process ${lock.workerPid}) is still finishing; checking again later`);
-        this.scheduleOrphanRecheck();
-        continue;
-      }
-      const checkpoint = latestCheckpoint(record);
-      const reason = record.state === 'queued'
-        ? 'Interrupted: it was waiting in the queue when VS Code closed. Resume to train it.'
-        : `Interrupted: VS Code was reloaded or closed while it trained. ${checkpoint ? `Resume continues from the checkpoint at step ${checkpoint.step}.` : 'Resume starts it again (no checkpoint was written).'}`;
-      const patched = patchRunRecord(dir, { state: 'interrupted', reason });
-      removeRunLock(dir);
-      if (patched) {
-        this.known.set(record.id, { dir, record: patched });
-        recovered.push(record.id);
-        this.log.info(`run ${record.id}: marked interrupted (was ${record.state})`);
-      }
-    }
-    if (recovered.length) this._onDidChangeRuns.fire();
-    return recovered;
-  }
-
-  private scheduleOrphanRecheck(): void {
-    if (this.orphanTimer || this.isDisposed) return;
-    this.orphanTimer = setTimeout(() => {
-      this.orphanTimer = undefined;
-      void this.recoverInterrupted();
-    }, ORPHAN_RECHECK_MS);
-    this.orphanTimer.unref();
+  /** Marks runs that a reload or crash left live on disk `interrupted`; see runRecovery.ts. Returns their ids. */
+  recoverInterrupted(): Promise<string[]> {
+    return this.recovery.recoverInterrupted();
   }
 
   /**
@@ -734,41 +424,15 @@ export class RunManager extends Disposable {
    */
   override dispose(): void {
     if (this.isDisposed) return;
-    const run = this.active;
-    if (run) {
-      clearTimeout(run.killTimer);
-      removeRunLock(run.dir);
-      if (run.started && run.worker.isAlive && !run.finished && !run.failure) {
-        writeRunLock(run.dir, { hostPid: process.pid, workerPid: run.worker.pid, since: new Date().toISOString() });
-        run.worker.release(RELEASE_GRACE_MS);
-      } else {
-        run.worker.kill();
-        if (!run.finished && !run.failure) {
-          patchRunRecord(run.dir, { state: 'interrupted', reason: 'Interrupted: VS Code was reloaded or closed while the run was starting. Resume to train it.' });
-        }
-        run.worker.dispose();
-      }
+    if (this.active) {
+      this.active.release();
       this.active = undefined;
     }
     for (const q of this.queue.splice(0)) {
       patchRunRecord(q.dir, { state: 'interrupted', reason: 'Interrupted: it was waiting in the queue when VS Code closed. Resume to train it.' });
       removeRunLock(q.dir);
     }
-    clearTimeout(this.orphanTimer);
     this.requests.failAll('Sequence Lab is shutting down.');
     super.dispose();
   }
-}
-
-// ---------------------------------------------------------------- helpers
-
-function mergeCheckpoints(a: readonly CheckpointRef[], b: readonly CheckpointRef[]): CheckpointRef[] {
-  const byPath = new Map<string, CheckpointRef>();
-  for (const c of [...(a ?? []), ...(b ?? [])]) byPath.set(c.path, c);
-  return [...byPath.values()].sort((x, y) => x.step - y.step);
-}
-
-function lastLines(tail: readonly string[]): string {
-  const lines = tail.slice(-3).map((l) => l.trim()).filter(Boolean);
-  return lines.length ? ` Last output: ${lines.join(' | ').slice(0, 600)}` : '';
 }

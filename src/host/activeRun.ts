@@ -1,0 +1,348 @@
+/**
+ * The run that is training now, from its worker's spawn to its exit: sends `start` once the worker says
+ * hello, turns the worker's messages into the run's history and record in memory, stops or kills it,
+ * and when the worker exits (finished, failed, stopped or crashed) makes run.json tell the final story.
+ *
+ * The run manager owns the queue and the list of runs; it hears about every change through
+ * `ActiveRunHost`, in the order the changes happen.
+ */
+import type { RunHistory, RunRecord } from '../core/runFiles';
+import type { CheckpointRef, FinishReason, RunState } from '../protocol/types';
+import { WORKER_PROTOCOL_VERSION, type StartTraining, type WorkerToHost } from '../protocol/worker';
+import type { Logger } from './logger';
+import type { NoticeAction, RunEvent, RunNotice } from './runEvents';
+import { lockRun } from './runRecovery';
+import { latestCheckpoint, patchRunRecord, readRunHistoryAsync, removeRunLock } from './runStore';
+import { describeExit, type WorkerExit, type WorkerProcess } from './workerProcess';
+import type { WorkerRequests } from './workerRequests';
+
+/** What the worker's start message will carry (protocol/worker.ts), plus where the run lives. */
+export interface QueuedRun extends Pick<StartTraining, 'config' | 'resumeFrom' | 'fineTuneFrom' | 'maxBytes' | 'truncate'> {
+  id: string;
+  dir: string;
+  files: string[];
+}
+
+/** What the active run needs from the run manager. */
+export interface ActiveRunHost {
+  readonly log: Logger;
+  /** Sample requests in flight; the worker's answers are routed there first. */
+  readonly requests: WorkerRequests;
+  /** How long a worker may take to finish after Stop before it is killed. */
+  readonly stopTimeoutMs: number;
+  /** How long a new worker may take to say hello. */
+  readonly helloTimeoutMs: number;
+  /** How long a finished worker may take to exit after shutdown. */
+  readonly shutdownTimeoutMs: number;
+  /** The run's record in memory changed. */
+  remember(run: ActiveRun): void;
+  fireRunEvent(event: RunEvent): void;
+  /** The list of runs or a run's summary changed. */
+  didChangeRuns(): void;
+  notice(notice: RunNotice): void;
+  /** The worker is gone and run.json tells the final story. */
+  ended(run: ActiveRun): void;
+}
+
+/** How long a released worker may take to checkpoint and exit if the extension host stays alive. */
+const RELEASE_GRACE_MS = 30_000;
+
+export class ActiveRun {
+  readonly id: string;
+  readonly dir: string;
+  readonly history: RunHistory;
+  /** True once `start` went to the worker (before that, Stop just kills it). */
+  private started = false;
+  private stopRequested = false;
+  private finished?: { state: FinishReason; message: string };
+  private failure?: { message: string; hint?: string };
+  private killTimer?: NodeJS.Timeout;
+  /** Resolves once the worker has exited and the run is no longer live. */
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(
+    private readonly queued: QueuedRun,
+    record: RunRecord,
+    readonly worker: WorkerProcess,
+    private readonly host: ActiveRunHost,
+  ) {
+    this.id = queued.id;
+    this.dir = queued.dir;
+    this.history = { record, metrics: [], evals: [], gradMaps: [], samples: [] };
+    this.done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+    worker.onDidReceive((msg) => this.onWorkerMessage(msg));
+    worker.onDidExit((exit) => void this.onWorkerExit(exit));
+  }
+
+  /** True while the worker trains (or is stopping): it can sample from the live model. */
+  get hasLiveModel(): boolean {
+    return this.started && !this.finished && !this.failure;
+  }
+
+  async start(): Promise<void> {
+    const q = this.queued;
+    // A resumed run shows its earlier history; load it before the worker can add to it.
+    const [history, hello] = await Promise.all([q.resumeFrom ? readRunHistoryAsync(q.dir) : undefined, this.worker.waitForHello(this.host.helloTimeoutMs)]);
+    if (history) {
+      this.history.metrics.push(...history.metrics);
+      this.history.evals.push(...history.evals);
+      this.history.gradMaps.push(...history.gradMaps);
+      this.history.samples.push(...history.samples);
+    }
+    if (!this.worker.isAlive) return; // The exit handler reports it.
+    if (!hello.ok) {
+      this.failure = { message: `Training could not start: ${hello.reason}.` };
+      this.worker.kill();
+      return;
+    }
+    if (this.stopRequested) {
+      this.worker.kill();
+      return;
+    }
+    const start: StartTraining = {
+      type: 'start',
+      version: WORKER_PROTOCOL_VERSION,
+      runId: this.id,
+      runDir: this.dir,
+      files: q.files,
+      config: q.config,
+      ...(q.resumeFrom ? { resumeFrom: q.resumeFrom } : {}),
+      ...(q.fineTuneFrom ? { fineTuneFrom: q.fineTuneFrom } : {}),
+      ...(q.maxBytes !== undefined ? { maxBytes: q.maxBytes } : {}),
+      ...(q.truncate ? { truncate: true } : {}),
+    };
+    this.started = this.worker.send(start);
+  }
+
+  // ---------------------------------------------------------------- control
+
+  /** Asks the worker to stop, or kills one that has not started training; `done` resolves when it is gone. */
+  stop(): void {
+    if (this.stopRequested || this.finished || this.failure) return;
+    this.stopRequested = true;
+    this.host.log.info(`run ${this.id}: stop requested`);
+    if (!this.started || !this.worker.send({ type: 'stop', runId: this.id })) {
+      this.worker.kill();
+    } else {
+      // The worker checks for Stop between steps; one that is stuck (a long synchronous phase, a hang) is killed.
+      this.killTimer = setTimeout(() => {
+        if (!this.finished) {
+          this.host.log.warn(`run ${this.id}: worker did not finish within ${this.host.stopTimeoutMs} ms of Stop; killing it`);
+          this.worker.kill();
+        }
+      }, this.host.stopTimeoutMs);
+    }
+  }
+
+  /** Pause, resume or checkpoint. False when the run is not training (not started, ending or stopping). */
+  control(action: 'pause' | 'resume' | 'checkpoint'): boolean {
+    if (!this.hasLiveModel || this.stopRequested) return false;
+    return this.worker.send({ type: action, runId: this.id });
+  }
+
+  /**
+   * Lets go of the run as the extension host deactivates. A training worker is released: it stops
+   * after the current step and writes a checkpoint and its final state itself (it owns run.json until
+   * it exits). A worker still starting up is killed and the run marked interrupted.
+   */
+  release(): void {
+    clearTimeout(this.killTimer);
+    removeRunLock(this.dir);
+    if (this.started && this.worker.isAlive && !this.finished && !this.failure) {
+      lockRun(this.dir, this.worker.pid);
+      this.worker.release(RELEASE_GRACE_MS);
+    } else {
+      this.worker.kill();
+      if (!this.finished && !this.failure) {
+        patchRunRecord(this.dir, { state: 'interrupted', reason: 'Interrupted: VS Code was reloaded or closed while the run was starting. Resume to train it.' });
+      }
+      this.worker.dispose();
+    }
+  }
+
+  // ---------------------------------------------------------------- worker messages
+
+  private onWorkerMessage(msg: WorkerToHost): void {
+    const { log } = this.host;
+    if (this.host.requests.handle(msg)) return;
+    if ('runId' in msg && msg.runId !== undefined && msg.runId !== this.id) {
+      log.warn(`run ${this.id}: dropped a '${msg.type}' message for run ${msg.runId}`);
+      return;
+    }
+    const { history } = this;
+    const record = history.record;
+    switch (msg.type) {
+      case 'progress':
+        log.info(`run ${this.id}: ${msg.phase}: ${msg.message}`);
+        this.host.fireRunEvent({ runId: this.id, kind: 'progress', phase: msg.phase, message: msg.message });
+        return;
+      case 'started':
+        this.setRecord({ state: 'training', info: msg.info, step: msg.startStep });
+        trimHistory(history, msg.startStep);
+        log.info(`run ${this.id}: training from step ${msg.startStep} on ${msg.info.backend} (${msg.info.backendReason}); vocabulary ${msg.info.vocabSize}, ${msg.info.paramCount} parameters`);
+        this.emitStatus();
+        return;
+      case 'metrics':
+        history.metrics.push(msg.point);
+        this.setRecord({ step: msg.point.step, lastLoss: msg.point.loss });
+        this.host.fireRunEvent({ runId: this.id, kind: 'metrics', point: msg.point });
+        this.host.didChangeRuns();
+        return;
+      case 'eval': {
+        history.evals.push(msg.point);
+        const best = record.bestValLoss;
+        if (Number.isFinite(msg.point.valLoss) && (best === undefined || msg.point.valLoss < best)) this.setRecord({ bestValLoss: msg.point.valLoss });
+        this.host.fireRunEvent({ runId: this.id, kind: 'eval', point: msg.point });
+        this.host.didChangeRuns();
+        return;
+      }
+      case 'gradmap':
+        history.gradMaps.push(msg.map);
+        this.host.fireRunEvent({ runId: this.id, kind: 'gradmap', map: msg.map });
+        return;
+      case 'sample':
+        history.samples.push(msg.sample);
+        this.host.fireRunEvent({ runId: this.id, kind: 'sample', sample: msg.sample });
+        return;
+      case 'checkpoint': {
+        const checkpoints = record.checkpoints.filter((c) => c.path !== msg.checkpoint.path);
+        checkpoints.push(msg.checkpoint);
+        checkpoints.sort((a, b) => a.step - b.step);
+        this.setRecord({ checkpoints });
+        this.emitStatus();
+        return;
+      }
+      case 'state':
+        this.setRecord({ state: msg.state });
+        log.info(`run ${this.id}: ${msg.state}`);
+        this.emitStatus();
+        return;
+      case 'finished':
+        this.finished = { state: msg.reason, message: msg.message };
+        this.setRecord({ state: msg.reason, reason: msg.message, step: msg.step });
+        log.info(`run ${this.id}: finished (${msg.reason}) at step ${msg.step}: ${msg.message}`);
+        if (msg.reason === 'diverged') this.notice('warning', `Training of ${record.name} diverged: ${msg.message}`, ['openPanel']);
+        this.emitStatus();
+        this.shutdownWorker();
+        return;
+      case 'error':
+        // A run-level error ends the run: the worker cannot train it (bad input, unusable backend, ...).
+        this.failure = { message: msg.message, hint: msg.hint };
+        this.setRecord({ state: 'failed', reason: msg.hint ? `${msg.message} ${msg.hint}` : msg.message });
+        log.error(`run ${this.id}: ${msg.code}: ${msg.message}${msg.hint ? ` (${msg.hint})` : ''}`);
+        this.notice('error', msg.hint ? `${msg.message} ${msg.hint}` : msg.message, ['showLog']);
+        this.emitStatus();
+        this.shutdownWorker();
+        return;
+      default:
+        log.warn(`run ${this.id}: unexpected '${msg.type}' message`);
+    }
+  }
+
+  private setRecord(patch: Partial<RunRecord>): void {
+    this.history.record = { ...this.history.record, ...patch, updatedAt: new Date().toISOString() };
+    this.host.remember(this);
+  }
+
+  private emitStatus(): void {
+    this.host.fireRunEvent({ runId: this.id, kind: 'status' });
+    this.host.didChangeRuns();
+  }
+
+  private notice(severity: RunNotice['severity'], message: string, actions: NoticeAction[]): void {
+    this.host.notice({ severity, message, runId: this.id, actions });
+  }
+
+  /** Asks a worker that is done to exit, and kills it if it does not. */
+  private shutdownWorker(): void {
+    clearTimeout(this.killTimer);
+    this.worker.send({ type: 'shutdown' });
+    this.killTimer = setTimeout(() => {
+      this.host.log.warn(`run ${this.id}: worker did not exit ${this.host.shutdownTimeoutMs} ms after shutdown`);
+      this.worker.kill();
+    }, this.host.shutdownTimeoutMs);
+  }
+
+  // ---------------------------------------------------------------- worker exit (supervision)
+
+  private async onWorkerExit(exit: WorkerExit): Promise<void> {
+    clearTimeout(this.killTimer);
+    const memory = this.history.record;
+    const checkpoint = latestCheckpoint(memory);
+    let state: RunState;
+    let reason: string | undefined;
+    if (this.finished) {
+      state = this.finished.state;
+      reason = this.finished.message;
+    } else if (this.failure) {
+      state = 'failed';
+      reason = this.failure.hint ? `${this.failure.message} ${this.failure.hint}` : this.failure.message;
+      if (!this.started) this.notice('error', reason, ['showLog']);
+    } else if (this.stopRequested) {
+      state = 'stopped';
+      reason = this.started
+        ? `Stopped. The training process did not finish within ${Math.round(this.host.stopTimeoutMs / 1000)} s and was ended${checkpoint ? `; the checkpoint at step ${checkpoint.step} is kept` : ''}.`
+        : 'Stopped before training started.';
+    } else {
+      state = 'failed';
+      reason = `The training process ${describeExit(exit)}.${lastLines(exit.stderrTail)}`;
+      const next = checkpoint ? ` Resume continues from the checkpoint at step ${checkpoint.step}.` : ' It had written no checkpoint yet; resuming starts it again from step 0.';
+      this.notice('error', `Training of ${memory.name} failed: ${reason}${next}`, ['resume', 'showLog']);
+    }
+    this.host.log.info(`run ${this.id}: ${state}${reason ? `: ${reason}` : ''}`);
+
+    // The worker is gone, so the host owns run.json again: make sure it tells the final story.
+    const disk = (await readRunHistoryAsync(this.dir))?.record;
+    if (disk) {
+      const checkpoints = mergeCheckpoints(disk.checkpoints, memory.checkpoints);
+      const needsWrite = disk.state !== state || disk.reason !== reason || checkpoints.length !== disk.checkpoints.length;
+      const final = needsWrite
+        ? patchRunRecord(this.dir, {
+            state,
+            reason,
+            checkpoints,
+            info: disk.info ?? memory.info,
+            step: Math.max(disk.step, memory.step),
+            lastLoss: memory.lastLoss ?? disk.lastLoss,
+            bestValLoss: disk.bestValLoss ?? memory.bestValLoss,
+          })
+        : disk;
+      if (final) this.setRecord(final);
+    } else {
+      this.setRecord({ state, reason });
+      this.host.log.warn(`run ${this.id}: run.json is missing after the worker exited (folder deleted?)`);
+    }
+    removeRunLock(this.dir);
+    this.host.requests.failOwner(this.worker, `The training process ended (${describeExit(exit)}).`);
+    this.worker.dispose();
+    // Resolved before the manager starts the next queued run; whoever awaits `done` resumes after both.
+    this.resolveDone();
+    this.host.ended(this);
+  }
+}
+
+// ---------------------------------------------------------------- helpers
+
+/** On resume the logs may hold steps past the checkpoint (trained, then lost to a crash): drop them. */
+function trimHistory(history: RunHistory, startStep: number): void {
+  const keep = <T extends { step: number }>(list: T[]) => {
+    const kept = list.filter((p) => p.step <= startStep);
+    list.splice(0, list.length, ...kept);
+  };
+  keep(history.metrics);
+  keep(history.evals);
+  keep(history.gradMaps);
+  keep(history.samples);
+}
+
+function mergeCheckpoints(a: readonly CheckpointRef[], b: readonly CheckpointRef[]): CheckpointRef[] {
+  const byPath = new Map<string, CheckpointRef>();
+  for (const c of [...(a ?? []), ...(b ?? [])]) byPath.set(c.path, c);
+  return [...byPath.values()].sort((x, y) => x.step - y.step);
+}
+
+function lastLines(tail: readonly string[]): string {
+  const lines = tail.slice(-3).map((l) => l.trim()).filter(Boolean);
+  return lines.length ? ` Last output: ${lines.join(' | ').slice(0, 600)}` : '';
+}
