@@ -5,16 +5,15 @@
 import type uPlot from 'uplot';
 import type { CompareSeries } from '../../protocol/panel';
 import { h, replaceChildren, setAttrs, setText } from '../common/dom';
-import { Plot, axisStyle } from '../common/plot';
-import { Segmented } from '../common/segmented';
+import { Plot } from '../common/plot';
 import type { ChartTheme } from '../common/theme';
 import { withAlpha } from '../lib/color';
 import { alignSeries, drawIndices, pick } from '../lib/downsample';
 import { formatCount, formatLoss } from '../lib/format';
-import type { CompareUnit, PanelPrefs } from '../lib/prefs';
-import { bitsPerChar, formatTick } from '../lib/scale';
+import type { PanelPrefs } from '../lib/prefs';
+import { bitsPerChar } from '../lib/scale';
 import { emaSmooth } from '../lib/smoothing';
-import { SmoothingControl, stepAxisToggle } from './chartControls';
+import { ChartToolbar, lossAxis, lossRange, stepAxis, stepScale } from './chartControls';
 
 export class CompareView {
   readonly element: HTMLElement;
@@ -22,23 +21,16 @@ export class CompareView {
   private readonly legend: HTMLElement;
   private readonly readoutEl: HTMLElement;
   private readonly plot: Plot;
-  private readonly unit: Segmented<CompareUnit>;
-  private readonly xMode: Segmented<'linear' | 'log'>;
-  private readonly smoothing: SmoothingControl;
+  private readonly toolbar: ChartToolbar<'compareUnit'>;
   private runs: readonly CompareSeries[] = [];
   private zoomed = false;
 
   constructor(
     private theme: ChartTheme,
     private prefs: PanelPrefs,
-    private readonly setPrefs: (change: Partial<PanelPrefs>) => void,
+    setPrefs: (change: Partial<PanelPrefs>) => void,
   ) {
-    this.smoothing = new SmoothingControl(prefs.smoothing, setPrefs);
-    this.unit = new Segmented<CompareUnit>('Loss unit', [
-      { value: 'nats', label: 'Nats/token', title: 'Cross-entropy per token (comparable between runs with the same tokenization)' },
-      { value: 'bpc', label: 'Bits/char', title: 'Bits per character: comparable between character- and word-level runs' },
-    ], prefs.compareUnit, (compareUnit) => this.setPrefs({ compareUnit }));
-    this.xMode = stepAxisToggle(prefs.xLog, setPrefs);
+    this.toolbar = new ChartToolbar('compareUnit', prefs, setPrefs);
     this.chartBox = h('div', { class: 'chart', attrs: { 'data-testid': 'compare-chart', 'data-series': 0, role: 'img', 'aria-label': 'Comparison chart' } });
     this.plot = new Plot(this.chartBox, 360, (size) => this.options(size));
     this.chartBox.addEventListener('dblclick', () => {
@@ -50,11 +42,7 @@ export class CompareView {
     this.element = h('section', { class: 'card', attrs: { 'aria-labelledby': 'compare-title' } },
       h('header', { class: 'card-head' },
         h('h2', { class: 'card-title', attrs: { id: 'compare-title' }, text: 'Compare runs' }),
-        h('div', { class: 'toolbar' },
-          this.smoothing.element,
-          this.unit.element,
-          this.xMode.element,
-        ),
+        this.toolbar.element,
       ),
       h('p', { class: 'card-note', text: 'Solid: smoothed training loss. Dashed with dots: validation loss.' }),
       this.chartBox,
@@ -77,9 +65,7 @@ export class CompareView {
   setPrefsView(prefs: PanelPrefs): void {
     const rebuild = prefs.xLog !== this.prefs.xLog || prefs.compareUnit !== this.prefs.compareUnit;
     this.prefs = prefs;
-    this.unit.set(prefs.compareUnit);
-    this.xMode.set(prefs.xLog ? 'log' : 'linear');
-    this.smoothing.set(prefs.smoothing);
+    this.toolbar.set(prefs);
     if (rebuild) this.plot.clear();
     this.render();
   }
@@ -143,12 +129,12 @@ export class CompareView {
     return {
       ...size,
       scales: {
-        x: { time: false, distr: this.prefs.xLog ? 3 : 1, log: 10 },
-        y: { range: (_u, min, max) => (min == null || max == null ? [0, 1] : [Math.max(0, min - 0.05 * (max - min || 1)), max + 0.05 * (max - min || 1)]) },
+        x: stepScale(this.prefs.xLog),
+        y: { range: lossRange },
       },
       axes: [
-        { ...axisStyle(t), label: this.prefs.xLog ? 'step (log)' : 'step', labelSize: 16, size: 26, values: (_u, splits) => splits.map((v) => (v == null ? '' : formatCount(v))) },
-        { ...axisStyle(t), label: unit, labelSize: 18, size: 46, values: (_u, splits) => splits.map((v) => formatTick(v)) },
+        stepAxis(t, this.prefs.xLog),
+        lossAxis(t, unit),
       ],
       series,
       legend: { show: false },

@@ -7,15 +7,14 @@
 import type uPlot from 'uplot';
 import { h, setAttrs, setText } from '../common/dom';
 import { Plot, axisStyle } from '../common/plot';
-import { Segmented } from '../common/segmented';
 import type { ChartTheme } from '../common/theme';
 import { withAlpha } from '../lib/color';
 import { alignSeries, drawIndices, pick } from '../lib/downsample';
 import { formatCount, formatLoss } from '../lib/format';
 import type { PanelPrefs } from '../lib/prefs';
 import type { RunModel } from '../lib/runModel';
-import { bitsPerChar, formatTick, perplexity, secondaryTicks, type SecondaryAxis } from '../lib/scale';
-import { SmoothingControl, stepAxisToggle } from './chartControls';
+import { bitsPerChar, formatTick, perplexity, secondaryTicks } from '../lib/scale';
+import { ChartToolbar, lossAxis, lossRange, stepAxis, stepScale } from './chartControls';
 import { SmoothedSeries } from './smoothedSeries';
 
 export class LossChart {
@@ -25,23 +24,16 @@ export class LossChart {
   private readonly stats: HTMLElement;
   private readonly plot: Plot;
   private readonly smoothed = new SmoothedSeries();
-  private readonly secondary: Segmented<SecondaryAxis>;
-  private readonly xMode: Segmented<'linear' | 'log'>;
-  private readonly smoothing: SmoothingControl;
+  private readonly toolbar: ChartToolbar<'secondary'>;
   private model: RunModel | undefined;
   private zoomed = false;
 
   constructor(
     private theme: ChartTheme,
     private prefs: PanelPrefs,
-    private readonly setPrefs: (change: Partial<PanelPrefs>) => void,
+    setPrefs: (change: Partial<PanelPrefs>) => void,
   ) {
-    this.smoothing = new SmoothingControl(prefs.smoothing, setPrefs);
-    this.secondary = new Segmented<SecondaryAxis>('Second axis', [
-      { value: 'perplexity', label: 'Perplexity', title: 'Right axis: perplexity, exp(loss)' },
-      { value: 'bpc', label: 'Bits/char', title: 'Right axis: bits per character, loss / ln 2 / characters per token' },
-    ], prefs.secondary, (secondary) => this.setPrefs({ secondary }));
-    this.xMode = stepAxisToggle(prefs.xLog, setPrefs);
+    this.toolbar = new ChartToolbar('secondary', prefs, setPrefs);
 
     this.stats = h('div', { class: 'card-stats' });
     this.placeholder = h('div', { class: 'chart-placeholder', text: 'Waiting for the first training step…' });
@@ -56,11 +48,7 @@ export class LossChart {
       h('header', { class: 'card-head' },
         h('h2', { class: 'card-title', attrs: { id: 'loss-title' }, text: 'Loss' }),
         this.stats,
-        h('div', { class: 'toolbar' },
-          this.smoothing.element,
-          this.secondary.element,
-          this.xMode.element,
-        ),
+        this.toolbar.element,
       ),
       h('div', { class: 'chart-wrap' }, this.chartBox, this.placeholder),
     );
@@ -77,9 +65,7 @@ export class LossChart {
   setPrefsView(prefs: PanelPrefs): void {
     const axisChanged = prefs.xLog !== this.prefs.xLog || prefs.secondary !== this.prefs.secondary;
     this.prefs = prefs;
-    this.smoothing.set(prefs.smoothing);
-    this.secondary.set(prefs.secondary);
-    this.xMode.set(prefs.xLog ? 'log' : 'linear');
+    this.toolbar.set(prefs);
     if (axisChanged) this.plot.rebuild();
     this.render();
   }
@@ -144,12 +130,12 @@ export class LossChart {
     return {
       ...size,
       scales: {
-        x: { time: false, distr: this.prefs.xLog ? 3 : 1, log: 10 },
-        y: { range: (_u, min, max) => padRange(min, max) },
+        x: stepScale(this.prefs.xLog),
+        y: { range: lossRange },
       },
       axes: [
-        { ...axisStyle(t), label: this.prefs.xLog ? 'step (log)' : 'step', labelSize: 16, size: 26, values: (_u, splits) => splits.map((v) => (v == null ? '' : formatCount(v))) },
-        { ...axisStyle(t), label: 'loss (nats/token)', labelSize: 18, size: 46, values: (_u, splits) => splits.map((v) => formatTick(v)) },
+        stepAxis(t, this.prefs.xLog),
+        lossAxis(t, 'loss (nats/token)'),
         {
           ...axisStyle(t),
           scale: 'y',
@@ -201,11 +187,4 @@ export function showLatestWhenIdle(u: uPlot): void {
   const current = u.legend.idxs;
   if (current && current.length === idxs.length && current.every((v, i) => v === idxs[i])) return;
   u.setLegend({ idxs });
-}
-
-/** Adds 5% headroom around a loss range (loss is never negative, so the floor stays at 0 or above). */
-function padRange(min: number | null, max: number | null): uPlot.Range.MinMax {
-  if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return [0, 1];
-  const pad = Math.max((max - min) * 0.05, 0.05);
-  return [Math.max(0, min - pad), max + pad];
 }
