@@ -4,6 +4,7 @@
  * (vscode-light / vscode-dark / vscode-high-contrast) and rewrites the variables on <html>'s style.
  */
 import { withAlpha } from '../lib/color';
+import { SERIES_HUES, seriesColors } from '../lib/palette';
 
 export interface ChartTheme {
   readonly kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
@@ -16,7 +17,7 @@ export interface ChartTheme {
   readonly focus: string;
   readonly font: string;
   readonly fontFamily: string;
-  /** Series colours, in order: blue, orange, green, purple, red, yellow. */
+  /** Series colours, in order: blue, orange, green, purple, red, yellow; each at least 3:1 on `background`. */
   readonly palette: readonly string[];
   readonly red: string;
   readonly blue: string;
@@ -43,12 +44,9 @@ export function readTheme(): ChartTheme {
   const hc = kind === 'high-contrast' || kind === 'high-contrast-light';
   const dark = kind === 'dark' || kind === 'high-contrast';
   const foreground = cssVar(style, '--vscode-charts-foreground', cssVar(style, '--vscode-foreground', dark ? '#cccccc' : '#3b3b3b'));
-  const blue = cssVar(style, '--vscode-charts-blue', dark ? '#3794ff' : '#1a85ff');
-  const red = cssVar(style, '--vscode-charts-red', dark ? '#f14c4c' : '#e51400');
-  const orange = cssVar(style, '--vscode-charts-orange', '#d18616');
-  const green = cssVar(style, '--vscode-charts-green', dark ? '#89d185' : '#388a34');
-  const purple = cssVar(style, '--vscode-charts-purple', dark ? '#b180d7' : '#652d90');
-  const yellow = cssVar(style, '--vscode-charts-yellow', dark ? '#cca700' : '#bf8803');
+  const background = cssVar(style, '--vscode-editor-background', dark ? '#1e1e1e' : '#ffffff');
+  // Series colours: the theme's, made opaque and readable (3:1) on the background the charts sit on.
+  const series = seriesColors((hue) => cssVar(style, `--vscode-charts-${hue}`, ''), dark, background);
   const fontFamily = cssVar(style, '--vscode-font-family', 'sans-serif');
   return {
     kind,
@@ -56,18 +54,13 @@ export function readTheme(): ChartTheme {
     muted: cssVar(style, '--vscode-descriptionForeground', withAlpha(foreground, 0.7)),
     grid: hc ? withAlpha(foreground, 0.35) : withAlpha(foreground, dark ? 0.1 : 0.12),
     axis: hc ? foreground : withAlpha(foreground, 0.4),
-    background: cssVar(style, '--vscode-editor-background', dark ? '#1e1e1e' : '#ffffff'),
+    background,
     border: cssVar(style, '--vscode-panel-border', withAlpha(foreground, 0.2)),
-    focus: cssVar(style, '--vscode-focusBorder', blue),
+    focus: cssVar(style, '--vscode-focusBorder', series.blue),
     font: `11px ${fontFamily}`,
     fontFamily,
-    palette: [blue, orange, green, purple, red, yellow],
-    red,
-    blue,
-    orange,
-    green,
-    purple,
-    yellow,
+    palette: SERIES_HUES.map((hue) => series[hue]),
+    ...series,
   };
 }
 

@@ -7,7 +7,6 @@ import type { CompareSeries } from '../../protocol/panel';
 import { h, replaceChildren, setAttrs, setText } from '../common/dom';
 import { Plot } from '../common/plot';
 import type { ChartTheme } from '../common/theme';
-import { withAlpha } from '../lib/color';
 import { alignSeries, drawIndices, pick } from '../lib/downsample';
 import { formatCount, formatLoss } from '../lib/format';
 import type { PanelPrefs } from '../lib/prefs';
@@ -104,7 +103,7 @@ export class CompareView {
       h('thead', {}, h('tr', {}, h('th', { text: 'Run' }), h('th', { text: 'Steps' }), h('th', { text: `Train (${unit})` }), h('th', { text: `Best val (${unit})` }))),
       h('tbody', {}, ...runs.map((run, i) =>
         h('tr', {},
-          h('td', {}, h('span', { class: `swatch swatch-${i % 6}`, attrs: { 'aria-hidden': 'true' } }), run.label),
+          h('td', {}, this.swatch(i), run.label),
           h('td', { text: formatCount(rows[i].steps) }),
           h('td', { text: formatLoss(rows[i].last) }),
           h('td', { text: formatLoss(rows[i].best) }),
@@ -113,16 +112,27 @@ export class CompareView {
     this.chartBox.setAttribute('aria-label', `Comparison of ${runs.length} runs: ` + runs.map((r, i) => `${r.label}, best validation ${formatLoss(rows[i].best)} ${unit}`).join('; '));
   }
 
+  /** The legend's sample of run `i`'s line, in the chart's colour (set through the CSSOM, which the CSP allows). */
+  private swatch(i: number): HTMLElement {
+    const el = h('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } });
+    el.style.background = this.seriesColor(i);
+    return el;
+  }
+
+  private seriesColor(i: number): string {
+    return this.theme.palette[i % this.theme.palette.length];
+  }
+
   private options(size: { width: number; height: number }): uPlot.Options {
     const t = this.theme;
     const unit = this.prefs.compareUnit === 'bpc' ? 'bits / char' : 'loss (nats/token)';
     const fmt = (v: number | null | undefined) => (v == null || !Number.isFinite(v) ? '—' : v.toFixed(3));
     const series: uPlot.Series[] = [{ label: 'step', value: (_u, v) => (v == null ? '—' : formatCount(v)) }];
     this.runs.forEach((run, i) => {
-      const color = t.palette[i % t.palette.length];
+      const color = this.seriesColor(i);
       series.push({ label: `${run.label} train`, stroke: color, width: 2, spanGaps: true, points: { show: false }, value: (_u, v) => fmt(v) });
       series.push({
-        label: `${run.label} val`, stroke: withAlpha(color, 0.9), width: 1.5, dash: [5, 4], spanGaps: true, value: (_u, v) => fmt(v),
+        label: `${run.label} val`, stroke: color, width: 1.5, dash: [5, 4], spanGaps: true, value: (_u, v) => fmt(v),
         points: { show: run.evals.length <= 150, size: 5, fill: color, stroke: color },
       });
     });
