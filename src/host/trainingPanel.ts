@@ -4,6 +4,7 @@
  * at most one message per 250 ms). A serializer reopens panels after a window reload from the state
  * the page keeps (`PanelState`).
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isPanelToHost, type CompareSeries, type HostToPanel, type PanelState, type PanelToHost } from '../protocol/panel';
 import type { MetricPoint } from '../protocol/types';
@@ -12,6 +13,7 @@ import { Disposable } from './dispose';
 import { Emitter } from './event';
 import type { Logger } from './logger';
 import type { RunEvent, RunManager } from './runManager';
+import { runsDirOf } from './runStore';
 import { modelLabel } from './statusText';
 import { getWebviewHtml, webviewOptions } from './webviewHtml';
 
@@ -146,7 +148,7 @@ export class TrainingPanel extends Disposable {
     this.pendingMetrics = [];
     this.lastState = view.summary.state;
     this.panel.title = this.title();
-    this.post({ type: 'snapshot', runId, run: view, readOnly: !vscode.workspace.isTrusted });
+    this.post({ type: 'snapshot', runId, run: view, readOnly: !vscode.workspace.isTrusted, displayFiles: this.displayFiles(runId, view.summary.files) });
   }
 
   private async compareSeries(): Promise<CompareSeries[]> {
@@ -225,13 +227,19 @@ export class TrainingPanel extends Disposable {
         }
         this.lastState = record.state;
         this.panel.title = this.title();
-        const view = { summary: summarizeRecord(this.deps.manager, runId), info: record.info, checkpoints: [...record.checkpoints] };
-        if (view.summary) this.post({ type: 'status', runId, summary: view.summary, info: view.info, checkpoints: view.checkpoints });
+        const summary = summarizeRecord(this.deps.manager, runId);
+        if (summary) this.post({ type: 'status', runId, summary, info: record.info, checkpoints: [...record.checkpoints], displayFiles: this.displayFiles(runId, summary.files) });
         return;
       }
       case 'progress':
         return;
     }
+  }
+
+  /** The run's files relative to the workspace folder that holds its run folder, for the page's header. */
+  private displayFiles(runId: string, files: readonly string[]): string[] | undefined {
+    const runDir = this.deps.manager.getRunDir(runId);
+    return runDir ? displayPaths(files, runDir) : undefined;
   }
 
   private flushMetrics(): void {
@@ -254,6 +262,22 @@ export class TrainingPanel extends Disposable {
 
 function summarizeRecord(manager: RunManager, runId: string) {
   return manager.getSummaries().find((s) => s.id === runId);
+}
+
+/**
+ * `files` as a person reads them in that workspace: relative to the workspace folder holding the run
+ * (`<folder>/.seqlab/runs/<id>`) when inside it, absolute otherwise (another folder, another drive).
+ * Undefined when `runDir` is not in a runs folder, so no workspace folder is known.
+ */
+function displayPaths(files: readonly string[], runDir: string): string[] | undefined {
+  const runsDir = path.dirname(path.resolve(runDir));
+  const folder = path.dirname(path.dirname(runsDir));
+  if (runsDirOf(folder) !== runsDir) return undefined;
+  return files.map((file) => {
+    const relative = path.relative(folder, file);
+    const inside = relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
+    return inside ? relative : file;
+  });
 }
 
 // ---------------------------------------------------------------- all panels, and their serializer

@@ -36,13 +36,18 @@ export interface PanelState {
   readonly compareIds?: readonly string[];
 }
 
+/**
+ * `displayFiles`, on a snapshot and a status: the run's files (`summary.files`, absolute, same order) as
+ * the panel shows them, relative to the workspace folder that holds the run when they are inside it.
+ * Only the host knows that folder. Absent from an older host, or for a run outside any workspace.
+ */
 export type HostToPanel =
-  | { readonly type: 'snapshot'; readonly runId: string; readonly run: RunView; readonly readOnly: boolean }
+  | { readonly type: 'snapshot'; readonly runId: string; readonly run: RunView; readonly readOnly: boolean; readonly displayFiles?: string[] }
   | { readonly type: 'metrics'; readonly runId: string; readonly points: MetricPoint[] }
   | { readonly type: 'eval'; readonly runId: string; readonly point: EvalPoint }
   | { readonly type: 'gradmap'; readonly runId: string; readonly map: GradMap }
   | { readonly type: 'sample'; readonly runId: string; readonly sample: SampleRecord }
-  | { readonly type: 'status'; readonly runId: string; readonly summary: RunSummary; readonly info?: RunInfo; readonly checkpoints: CheckpointRef[] }
+  | { readonly type: 'status'; readonly runId: string; readonly summary: RunSummary; readonly info?: RunInfo; readonly checkpoints: CheckpointRef[]; readonly displayFiles?: string[] }
   | { readonly type: 'compare'; readonly runs: CompareSeries[] }
   | { readonly type: 'sampleToken'; readonly requestId: string; readonly token: string }
   | { readonly type: 'sampleDone'; readonly requestId: string; readonly text: string }

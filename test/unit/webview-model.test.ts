@@ -64,6 +64,24 @@ describe('webview run model', () => {
     assert.strictEqual(model!.checkpoints.length, 1);
   });
 
+  it('shows the host\'s workspace-relative file paths when they pair with the files, else the absolute ones', () => {
+    const files = ['/tmp/ws/corpus.txt', '/elsewhere/b.txt'];
+    const run = view({ summary: { ...summary, files } });
+    // An older host sends none: the absolute paths.
+    assert.deepStrictEqual(applyRunMessage(undefined, { type: 'snapshot', runId: 'run-a', run, readOnly: false }).model!.shownFiles, files);
+    const { model } = applyRunMessage(undefined, { type: 'snapshot', runId: 'run-a', run, readOnly: false, displayFiles: ['corpus.txt', '/elsewhere/b.txt'] });
+    assert.deepStrictEqual(model!.shownFiles, ['corpus.txt', '/elsewhere/b.txt']);
+    // A status without them keeps the snapshot's; one with them replaces them.
+    applyRunMessage(model, { type: 'status', runId: 'run-a', summary: { ...summary, files, state: 'paused' }, checkpoints: [] });
+    assert.deepStrictEqual(model!.shownFiles, ['corpus.txt', '/elsewhere/b.txt']);
+    applyRunMessage(model, { type: 'status', runId: 'run-a', summary: { ...summary, files }, checkpoints: [], displayFiles: ['./corpus.txt', '/elsewhere/b.txt'] });
+    assert.deepStrictEqual(model!.shownFiles, ['./corpus.txt', '/elsewhere/b.txt']);
+    // Paths that do not pair one to one with the files are not trusted to say which is which.
+    const odd = new RunModel('run-a', run, false, ['corpus.txt']);
+    assert.deepStrictEqual(odd.shownFiles, files);
+    assert.deepStrictEqual(new RunModel('run-a', run, false, ['', 'b.txt']).shownFiles, files);
+  });
+
   it('binary search finds the first index at or after a value', () => {
     assert.strictEqual(firstIndexAtOrAfter([1, 3, 5], 0), 0);
     assert.strictEqual(firstIndexAtOrAfter([1, 3, 5], 3), 1);

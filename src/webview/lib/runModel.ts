@@ -12,6 +12,8 @@ export class RunModel {
   info: RunInfo | undefined;
   checkpoints: CheckpointRef[];
   readonly readOnly: boolean;
+  /** The host's display form of `summary.files` (relative to the workspace folder), when it sent one. */
+  displayFiles: readonly string[] | undefined;
 
   // ---- training metrics, one entry per step, ascending
   readonly steps: number[] = [];
@@ -31,12 +33,13 @@ export class RunModel {
   /** Oldest first (the view reverses). */
   readonly samples: SampleRecord[] = [];
 
-  constructor(readonly runId: string, run: RunView, readOnly: boolean) {
+  constructor(readonly runId: string, run: RunView, readOnly: boolean, displayFiles?: readonly string[]) {
     this.summary = run.summary;
     this.config = run.config;
     this.info = run.info;
     this.checkpoints = [...run.checkpoints];
     this.readOnly = readOnly;
+    this.displayFiles = displayFiles;
     this.appendMetrics(run.metrics);
     for (const e of run.evals) this.addEval(e);
     for (const g of run.gradMaps) this.addGradMap(g);
@@ -84,10 +87,21 @@ export class RunModel {
     this.samples.push(sample);
   }
 
-  setStatus(summary: RunSummary, info: RunInfo | undefined, checkpoints: readonly CheckpointRef[]): void {
+  setStatus(summary: RunSummary, info: RunInfo | undefined, checkpoints: readonly CheckpointRef[], displayFiles?: readonly string[]): void {
     this.summary = summary;
     if (info) this.info = info;
     this.checkpoints = [...checkpoints];
+    if (displayFiles) this.displayFiles = displayFiles;
+  }
+
+  /**
+   * The files as the header shows them: the host's relative forms when they pair one to one with
+   * `summary.files`, else the absolute paths.
+   */
+  get shownFiles(): readonly string[] {
+    const files = this.summary.files;
+    const shown = this.displayFiles;
+    return shown && shown.length === files.length && shown.every((f) => typeof f === 'string' && f.length > 0) ? shown : files;
   }
 
   get lastStep(): number {
@@ -111,7 +125,7 @@ export type PanelChange = 'snapshot' | 'metrics' | 'eval' | 'gradmap' | 'sample'
  * no longer shows.
  */
 export function applyRunMessage(model: RunModel | undefined, msg: HostToPanel): { model: RunModel | undefined; change: PanelChange } {
-  if (msg.type === 'snapshot') return { model: new RunModel(msg.runId, msg.run, msg.readOnly), change: 'snapshot' };
+  if (msg.type === 'snapshot') return { model: new RunModel(msg.runId, msg.run, msg.readOnly, msg.displayFiles), change: 'snapshot' };
   if (!model || !('runId' in msg) || msg.runId !== model.runId) return { model, change: 'ignored' };
   switch (msg.type) {
     case 'metrics':
@@ -127,7 +141,7 @@ export function applyRunMessage(model: RunModel | undefined, msg: HostToPanel): 
       model.addSample(msg.sample);
       return { model, change: 'sample' };
     case 'status':
-      model.setStatus(msg.summary, msg.info, msg.checkpoints);
+      model.setStatus(msg.summary, msg.info, msg.checkpoints, msg.displayFiles);
       return { model, change: 'status' };
     default:
       return { model, change: 'ignored' };

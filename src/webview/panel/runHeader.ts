@@ -80,8 +80,9 @@ export class RunHeader {
     this.badge.className = `badge state-${stateTone(s.state)}`;
     setText(this.title, s.name);
     this.title.title = s.id;
-    // The name is already the file name(s); the paths say which copy.
-    setText(this.files, s.files.length === 1 ? s.files[0] : `${s.files.length} files: ${s.files.map(baseName).join(', ')}`);
+    // The name is already the file name(s); the path says which copy: relative to the workspace folder
+    // when the host could say so, absolute in the tooltip.
+    setText(this.files, s.files.length === 1 ? m.shownFiles[0] : `${s.files.length} files: ${s.files.map(baseName).join(', ')}`);
     this.files.title = s.files.join('\n');
     setText(this.config, configLine(m.config));
 
