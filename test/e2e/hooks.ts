@@ -12,6 +12,7 @@ import type Mocha from 'mocha';
 import { launchChromium } from '../harness/browser';
 import { makeWorkspace, FIXTURE_FILE } from '../harness/sampleWorkspace';
 import { makeProfile, RESULTS_DIR, scratchDir, startCodeServer, type RunningWorkbench } from '../harness/workbench';
+import { stopLiveRuns } from './runPanels';
 import { WorkbenchDriver } from './workbenchDriver';
 
 export const SCREENSHOTS = path.join(RESULTS_DIR, 'e2e');
@@ -59,6 +60,7 @@ export const mochaHooks = {
   },
 
   async afterEach(this: Mocha.Context): Promise<void> {
+    this.timeout(240_000);
     const test = this.currentTest;
     if (test?.state === 'failed') anyFailed = true;
     if (!current || !test) return;
@@ -66,8 +68,10 @@ export const mochaHooks = {
       const file = await current.driver.screenshot(SCREENSHOTS, `${test.state ?? 'done'}-${test.fullTitle()}`).catch(() => undefined);
       if (file) console.log(`      screenshot: ${path.relative(process.cwd(), file)}`);
     }
-    // A menu a failed test left open would swallow the next test's clicks.
+    // A menu a failed test left open would swallow the next test's clicks, and a run it left
+    // training would queue the next test's runs behind it.
     await current.driver.closeMenus();
+    if (test.state === 'failed') await stopLiveRuns(current.driver, current.workspace).catch((e) => console.log(`      could not stop the runs left live: ${e}`));
   },
 
   async afterAll(): Promise<void> {

@@ -28,7 +28,8 @@ describe('a window reloaded while a run trains, and a queue', function () {
     const started = await trainFromExplorer(driver, workspace, FIXTURE_FILE);
     await atLeast('loss chart points before the reload', () => lossPoints(started.panel), 20);
 
-    await driver.page.reload();
+    // "Developer: Reload Window", as a person would: the workbench saves its editor layout on the way.
+    await Promise.all([driver.page.waitForEvent('load', { timeout: 60_000 }), driver.runCommand('Developer: Reload Window')]);
     await driver.ready(FIXTURE_FILE, 'Sequence Lab');
 
     // The worker stops at the next step, writes a checkpoint and records why it ended.
@@ -66,8 +67,11 @@ describe('a window reloaded while a run trains, and a queue', function () {
     fs.copyFileSync(path.join(workspace, FIXTURE_FILE), path.join(workspace, SECOND_FILE));
     await driver.explorerItem(SECOND_FILE).waitFor({ timeout: 30_000 });
     await driver.clearNotifications();
+    // Watched from the click on: the toast hides itself after a while, and finding the new panel can take longer.
+    const told = driver.waitForNotification(/queued; it starts when the run training now finishes/, 90_000);
+    told.catch(() => undefined);
     const second = await trainFromExplorer(driver, workspace, SECOND_FILE);
-    await driver.waitForNotification(/queued; it starts when the run training now finishes/);
+    await told;
     await until('the second run\'s panel', () => panelState(second.panel), (s) => s === 'queued', 30_000);
     assert.equal(runRecord(workspace, runId)?.state, 'training', 'the first run trains on');
 

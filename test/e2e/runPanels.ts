@@ -84,3 +84,29 @@ export async function stopFromPanel(panel: Frame, workspace: string, runId: stri
   await until(`the panel of ${runId} after Stop`, () => panelState(panel), (s) => s === 'stopped', 60_000);
   return until(`run.json of ${runId} after Stop`, () => runRecord(workspace, runId), (r) => r?.state === 'stopped', 30_000) as Promise<RunRecord>;
 }
+
+const LIVE_STATES: readonly string[] = ['training', 'paused', 'queued', 'starting'];
+
+/** Runs of the workspace still training, paused or queued, by their run.json. */
+export function liveRunIds(workspace: string): string[] {
+  return runIds(workspace).filter((id) => LIVE_STATES.includes(runRecord(workspace, id)?.state ?? ''));
+}
+
+/**
+ * Stops every live run with "Sequence Lab: Stop Training" from the palette (Enter picks the first
+ * run it offers), so that what a failed test left training does not queue the next test's runs.
+ */
+export async function stopLiveRuns(driver: WorkbenchDriver, workspace: string): Promise<void> {
+  for (let attempt = 0; attempt < 6 && liveRunIds(workspace).length > 0; attempt++) {
+    const before = liveRunIds(workspace).length;
+    await driver.closeMenus();
+    await driver.runCommand('Sequence Lab: Stop Training');
+    // With one live run the command stops it; with several it asks which.
+    if (before > 1) {
+      await driver.page.locator('.quick-input-widget .quick-input-list [role="option"]').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+      await driver.page.keyboard.press('Enter');
+    }
+    await until('a live run to stop', () => liveRunIds(workspace).length, (n) => n < before, 30_000).catch(() => undefined);
+  }
+  await driver.dismissQuickInput();
+}
