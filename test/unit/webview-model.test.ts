@@ -82,6 +82,14 @@ describe('webview run model', () => {
     assert.deepStrictEqual(new RunModel('run-a', run, false, ['', 'b.txt']).shownFiles, files);
   });
 
+  it('says the file beside the run\'s name only when the name does not already say it', () => {
+    const one = (files: string[], name: string, displayFiles?: string[]) => new RunModel('run-a', view({ summary: { ...summary, files, name } }), false, displayFiles).filesLine;
+    assert.strictEqual(one(['/ws/corpus.txt'], 'corpus.txt', ['corpus.txt']), '');
+    assert.strictEqual(one(['/ws/notes/corpus.txt'], 'corpus.txt', ['notes/corpus.txt']), 'notes/corpus.txt');
+    assert.strictEqual(one(['/ws/big.txt'], 'big.txt (first 50 MB)', ['big.txt']), 'big.txt');
+    assert.strictEqual(one(['/ws/a.txt', '/ws/sub/b.txt'], 'a.txt + b.txt', ['a.txt', 'sub/b.txt']), '2 files: a.txt, b.txt');
+  });
+
   it('binary search finds the first index at or after a value', () => {
     assert.strictEqual(firstIndexAtOrAfter([1, 3, 5], 0), 0);
     assert.strictEqual(firstIndexAtOrAfter([1, 3, 5], 3), 1);

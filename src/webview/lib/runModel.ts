@@ -5,6 +5,7 @@
  */
 import type { HostToPanel, RunView } from '../../protocol/panel';
 import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunInfo, RunSummary, SampleRecord, TrainConfig } from '../../protocol/types';
+import { baseName } from './format';
 
 export class RunModel {
   summary: RunSummary;
@@ -102,6 +103,16 @@ export class RunModel {
     const files = this.summary.files;
     const shown = this.displayFiles;
     return shown && shown.length === files.length && shown.every((f) => typeof f === 'string' && f.length > 0) ? shown : files;
+  }
+
+  /**
+   * The line beside the run's name in the header: the file's path, unless the name already says it (a
+   * file at the workspace root is named after itself), or how many files and which.
+   */
+  get filesLine(): string {
+    const shown = this.shownFiles;
+    if (shown.length !== 1) return `${shown.length} files: ${this.summary.files.map(baseName).join(', ')}`;
+    return shown[0] === this.summary.name ? '' : shown[0];
   }
 
   get lastStep(): number {

@@ -6,7 +6,7 @@
  */
 import type { PanelAction, PanelToHost } from '../../protocol/panel';
 import { h, icon, replaceChildren, setAttrs, setDisabled, setText } from '../common/dom';
-import { baseName, formatCount, formatDuration, formatEta, formatLoss } from '../lib/format';
+import { formatCount, formatDuration, formatEta, formatLoss } from '../lib/format';
 import { etaMs, stepsPerSecond } from '../lib/progress';
 import { configLine, isActive, isLive, isResumable, stateLabel, stateTone } from '../lib/runLabels';
 import type { RunModel } from '../lib/runModel';
@@ -82,7 +82,7 @@ export class RunHeader {
     this.title.title = s.id;
     // The name is already the file name(s); the path says which copy: relative to the workspace folder
     // when the host could say so, absolute in the tooltip.
-    setText(this.files, s.files.length === 1 ? m.shownFiles[0] : `${s.files.length} files: ${s.files.map(baseName).join(', ')}`);
+    setText(this.files, m.filesLine);
     this.files.title = s.files.join('\n');
     setText(this.config, configLine(m.config));
 
