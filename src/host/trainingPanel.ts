@@ -1,17 +1,17 @@
 /**
  * The training panel: a webview panel per run (and one for comparisons). The host holds the truth:
- * when the page says `ready` it gets a snapshot of the run's history, then deltas (metrics batched to
- * at most one message per 250 ms). A serializer reopens panels after a window reload from the state
+ * when the page says `ready` it gets a snapshot of the run's history, then deltas (gathered into at
+ * most one message per 250 ms, whatever the run's pace). A serializer reopens panels after a window reload from the state
  * the page keeps (`PanelState`).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isPanelToHost, type CompareSeries, type HostToPanel, type PanelState, type PanelToHost } from '../protocol/panel';
-import type { MetricPoint } from '../protocol/types';
 import { isRunId } from '../protocol/validate';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
 import type { Logger } from './logger';
+import { RunDeltaBuffer } from './runDeltaBuffer';
 import type { RunEvent, RunManager } from './runManager';
 import { runsDirOf } from './runStore';
 import { modelLabel } from './statusText';
@@ -19,8 +19,8 @@ import { getWebviewHtml, webviewOptions } from './webviewHtml';
 
 export const PANEL_VIEW_TYPE = 'sequenceLab.trainingPanel';
 
-/** Metrics arrive every step; the page redraws at most this often. */
-const METRICS_BATCH_MS = 250;
+/** Metrics arrive every step, gradient maps every few: the page hears of them at most this often. */
+const DELTAS_BATCH_MS = 250;
 /** Generated text reaches the page in chunks at most this often. */
 const TOKENS_BATCH_MS = 50;
 /** Live comparisons are re-sent at most this often. */
@@ -43,8 +43,8 @@ export class TrainingPanel extends Disposable {
   private ready = false;
   /** The run's state when the page last heard of it. */
   private lastState: string | undefined;
-  private pendingMetrics: MetricPoint[] = [];
-  private metricsTimer: NodeJS.Timeout | undefined;
+  private readonly pending = new RunDeltaBuffer();
+  private deltasTimer: NodeJS.Timeout | undefined;
   private compareTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly panel: vscode.WebviewPanel, private target: Target, private readonly deps: PanelDeps) {
@@ -60,7 +60,7 @@ export class TrainingPanel extends Disposable {
     }));
     this._register(deps.manager.onRunEvent((e) => this.onRunEvent(e)));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.sendInitial()));
-    this._register({ dispose: () => { clearTimeout(this.metricsTimer); clearTimeout(this.compareTimer); } });
+    this._register({ dispose: () => { clearTimeout(this.deltasTimer); clearTimeout(this.compareTimer); } });
   }
 
   get runId(): string | undefined {
@@ -144,8 +144,8 @@ export class TrainingPanel extends Disposable {
       this.post({ type: 'empty', message: `Run ${runId} no longer exists (its folder was deleted).` });
       return;
     }
-    // Metrics that were waiting for the batch are part of this snapshot already.
-    this.pendingMetrics = [];
+    // Deltas that were waiting for the batch are part of this snapshot already.
+    this.pending.clear();
     this.lastState = view.summary.state;
     this.panel.title = this.title();
     this.post({ type: 'snapshot', runId, run: view, readOnly: !vscode.workspace.isTrusted, displayFiles: this.displayFiles(runId, view.summary.files) });
@@ -198,42 +198,26 @@ export class TrainingPanel extends Disposable {
     }
     if (e.runId !== this.target.runId || !this.ready) return;
     const runId = e.runId;
-    switch (e.kind) {
-      case 'metrics':
-        this.pendingMetrics.push(e.point);
-        this.metricsTimer ??= setTimeout(() => this.flushMetrics(), METRICS_BATCH_MS);
-        return;
-      case 'eval':
-        this.flushMetrics();
-        this.post({ type: 'eval', runId, point: e.point });
-        return;
-      case 'gradmap':
-        this.flushMetrics();
-        this.post({ type: 'gradmap', runId, map: e.map });
-        return;
-      case 'sample':
-        this.flushMetrics();
-        this.post({ type: 'sample', runId, sample: e.sample });
-        return;
-      case 'status': {
-        this.flushMetrics();
-        const record = this.deps.manager.getRecord(runId);
-        if (!record) return;
-        // A resumed run rewinds its history to the checkpoint: the page gets it whole again.
-        if (record.state === 'training' && this.lastState === 'starting') {
-          this.lastState = record.state;
-          void this.sendInitial();
-          return;
-        }
-        this.lastState = record.state;
-        this.panel.title = this.title();
-        const summary = summarizeRecord(this.deps.manager, runId);
-        if (summary) this.post({ type: 'status', runId, summary, info: record.info, checkpoints: [...record.checkpoints], displayFiles: this.displayFiles(runId, summary.files) });
-        return;
-      }
-      case 'progress':
-        return;
+    if (this.pending.add(e)) {
+      this.deltasTimer ??= setTimeout(() => this.flushDeltas(), DELTAS_BATCH_MS);
+      return;
     }
+    // Start-up progress has its own notification.
+    if (e.kind !== 'status') return;
+    // What came before the status reaches the page before it.
+    this.flushDeltas();
+    const record = this.deps.manager.getRecord(runId);
+    if (!record) return;
+    // A resumed run rewinds its history to the checkpoint: the page gets it whole again.
+    if (record.state === 'training' && this.lastState === 'starting') {
+      this.lastState = record.state;
+      void this.sendInitial();
+      return;
+    }
+    this.lastState = record.state;
+    this.panel.title = this.title();
+    const summary = summarizeRecord(this.deps.manager, runId);
+    if (summary) this.post({ type: 'status', runId, summary, info: record.info, checkpoints: [...record.checkpoints], displayFiles: this.displayFiles(runId, summary.files) });
   }
 
   /** The run's files relative to the workspace folder that holds its run folder, for the page's header. */
@@ -242,13 +226,11 @@ export class TrainingPanel extends Disposable {
     return runDir ? displayPaths(files, runDir) : undefined;
   }
 
-  private flushMetrics(): void {
-    clearTimeout(this.metricsTimer);
-    this.metricsTimer = undefined;
-    if (!this.pendingMetrics.length || this.target.kind !== 'run') return;
-    const points = this.pendingMetrics;
-    this.pendingMetrics = [];
-    this.post({ type: 'metrics', runId: this.target.runId, points });
+  private flushDeltas(): void {
+    clearTimeout(this.deltasTimer);
+    this.deltasTimer = undefined;
+    const deltas = this.pending.take();
+    if (deltas && this.target.kind === 'run') this.post({ type: 'deltas', runId: this.target.runId, ...deltas });
   }
 
   private scheduleCompare(): void {

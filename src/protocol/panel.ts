@@ -37,16 +37,26 @@ export interface PanelState {
 }
 
 /**
+ * What a live run added since the last message, in step order within each list. The host gathers
+ * them for a moment and sends them as one message: a small model takes a hundred steps a second, and
+ * a message per metric point or gradient map queues up in the webview's channel faster than the
+ * workbench delivers it (the panel fell minutes behind the run).
+ */
+export interface RunDeltas {
+  readonly metrics: readonly MetricPoint[];
+  readonly evals: readonly EvalPoint[];
+  readonly gradMaps: readonly GradMap[];
+  readonly samples: readonly SampleRecord[];
+}
+
+/**
  * `displayFiles`, on a snapshot and a status: the run's files (`summary.files`, absolute, same order) as
  * the panel shows them, relative to the workspace folder that holds the run when they are inside it.
  * Only the host knows that folder. Absent from an older host, or for a run outside any workspace.
  */
 export type HostToPanel =
   | { readonly type: 'snapshot'; readonly runId: string; readonly run: RunView; readonly readOnly: boolean; readonly displayFiles?: string[] }
-  | { readonly type: 'metrics'; readonly runId: string; readonly points: MetricPoint[] }
-  | { readonly type: 'eval'; readonly runId: string; readonly point: EvalPoint }
-  | { readonly type: 'gradmap'; readonly runId: string; readonly map: GradMap }
-  | { readonly type: 'sample'; readonly runId: string; readonly sample: SampleRecord }
+  | ({ readonly type: 'deltas'; readonly runId: string } & RunDeltas)
   | { readonly type: 'status'; readonly runId: string; readonly summary: RunSummary; readonly info?: RunInfo; readonly checkpoints: CheckpointRef[]; readonly displayFiles?: string[] }
   | { readonly type: 'compare'; readonly runs: CompareSeries[] }
   | { readonly type: 'sampleToken'; readonly requestId: string; readonly token: string }

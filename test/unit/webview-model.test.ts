@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import { applyRunMessage, firstIndexAtOrAfter, RunModel } from '../../src/webview/lib/runModel';
 import { cellAt, decadesLost, heatmapGrid, layerCount } from '../../src/webview/lib/heatmapModel';
 import { surprisalLevel, surprisalScale, tokenTooltip, visibleToken } from '../../src/webview/lib/surprisal';
-import type { RunView } from '../../src/protocol/panel';
+import type { HostToPanel, RunDeltas, RunView } from '../../src/protocol/panel';
 import type { GradMap, MetricPoint, RunSummary, TrainConfig } from '../../src/protocol/types';
 
 const config = { level: 'char', minFreq: 1, maxVocab: 200, valFraction: 0.1, cell: 'rnn', hidden: 64, layers: 1, embedding: 0, tau: 8, batch: 8,
@@ -14,14 +14,25 @@ const point = (step: number, loss = 2): MetricPoint => ({ step, loss, gradNorm: 
 /** A map as the engine writes it now: the last prediction's norms and the whole window's (here flat). */
 const map = (step: number, norms: number[][]): GradMap =>
   ({ step, hiddenGradNorms: norms, totalGradNorms: norms.map((row) => row.map(() => 0.01)), paramGradNorms: {}, globalNorm: 1, clip: 1 });
+const deltas = (runId: string, over: Partial<RunDeltas> = {}): HostToPanel => ({ type: 'deltas', runId, metrics: [], evals: [], gradMaps: [], samples: [], ...over });
 const view = (over: Partial<RunView> = {}): RunView => ({ summary, config, metrics: [], evals: [], gradMaps: [], samples: [], checkpoints: [], ...over });
 
 describe('webview run model', () => {
   it('replaces everything on a snapshot and appends deltas of the same run', () => {
     let { model } = applyRunMessage(undefined, { type: 'snapshot', runId: 'run-a', run: view({ metrics: [point(1), point(2)] }), readOnly: false });
     assert.deepStrictEqual(model!.steps, [1, 2]);
-    ({ model } = applyRunMessage(model, { type: 'metrics', runId: 'run-a', points: [point(3), point(4)] }));
+    let changes;
+    ({ model, changes } = applyRunMessage(model, deltas('run-a', { metrics: [point(3), point(4)] })));
     assert.deepStrictEqual(model!.steps, [1, 2, 3, 4]);
+    assert.deepStrictEqual(changes, ['metrics']);
+    // One message carries all a batch added, and says which parts of the panel it changes.
+    ({ model, changes } = applyRunMessage(model, deltas('run-a', {
+      metrics: [point(5)], evals: [{ step: 5, valLoss: 1.5 }], gradMaps: [map(5, [[1, 2]])], samples: [{ step: 5, prompt: '', text: 'abc', temperature: 1 }],
+    })));
+    assert.deepStrictEqual(changes, ['metrics', 'eval', 'gradmap', 'sample']);
+    assert.deepStrictEqual(model!.steps, [1, 2, 3, 4, 5]);
+    assert.deepStrictEqual([model!.evalSteps, model!.gradMaps.length, model!.samples.length], [[5], 1, 1]);
+    assert.deepStrictEqual(applyRunMessage(model, deltas('run-a')).changes, []);
     const r = applyRunMessage(model, { type: 'snapshot', runId: 'run-b', run: view({ metrics: [point(7)] }), readOnly: true });
     assert.notStrictEqual(r.model, model);
     assert.deepStrictEqual(r.model!.steps, [7]);
@@ -30,9 +41,9 @@ describe('webview run model', () => {
 
   it('drops deltas of another run, and deltas before any snapshot', () => {
     const { model } = applyRunMessage(undefined, { type: 'snapshot', runId: 'run-a', run: view(), readOnly: false });
-    assert.strictEqual(applyRunMessage(model, { type: 'metrics', runId: 'run-old', points: [point(1)] }).change, 'ignored');
+    assert.deepStrictEqual(applyRunMessage(model, deltas('run-old', { metrics: [point(1)] })).changes, []);
     assert.strictEqual(model!.steps.length, 0);
-    assert.strictEqual(applyRunMessage(undefined, { type: 'eval', runId: 'run-a', point: { step: 1, valLoss: 1 } }).change, 'ignored');
+    assert.deepStrictEqual(applyRunMessage(undefined, deltas('run-a', { evals: [{ step: 1, valLoss: 1 }] })).changes, []);
   });
 
   it('keeps steps ascending when history rewinds (resume from an earlier checkpoint)', () => {

@@ -187,7 +187,7 @@
       return finish();
     }
     // A late delta of another run must be dropped.
-    harness.send({ type: 'metrics', runId: 'some-older-run', points: [{ step: 1, loss: 99, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 }] });
+    harness.send({ type: 'deltas', runId: 'some-older-run', metrics: [{ step: 1, loss: 99, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 }], evals: [], gradMaps: [], samples: [] });
     harness.send({ type: 'snapshot', runId: s.runId, run: s.run, readOnly: s.readOnly });
     if (!s.rest) return finish();
     // Stream the rest of the run as the host would: metric batches, evaluations, maps, samples.
@@ -211,11 +211,9 @@
     const timer = setInterval(() => {
       perf.batches++;
       const next = Math.min(end, step + 40);
-      harness.send({ type: 'metrics', runId: s.runId, points: s.rest.metrics.slice(step, next) });
-      for (const e of s.rest.evals) if (e.step > step && e.step <= next) harness.send({ type: 'eval', runId: s.runId, point: e });
-      for (const g of s.rest.gradMaps) if (g.step > step && g.step <= next) harness.send({ type: 'gradmap', runId: s.runId, map: g });
-      for (const x of s.rest.samples) if (x.step > step && x.step <= next) harness.send({ type: 'sample', runId: s.runId, sample: x });
-      harness.send({ type: 'metrics', runId: 'some-older-run', points: [{ step: next, loss: 50, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 }] });
+      const within = (x) => x.step > step && x.step <= next;
+      harness.send({ type: 'deltas', runId: s.runId, metrics: s.rest.metrics.slice(step, next), evals: s.rest.evals.filter(within), gradMaps: s.rest.gradMaps.filter(within), samples: s.rest.samples.filter(within) });
+      harness.send({ type: 'deltas', runId: 'some-older-run', metrics: [{ step: next, loss: 50, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 }], evals: [], gradMaps: [], samples: [] });
       step = next;
       if (step >= end - 200) {
         clearInterval(timer);

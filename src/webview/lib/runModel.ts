@@ -128,34 +128,36 @@ export class RunModel {
 }
 
 /** Which part of the panel a message changes, after it has been applied. */
-export type PanelChange = 'snapshot' | 'metrics' | 'eval' | 'gradmap' | 'sample' | 'status' | 'ignored';
+export type PanelChange = 'snapshot' | 'metrics' | 'eval' | 'gradmap' | 'sample' | 'status';
 
 /**
  * Applies a run message to `model`. A snapshot replaces the model (returned as `model`); a delta whose
- * run id differs from the current snapshot's is dropped (`ignored`): it belongs to a run this panel
+ * run id differs from the current snapshot's is dropped (no changes): it belongs to a run this panel
  * no longer shows.
  */
-export function applyRunMessage(model: RunModel | undefined, msg: HostToPanel): { model: RunModel | undefined; change: PanelChange } {
-  if (msg.type === 'snapshot') return { model: new RunModel(msg.runId, msg.run, msg.readOnly, msg.displayFiles), change: 'snapshot' };
-  if (!model || !('runId' in msg) || msg.runId !== model.runId) return { model, change: 'ignored' };
+export function applyRunMessage(model: RunModel | undefined, msg: HostToPanel): { model: RunModel | undefined; changes: PanelChange[] } {
+  if (msg.type === 'snapshot') return { model: new RunModel(msg.runId, msg.run, msg.readOnly, msg.displayFiles), changes: ['snapshot'] };
+  if (!model || !('runId' in msg) || msg.runId !== model.runId) return { model, changes: [] };
   switch (msg.type) {
-    case 'metrics':
-      model.appendMetrics(msg.points);
-      return { model, change: 'metrics' };
-    case 'eval':
-      model.addEval(msg.point);
-      return { model, change: 'eval' };
-    case 'gradmap':
-      model.addGradMap(msg.map);
-      return { model, change: 'gradmap' };
-    case 'sample':
-      model.addSample(msg.sample);
-      return { model, change: 'sample' };
+    case 'deltas': {
+      const changes: PanelChange[] = [];
+      if (msg.metrics.length) {
+        model.appendMetrics(msg.metrics);
+        changes.push('metrics');
+      }
+      for (const point of msg.evals) model.addEval(point);
+      if (msg.evals.length) changes.push('eval');
+      for (const map of msg.gradMaps) model.addGradMap(map);
+      if (msg.gradMaps.length) changes.push('gradmap');
+      for (const sample of msg.samples) model.addSample(sample);
+      if (msg.samples.length) changes.push('sample');
+      return { model, changes };
+    }
     case 'status':
       model.setStatus(msg.summary, msg.info, msg.checkpoints, msg.displayFiles);
-      return { model, change: 'status' };
+      return { model, changes: ['status'] };
     default:
-      return { model, change: 'ignored' };
+      return { model, changes: [] };
   }
 }
 

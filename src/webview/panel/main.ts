@@ -139,14 +139,14 @@ onHostMessage<HostToPanel>((msg) => {
       return;
     default: {
       const result = applyRunMessage(model, msg);
-      if (result.change === 'ignored') return;
+      if (!result.changes.length) return;
       model = result.model;
-      if (result.change === 'snapshot') {
+      if (result.changes.includes('snapshot')) {
         shown = { runId: msg.runId };
         persist();
         show('run');
       }
-      schedule(result.change);
+      for (const change of result.changes) schedule(change);
     }
   }
 });
