@@ -10,7 +10,7 @@
  *   sequenceLab.compareRuns(runIds?)              -> Promise<string[] | undefined>
  *   sequenceLab.openRunFolder(runId?)             -> Promise<string | undefined> (the folder)
  *   sequenceLab.deleteRun(runId?, { confirm? }?)  -> Promise<boolean> (asks first when picked in the UI or confirm: true)
- *   sequenceLab.inspectText(runId?, text?)        -> Promise<InspectResult | undefined>
+ *   sequenceLab.inspectText(runId?, text?)        -> Promise<(InspectResult & { source }) | undefined>
  *   sequenceLab.getDiagnostics()                  -> { eventLoop, activeRunId, queued } (for tests and bug reports)
  */
 import * as path from 'node:path';
@@ -204,7 +204,7 @@ export function registerRunCommands(s: HostServices): vscode.Disposable[] {
       try {
         const result: InspectResult = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Sequence Lab: inspecting text' }, () => s.manager.inspect(id, body));
         await s.runsView.showInspection({ type: 'inspection', runId: id, tokens: result.tokens, meanSurprisal: result.meanSurprisal, source });
-        return result;
+        return { ...result, source };
       } catch (e) {
         const message = errorText(e);
         await s.runsView.showInspection({ type: 'inspectionError', runId: id, message });

@@ -116,6 +116,17 @@ describe('training through the commands', function () {
     assert.ok(Number.isFinite(result.meanSurprisal) && result.meanSurprisal > 0);
   });
 
+  it('inspects the selected lines of an editor, and names them', async () => {
+    const editor = await vscode.window.showTextDocument(fixture());
+    // Lines 9 and 10 selected whole: the selection ends at column 0 of line 11, which holds none of it.
+    editor.selection = new vscode.Selection(8, 0, 10, 0);
+    const result = await vscode.commands.executeCommand<{ tokens: { token: string }[]; source: string } | undefined>('sequenceLab.inspectText', completed);
+    assert.ok(result, 'no inspection result');
+    assert.equal(result.source, `selection in ${FIXTURE}, lines 9-10`);
+    assert.equal(result.tokens.map((t) => t.token).join(''), editor.document.getText(editor.selection));
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+  });
+
   it('opens the panel and the run folder of a run', async () => {
     assert.equal(await vscode.commands.executeCommand('sequenceLab.openPanel', completed), completed);
     const webviewTabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview);
