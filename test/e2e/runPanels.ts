@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { readRunRecord, type RunRecord } from '../../src/core/runFiles';
-import type { WorkbenchDriver } from './workbenchDriver';
+import { withTimeout, type WorkbenchDriver } from './workbenchDriver';
 
 export const TRAIN_ITEM = 'Train Language Model on File';
 
@@ -28,7 +28,9 @@ export async function until<T>(what: string, read: () => Promise<T> | T, accept:
   let value: T | undefined;
   for (;;) {
     try {
-      value = await read();
+      // A read of a webview frame can hang (a frame whose page never comes up answers nothing): it
+      // gets what time is left, so the deadline holds.
+      value = await withTimeout(Promise.resolve(read()), Math.max(1_000, deadline - Date.now()));
       if (accept(value)) return value;
     } catch {
       // Not there yet (a frame reloading, a file being replaced).

@@ -8,6 +8,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 
+/** How long one query of one webview frame may take before the frame is passed over for this round. */
+const FRAME_QUERY_MS = 3_000;
+
+/** `promise`, or a rejection after `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms); });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export class WorkbenchDriver {
   constructor(readonly page: Page) {}
 
@@ -88,7 +98,8 @@ export class WorkbenchDriver {
     for (;;) {
       for (const frame of this.page.frames()) {
         if (frame === this.page.mainFrame() || frame.isDetached()) continue;
-        if (await accept(frame).catch(() => false)) return frame;
+        // A frame whose page never comes up (a webview not yet shown) would hold a query forever.
+        if (await withTimeout(accept(frame), FRAME_QUERY_MS).catch(() => false)) return frame;
       }
       if (Date.now() > deadline) throw new Error(`no ${what} after ${Math.round(timeoutMs / 1000)} s`);
       await this.page.waitForTimeout(250);
