@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { readRunRecord, type RunRecord } from '../../src/core/runFiles';
+import { isRunId } from '../../src/protocol/validate';
 import { withTimeout, type WorkbenchDriver } from './workbenchDriver';
 
 export const TRAIN_ITEM = 'Train Language Model on File';
@@ -14,8 +15,9 @@ export function runsDir(workspace: string): string {
   return path.join(workspace, '.seqlab', 'runs');
 }
 
+/** The run folders (not the probe files the host writes to check that the folder is writable). */
 export function runIds(workspace: string): string[] {
-  return fs.existsSync(runsDir(workspace)) ? fs.readdirSync(runsDir(workspace)) : [];
+  return fs.existsSync(runsDir(workspace)) ? fs.readdirSync(runsDir(workspace)).filter(isRunId) : [];
 }
 
 export function runRecord(workspace: string, runId: string): RunRecord | undefined {
