@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import type Mocha from 'mocha';
 import { launchChromium } from '../harness/browser';
+import { formatLoopReport, readLoopReport } from '../harness/eventLoopReport';
 import { makeWorkspace, FIXTURE_FILE } from '../harness/sampleWorkspace';
 import { makeProfile, RESULTS_DIR, scratchDir, startCodeServer, type RunningWorkbench } from '../harness/workbench';
 import { stopLiveRuns } from './runPanels';
@@ -80,6 +81,7 @@ export const mochaHooks = {
     await current?.server.stop();
     current = undefined;
     if (!scratch) return;
+    if (started) console.log(formatLoopReport('e2e (with Chromium drawing the workbench on the same cores)', readLoopReport(scratch)));
     if (anyFailed || !started) console.log(`  e2e logs and workspace kept in ${scratch}`);
     else fs.rmSync(scratch, { recursive: true, force: true });
   },

@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { launchChromium } from './browser';
+import { formatLoopReport, readLoopReport } from './eventLoopReport';
 import { startService, tail, waitFor, type Service } from './processes';
 import { count, printResults, readResults, writeResults, type SuiteResults } from './results';
 import { makeWorkspace } from './sampleWorkspace';
@@ -184,8 +185,10 @@ async function main(): Promise<number> {
       failed += count(results.results, 'failed');
     }
   }
+  // The extension logs how its event loop fared during every run; the brief's budget is 50 ms.
+  console.log(`\n${formatLoopReport('integration', readLoopReport(scratch))}`);
   // Kept on failure: the servers' logs and the workspaces with their run folders are in it.
-  if (failed === 0) fs.rmSync(scratch, { recursive: true, force: true });
+  if (failed === 0 && !process.env.SEQLAB_KEEP_SCRATCH) fs.rmSync(scratch, { recursive: true, force: true });
   else console.log(`\n  logs and workspaces kept in ${scratch}`);
   return failed === 0 ? 0 : 1;
 }

@@ -302,10 +302,10 @@ describe('training through the commands', function () {
   });
 
   it('kept the extension host responsive while training', async () => {
-    const diagnostics = await vscode.commands.executeCommand<{ eventLoop: { worst: { maxMs: number; p99Ms: number; durationMs: number } } }>('sequenceLab.getDiagnostics');
+    const diagnostics = await vscode.commands.executeCommand<{ eventLoop: { worst: { maxMs: number; ownMaxMs: number; p99Ms: number; durationMs: number } } }>('sequenceLab.getDiagnostics');
     const worst = diagnostics?.eventLoop?.worst;
     assert.ok(worst && worst.durationMs > 0, 'the event loop was not monitored while training');
-    console.log(`      event-loop delay while training: max ${worst.maxMs.toFixed(1)} ms, p99 ${worst.p99Ms.toFixed(1)} ms over ${(worst.durationMs / 1000).toFixed(0)} s`);
+    console.log(`      event-loop delay while training: max ${worst.maxMs.toFixed(1)} ms (own work at most ${worst.ownMaxMs.toFixed(1)} ms), p99 ${worst.p99Ms.toFixed(1)} ms over ${(worst.durationMs / 1000).toFixed(0)} s`);
     // The tests share this loop (they read run folders synchronously), so the bound is on p99, not the max.
     assert.ok(worst.p99Ms < 50, `p99 event-loop delay ${worst.p99Ms} ms`);
   });
