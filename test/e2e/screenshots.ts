@@ -26,7 +26,7 @@ type Tone = keyof typeof THEMES;
  * maps, evaluations and samples often enough that a minute of training fills every view.
  */
 const TRAINING_SETTINGS = {
-  'sequenceLab.cell': 'rnn', 'sequenceLab.hidden': 128, 'sequenceLab.steps': 400,
+  'sequenceLab.cell': 'rnn', 'sequenceLab.hidden': 128, 'sequenceLab.steps': 1000,
   'sequenceLab.gradMapInterval': 5, 'sequenceLab.sampleInterval': 50, 'sequenceLab.evalInterval': 25,
 };
 /** Enough maps (one per gradMapInterval steps) that the band toward t = 0 reads as a band. */
@@ -165,7 +165,9 @@ async function main(): Promise<void> {
 
     // Paused from the panel, so both themes show the same moment: the run trains in seconds.
     const header = panel.locator('[data-testid="run-header"]').first();
-    await panel.locator('[data-testid="pause"]').first().click();
+    // (Long enough that it still trains when the panel has filled in, on a slow machine too.)
+    const pause = panel.locator('[data-testid="pause"]').first();
+    if (await pause.isVisible()) await pause.click();
     const state = await until('the run to pause', () => header.getAttribute('data-state'), (s) => s !== 'training', 60_000);
     if (state !== 'paused') console.warn(`  the run was ${state} before the pause reached it: the panel shows it so`);
     await panel.evaluate(`document.activeElement?.blur()`); // no focus ring on the button just clicked
