@@ -1,6 +1,7 @@
 /**
  * End to end, as a person: right-click files that cannot be trained on as they are (empty, binary,
- * not UTF-8, 200 MB, in a folder Sequence Lab cannot write to) and read what the workbench says.
+ * not UTF-8, 200 MB, in a folder Sequence Lab cannot write to, deleted while it trains) and read what
+ * the workbench says.
  * Each must get a notification that says what is wrong and what to do, and leave no run behind
  * (the 200 MB file trains on its first part once the user agrees).
  */
@@ -10,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FIXTURE_FILE } from '../harness/sampleWorkspace';
 import { session } from './hooks';
-import { TRAIN_ITEM, atLeast, lossPoints, panelOf, runIds, runRecord, runsDir, stopFromPanel, until } from './runPanels';
+import { TRAIN_ITEM, atLeast, lossPoints, panelOf, panelState, runIds, runRecord, runsDir, stopFromPanel, trainFromExplorer, until } from './runPanels';
 
 /** 200 MB of real text: the fixture, repeated. */
 function writeLargeText(file: string, megabytes: number): void {
@@ -96,6 +97,31 @@ describe('bad input through the explorer', function () {
     } finally {
       fs.rmSync(path.join(workspace, name), { force: true });
     }
+  });
+
+  it('trains on when its file is deleted mid-run, and says why it cannot resume it, keeping the run', async () => {
+    const { driver, workspace } = session();
+    const name = 'deleted-while-training.txt';
+    const file = path.join(workspace, name);
+    fs.copyFileSync(path.join(workspace, FIXTURE_FILE), file);
+    await driver.explorerItem(name).waitFor({ timeout: 30_000 });
+    const { panel, runId } = await trainFromExplorer(driver, workspace, name);
+    const before = await atLeast('loss points before the file goes', () => lossPoints(panel), 5);
+    // Deleted from outside the editor (a terminal, another program): the explorer follows.
+    fs.rmSync(file);
+    await driver.explorerItem(name).waitFor({ state: 'detached', timeout: 30_000 });
+    // The text was read when training started: the run goes on.
+    await atLeast('loss points after the file went', () => lossPoints(panel), before + 10);
+    assert.equal(await panelState(panel), 'training');
+    const stopped = await stopFromPanel(panel, workspace, runId);
+
+    await driver.clearNotifications();
+    await panel.locator('[data-testid="resume-run"]').first().click();
+    await driver.waitForNotification(/cannot resume deleted-while-training\.txt: .*deleted-while-training\.txt does not exist \(was it moved or deleted\?\)\. Resuming reads the same text again\./);
+    const after = runRecord(workspace, runId)!;
+    assert.deepEqual([after.state, after.step, after.checkpoints.length], ['stopped', stopped.step, stopped.checkpoints.length], 'the run is as it was');
+    assert.ok(after.checkpoints.length >= 1, 'it keeps a checkpoint');
+    assert.equal(await panelState(panel), 'stopped');
   });
 
   it('says so when the runs folder cannot be written, and leaves the existing runs as they were', async function () {
