@@ -11,6 +11,7 @@
  * and unit tests drive this class against a fake worker script.
  */
 import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { newRunId, summarize, type RunHistory, type RunRecord } from '../core/runFiles';
 import type { RunView } from '../protocol/panel';
 import type { MetricPoint, RunState, RunSummary, TrainConfig } from '../protocol/types';
@@ -308,12 +309,15 @@ export class RunManager extends Disposable {
       this.pump();
       return;
     }
+    // Spawning holds the event loop (the process is forked synchronously): logged, as it counts against the budget.
+    const spawnStarted = performance.now();
     const worker = new WorkerProcess(this.options.spawnWorker, this.log, `worker ${q.id}`);
+    const spawnMs = performance.now() - spawnStarted;
     const run = new ActiveRun(q, record, worker, this.runHost);
     this.active = run;
     this.known.set(q.id, { dir: q.dir, record });
     lockRun(q.dir, worker.pid);
-    this.log.info(`run ${q.id}: worker ${worker.pid} spawned${q.resumeFrom ? `, resuming from ${q.resumeFrom}` : ''}`);
+    this.log.info(`run ${q.id}: worker ${worker.pid} spawned in ${spawnMs.toFixed(1)} ms${q.resumeFrom ? `, resuming from ${q.resumeFrom}` : ''}`);
     this._onDidChangeActive.fire(run.id);
     this._onDidChangeRuns.fire();
     this._onRunEvent.fire({ runId: run.id, kind: 'status' });
