@@ -6,6 +6,8 @@
  * The run manager owns the queue and the list of runs; it hears about every change through
  * `ActiveRunHost`, in the order the changes happen.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { RunHistory, RunRecord } from '../core/runFiles';
 import type { CheckpointRef, FinishReason, RunState } from '../protocol/types';
 import { WORKER_PROTOCOL_VERSION, type StartTraining, type WorkerToHost } from '../protocol/worker';
@@ -206,9 +208,8 @@ export class ActiveRun {
         this.host.fireRunEvent({ runId: this.id, kind: 'sample', sample: msg.sample });
         return;
       case 'checkpoint': {
-        const checkpoints = record.checkpoints.filter((c) => c.path !== msg.checkpoint.path);
-        checkpoints.push(msg.checkpoint);
-        checkpoints.sort((a, b) => a.step - b.step);
+        // The worker's list, not ours plus the new one: it has deleted the checkpoints it no longer keeps.
+        const checkpoints = [...msg.checkpoints].sort((a, b) => a.step - b.step);
         this.setRecord({ checkpoints });
         this.emitStatus();
         return;
@@ -295,7 +296,8 @@ export class ActiveRun {
     // The worker is gone, so the host owns run.json again: make sure it tells the final story.
     const disk = (await readRunHistoryAsync(this.dir))?.record;
     if (disk) {
-      const checkpoints = mergeCheckpoints(disk.checkpoints, memory.checkpoints);
+      // Those on disk: the worker prunes old ones, and a message about the last pruning may be lost with it.
+      const checkpoints = mergeCheckpoints(disk.checkpoints, memory.checkpoints).filter((c) => fs.existsSync(path.join(this.dir, c.path)));
       const needsWrite = disk.state !== state || disk.reason !== reason || checkpoints.length !== disk.checkpoints.length;
       const final = needsWrite
         ? patchRunRecord(this.dir, {

@@ -68,7 +68,7 @@ async function start(msg: StartTraining): Promise<void> {
         run.trainer = trainer;
         send({ type: 'started', runId, info, startStep: trainer.step });
       },
-      onCheckpointSaved: (checkpoint) => send({ type: 'checkpoint', runId, checkpoint }),
+      onCheckpointSaved: (checkpoint, kept) => send({ type: 'checkpoint', runId, checkpoint, checkpoints: [...kept] }),
       hooks: {
         onStep: (point) => send({ type: 'metrics', runId, point }),
         onEval: (point) => send({ type: 'eval', runId, point }),

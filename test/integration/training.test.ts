@@ -242,6 +242,21 @@ describe('training through the commands', function () {
     }
   });
 
+  it('lists only the checkpoints a run keeps: the newest few and the best, each on disk', async () => {
+    const runId = await train('sequenceLab.trainWithSettings', fixture(), { steps: 60, checkpointInterval: 5 });
+    assert.equal((await waitForState(runId, ENDED)).state, 'completed');
+    // The worker writes its last run.json, then the host writes the final one: read that.
+    const diagnostics = () => vscode.commands.executeCommand<{ activeRunId?: string }>('sequenceLab.getDiagnostics');
+    for (let i = 0; i < 100 && (await diagnostics())?.activeRunId === runId; i++) await sleep(100);
+    assert.notEqual((await diagnostics())?.activeRunId, runId, 'the host still holds the run');
+    const r = record(runId)!;
+    const onDisk = fs.readdirSync(path.join(runsDir(), runId, 'checkpoints')).filter((n) => n.startsWith('step-')).sort();
+    // Twelve were written; the worker pruned all but three newest and the best (which may be one of them).
+    assert.ok(r.checkpoints.length >= 3 && r.checkpoints.length <= 4, `checkpoints listed: ${r.checkpoints.map((c) => c.step).join(', ')}`);
+    assert.deepEqual(r.checkpoints.map((c) => path.basename(c.path)).sort(), onDisk);
+    assert.equal(r.checkpoints.at(-1)!.step, 60);
+  });
+
   it('marks a run failed when its worker is killed (as by the out-of-memory killer), keeps its checkpoints, and resumes it', async () => {
     const runId = await train('sequenceLab.trainWithSettings', fixture(), { steps: 100_000, checkpointInterval: 10 });
     try {
