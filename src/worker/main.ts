@@ -4,6 +4,8 @@
  * job at a time and speaks the typed protocol of `protocol/worker.ts` over Node's IPC channel: messages
  * in, training-core calls, messages out.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../core/backend';
 import { loadCheckpoint } from '../core/checkpoint';
@@ -20,12 +22,15 @@ import type { BackendName, TokenLevel } from '../protocol/types';
 import { HostToWorker, InspectRequest, isHostToWorker, SampleRequest, StartTraining, WORKER_PROTOCOL_VERSION, WorkerToHost } from '../protocol/worker';
 
 function send(message: WorkerToHost): void {
-  // After the host has gone (reload), there is no one to tell: keep training to the next checkpoint.
-  if (process.connected) process.send?.(message);
+  // After the host has gone (reload), there is no one to tell: the run goes on to its checkpoint. A
+  // message sent as the channel closes fails: the callback takes the error, which would otherwise be
+  // an unhandled 'error' event that ends the process before that checkpoint.
+  if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
 }
 
 interface LiveRun {
   runId: string;
+  runDir: string;
   control: TrainControl;
   trainer?: Trainer;
 }
@@ -48,7 +53,7 @@ async function start(msg: StartTraining): Promise<void> {
     send({ type: 'error', runId: msg.runId, code: 'BUSY', message: `The worker is already training run ${live.runId}.` });
     return;
   }
-  const run: LiveRun = { runId: msg.runId, control: new TrainControl() };
+  const run: LiveRun = { runId: msg.runId, runDir: msg.runDir, control: new TrainControl() };
   live = run;
   const { runId } = msg;
   try {
@@ -171,12 +176,23 @@ process.on('message', (msg: unknown) => {
 // checkpoint, then exit, so the run can be resumed after the reload.
 process.on('disconnect', () => {
   shuttingDown = true;
+  // The host has closed our output pipes too: a write to them (a library's warning) fails with
+  // EPIPE, which must not end the process before it has written its checkpoint.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   if (!live) process.exit(0);
   live.control.interrupt();
 });
 
 process.on('uncaughtException', (e) => {
-  send(errorMessage(e, { runId: live?.runId }));
+  if (process.connected) send(errorMessage(e, { runId: live?.runId }));
+  else if (live) {
+    // No host to tell: leave the reason where the next window will find it, beside the run.
+    try {
+      fs.appendFileSync(path.join(live.runDir, 'worker-error.log'), `${new Date().toISOString()} ${(e as Error)?.stack ?? String(e)}\n`);
+    } catch {
+      // The run folder is gone: nothing more to do.
+    }
+  }
   process.exit(1);
 });
 
