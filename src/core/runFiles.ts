@@ -17,6 +17,8 @@ import * as path from 'node:path';
 import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunInfo, RunState, RunSummary, SampleRecord, TrainConfig } from '../protocol/types';
 
 export const RUNS_FOLDER = path.join('.seqlab', 'runs');
+/** In a run folder: errors of a worker that failed with no extension host left to tell (one per line, ISO time first). */
+export const WORKER_ERROR_LOG = 'worker-error.log';
 
 export interface RunRecord {
   id: string;

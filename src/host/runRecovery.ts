@@ -5,7 +5,9 @@
  * those from runs another VS Code window is training, and from a previous session's worker that is
  * still writing its last checkpoint.
  */
-import type { RunRecord } from '../core/runFiles';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WORKER_ERROR_LOG, type RunRecord } from '../core/runFiles';
 import type { RunState } from '../protocol/types';
 import { Disposable } from './dispose';
 import type { Logger } from './logger';
@@ -83,7 +85,7 @@ export class RunRecovery extends Disposable {
       const reason = record.state === 'queued'
         ? 'Interrupted: it was waiting in the queue when VS Code closed. Resume to train it.'
         : `Interrupted: VS Code was reloaded or closed while it trained. ${checkpoint ? `Resume continues from the checkpoint at step ${checkpoint.step}.` : 'Resume starts it again (no checkpoint was written).'}`;
-      const patched = patchRunRecord(dir, { state: 'interrupted', reason });
+      const patched = patchRunRecord(dir, { state: 'interrupted', reason: reason + workerError(dir) });
       removeRunLock(dir);
       if (patched) {
         this.host.remember(record.id, dir, patched);
@@ -107,5 +109,16 @@ export class RunRecovery extends Disposable {
   override dispose(): void {
     clearTimeout(this.orphanTimer);
     super.dispose();
+  }
+}
+
+/** Of a worker that failed with no host left to tell, what it wrote beside the run (its last error's first line). */
+function workerError(dir: string): string {
+  try {
+    const lines = fs.readFileSync(path.join(dir, WORKER_ERROR_LOG), 'utf8').trim().split('\n');
+    const last = lines.reverse().find((l) => /^\d{4}-\d\d-\d\dT/.test(l));
+    return last ? ` The training process failed after the window went: ${last.replace(/^\S+\s+/, '').slice(0, 300)} (see ${WORKER_ERROR_LOG} in the run folder).` : '';
+  } catch {
+    return '';
   }
 }

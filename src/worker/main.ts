@@ -14,6 +14,7 @@ import { createModel } from '../core/createModel';
 import { SeqLabError } from '../core/errors';
 import type { LanguageModel } from '../core/model';
 import { Rng } from '../core/rng';
+import { WORKER_ERROR_LOG } from '../core/runFiles';
 import { runTraining } from '../core/runTraining';
 import { generate, inspect } from '../core/sample';
 import { TrainControl, Trainer } from '../core/trainer';
@@ -188,7 +189,7 @@ process.on('uncaughtException', (e) => {
   else if (live) {
     // No host to tell: leave the reason where the next window will find it, beside the run.
     try {
-      fs.appendFileSync(path.join(live.runDir, 'worker-error.log'), `${new Date().toISOString()} ${(e as Error)?.stack ?? String(e)}\n`);
+      fs.appendFileSync(path.join(live.runDir, WORKER_ERROR_LOG), `${new Date().toISOString()} ${(e as Error)?.stack ?? String(e)}\n`);
     } catch {
       // The run folder is gone: nothing more to do.
     }

@@ -276,10 +276,14 @@ describe('host: RunManager with a fake worker', () => {
     const rec = readRunRecord(dir)!;
     new RunWriter(dir, rec).update({ state: 'training' });
     writeRunLock(dir, { hostPid: 2 ** 22 + 7, workerPid: 2 ** 22 + 9, since: new Date().toISOString() });
+    // What the worker wrote as it failed with no host left: the next window says it.
+    fs.writeFileSync(path.join(dir, 'worker-error.log'), '2026-11-26T02:40:50.000Z Error: write EPIPE\n    at afterWriteDispatched (node:internal/stream_base_commons:161:15)\n');
     const next = manager();
     await next.setRunsDirs([runsDir]);
     assert.deepEqual(await next.recoverInterrupted(), [id]);
-    assert.equal(readRunRecord(dir)!.state, 'interrupted');
+    const after = readRunRecord(dir)!;
+    assert.equal(after.state, 'interrupted');
+    assert.match(after.reason ?? '', /reloaded or closed while it trained\. .*The training process failed after the window went: Error: write EPIPE \(see worker-error\.log in the run folder\)\.$/);
   });
 
   it('samples from the live model, then from a checkpoint through the sampling worker', async () => {
