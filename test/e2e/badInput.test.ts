@@ -67,7 +67,7 @@ describe('bad input through the explorer', function () {
     for (const [name, content] of files) fs.writeFileSync(path.join(workspace, name), content);
     const before = runIds(workspace).length;
     for (const [name, , message] of files) {
-      await driver.explorerItem(name).waitFor({ timeout: 30_000 });
+      await driver.waitForExplorerItem(name);
       await driver.explorerContextMenu(name, TRAIN_ITEM);
       await driver.waitForNotification(message);
     }
@@ -79,7 +79,7 @@ describe('bad input through the explorer', function () {
     const name = 'huge-corpus.txt';
     writeLargeText(path.join(workspace, name), 200);
     try {
-      await driver.explorerItem(name).waitFor({ timeout: 30_000 });
+      await driver.waitForExplorerItem(name);
       const before = new Set(runIds(workspace));
       await driver.explorerContextMenu(name, TRAIN_ITEM);
       const limit = /huge-corpus\.txt is 200 MB, above the limit of 50 MB per file \(setting sequenceLab\.maxFileSizeMB\)/;
@@ -104,12 +104,12 @@ describe('bad input through the explorer', function () {
     const name = 'deleted-while-training.txt';
     const file = path.join(workspace, name);
     fs.copyFileSync(path.join(workspace, FIXTURE_FILE), file);
-    await driver.explorerItem(name).waitFor({ timeout: 30_000 });
+    await driver.waitForExplorerItem(name);
     const { panel, runId } = await trainFromExplorer(driver, workspace, name);
     const before = await atLeast('loss points before the file goes', () => lossPoints(panel), 5);
     // Deleted from outside the editor (a terminal, another program): the explorer follows.
     fs.rmSync(file);
-    await driver.explorerItem(name).waitFor({ state: 'detached', timeout: 30_000 });
+    await driver.waitForExplorerItem(name, 'detached');
     // The text was read when training started: the run goes on.
     await atLeast('loss points after the file went', () => lossPoints(panel), before + 10);
     assert.equal(await panelState(panel), 'training');

@@ -65,7 +65,7 @@ describe('a window reloaded while a run trains, and a queue', function () {
     const { driver, workspace } = session();
     const { runId, panel } = run();
     fs.copyFileSync(path.join(workspace, FIXTURE_FILE), path.join(workspace, SECOND_FILE));
-    await driver.explorerItem(SECOND_FILE).waitFor({ timeout: 30_000 });
+    await driver.waitForExplorerItem(SECOND_FILE);
     await driver.clearNotifications();
     // Watched from the click on: the toast hides itself after a while, and finding the new panel can take longer.
     const told = driver.waitForNotification(/queued; it starts when the run training now finishes/, 90_000);

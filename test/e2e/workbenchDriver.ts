@@ -36,6 +36,20 @@ export class WorkbenchDriver {
     return this.page.locator('.part.activitybar').getByRole('tab', { name: title }).first();
   }
 
+  /**
+   * Waits for a file a test has just written (or deleted) to show (or go) in the explorer. The
+   * workbench learns of it from its file watcher, which a busy machine sometimes leaves silent: then
+   * the explorer is refreshed, as a person would.
+   */
+  async waitForExplorerItem(fileName: string, state: 'visible' | 'detached' = 'visible'): Promise<void> {
+    const item = this.explorerItem(fileName);
+    if (await item.waitFor({ state, timeout: 10_000 }).then(() => true, () => false)) return;
+    // The explorer's own Refresh button (its title actions show on hover).
+    await this.page.locator('.explorer-folders-view').hover();
+    await this.page.getByRole('button', { name: 'Refresh Explorer' }).first().click({ timeout: 10_000 });
+    await item.waitFor({ state, timeout: 30_000 });
+  }
+
   explorerItem(fileName: string) {
     return this.page.locator('.explorer-folders-view').getByRole('treeitem', { name: fileName, exact: true });
   }
