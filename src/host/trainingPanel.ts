@@ -1,8 +1,8 @@
 /**
  * The training panel: a webview panel per run (and one for comparisons). The host holds the truth:
  * when the page says `ready` it gets a snapshot of the run's history, then deltas (gathered into at
- * most one message per 250 ms, whatever the run's pace). A serializer reopens panels after a window reload from the state
- * the page keeps (`PanelState`).
+ * most one message per 250 ms, whatever the run's pace). A serializer reopens panels after a window
+ * reload from the state the page keeps (`PanelState`).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { Frame } from 'playwright-core';
 import { readRunRecord, type RunRecord } from '../../src/core/runFiles';
 import { isRunId } from '../../src/protocol/validate';
+import { isLive } from '../../src/webview/lib/runLabels';
 import { withTimeout, type WorkbenchDriver } from './workbenchDriver';
 
 export const TRAIN_ITEM = 'Train Language Model on File';
@@ -89,11 +90,12 @@ export async function stopFromPanel(panel: Frame, workspace: string, runId: stri
   return until(`run.json of ${runId} after Stop`, () => runRecord(workspace, runId), (r) => r?.state === 'stopped', 30_000) as Promise<RunRecord>;
 }
 
-const LIVE_STATES: readonly string[] = ['training', 'paused', 'queued', 'starting'];
-
 /** Runs of the workspace still training, paused or queued, by their run.json. */
 export function liveRunIds(workspace: string): string[] {
-  return runIds(workspace).filter((id) => LIVE_STATES.includes(runRecord(workspace, id)?.state ?? ''));
+  return runIds(workspace).filter((id) => {
+    const state = runRecord(workspace, id)?.state;
+    return state !== undefined && isLive(state);
+  });
 }
 
 /**
