@@ -38,10 +38,10 @@ export interface RunTrainingOptions {
   /** Called once training is about to start: the trainer serves live sampling. */
   onStarted?(info: RunInfo, trainer: Trainer): void;
   /**
-   * Called after a checkpoint is safely on disk, with the checkpoints the run keeps now (older ones
-   * beyond the newest few and the best are deleted as new ones come).
+   * Called after a checkpoint is safely on disk, with the checkpoints the run keeps now, the new one
+   * among them (older ones beyond the newest few and the best are deleted as new ones come).
    */
-  onCheckpointSaved?(ref: CheckpointRef, kept: readonly CheckpointRef[]): void;
+  onCheckpointSaved?(kept: readonly CheckpointRef[]): void;
 }
 
 export interface RunResult extends TrainOutcome {
@@ -157,7 +157,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
         const all = [...writer.record.checkpoints.filter((c) => c.step !== ref.step), ref];
         const checkpoints = pruneCheckpoints(path.join(options.runDir, 'checkpoints'), all);
         writer.update({ checkpoints, step: data.step, lastLoss: data.lastLoss, bestValLoss: data.bestValLoss, durationMs: data.elapsedMs });
-        options.onCheckpointSaved?.(ref, checkpoints);
+        options.onCheckpointSaved?.(checkpoints);
         return ref;
       },
     }, control);

@@ -80,8 +80,8 @@ export type WorkerToHost =
   | { readonly type: 'eval'; readonly runId: string; readonly point: EvalPoint }
   | { readonly type: 'gradmap'; readonly runId: string; readonly map: GradMap }
   | { readonly type: 'sample'; readonly runId: string; readonly sample: SampleRecord }
-  /** `checkpoint` was just written; `checkpoints` are all the run keeps now, oldest first (the rest were pruned). */
-  | { readonly type: 'checkpoint'; readonly runId: string; readonly checkpoint: CheckpointRef; readonly checkpoints: CheckpointRef[] }
+  /** A checkpoint was written: `checkpoints` are all the run keeps now, oldest first (the rest were pruned). */
+  | { readonly type: 'checkpoint'; readonly runId: string; readonly checkpoints: CheckpointRef[] }
   | { readonly type: 'state'; readonly runId: string; readonly state: 'paused' | 'training' }
   | { readonly type: 'finished'; readonly runId: string; readonly reason: FinishReason; readonly message: string; readonly step: number }
   | { readonly type: 'sampleToken'; readonly requestId: string; readonly token: string }
@@ -187,7 +187,7 @@ export function isWorkerToHost(msg: unknown): msg is WorkerToHost {
     case 'sample':
       return isRunId(msg.runId) && isSampleRecord(msg.sample);
     case 'checkpoint':
-      return isRunId(msg.runId) && isCheckpointRef(msg.checkpoint) && Array.isArray(msg.checkpoints) && msg.checkpoints.length <= 1000 && msg.checkpoints.every(isCheckpointRef);
+      return isRunId(msg.runId) && Array.isArray(msg.checkpoints) && msg.checkpoints.length <= 1000 && msg.checkpoints.every(isCheckpointRef);
     case 'state':
       return isRunId(msg.runId) && (msg.state === 'paused' || msg.state === 'training');
     case 'finished':

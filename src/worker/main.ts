@@ -74,7 +74,7 @@ async function start(msg: StartTraining): Promise<void> {
         run.trainer = trainer;
         send({ type: 'started', runId, info, startStep: trainer.step });
       },
-      onCheckpointSaved: (checkpoint, kept) => send({ type: 'checkpoint', runId, checkpoint, checkpoints: [...kept] }),
+      onCheckpointSaved: (kept) => send({ type: 'checkpoint', runId, checkpoints: [...kept] }),
       hooks: {
         onStep: (point) => send({ type: 'metrics', runId, point }),
         onEval: (point) => send({ type: 'eval', runId, point }),

@@ -16,7 +16,7 @@ describe('protocol: isWorkerToHost, the host\'s check on worker messages', () =>
       { type: 'gradmap', runId: 'r1', map: { step: 10, hiddenGradNorms: [[0.1, 0.2]], totalGradNorms: [[0.3, 0.2]], paramGradNorms: {}, globalNorm: 1, clip: 1 } },
       { type: 'started', runId: 'r1', info: { ...info, threads: 2 }, startStep: 10 },
       { type: 'sample', runId: 'r1', sample: { step: 100, prompt: '', text: 'the', temperature: 0.8 } },
-      { type: 'checkpoint', runId: 'r1', checkpoint: { step: 200, path: 'checkpoints/step-0000200', time: 't', valLoss: 2 }, checkpoints: [{ step: 200, path: 'checkpoints/step-0000200', time: 't', valLoss: 2 }] },
+      { type: 'checkpoint', runId: 'r1', checkpoints: [{ step: 200, path: 'checkpoints/step-0000200', time: 't', valLoss: 2 }] },
       { type: 'state', runId: 'r1', state: 'paused' },
       { type: 'finished', runId: 'r1', reason: 'completed', message: 'done', step: 1000 },
       { type: 'finished', runId: 'r1', reason: 'interrupted', message: 'reloaded', step: 40 },
@@ -46,7 +46,7 @@ describe('protocol: isWorkerToHost, the host\'s check on worker messages', () =>
       { type: 'hello', version: '1', pid: 1 },
       // A checkpoint message says which checkpoints remain after pruning.
       { type: 'checkpoint', runId: 'r1', checkpoint: { step: 200, path: 'checkpoints/step-0000200', time: 't' } },
-      { type: 'checkpoint', runId: 'r1', checkpoint: { step: 200, path: 'checkpoints/step-0000200', time: 't' }, checkpoints: [{ step: 'x' }] },
+      { type: 'checkpoint', runId: 'r1', checkpoints: [{ step: 'x' }] },
     ];
     for (const msg of bad) assert.equal(isWorkerToHost(msg), false, JSON.stringify(msg));
   });
