@@ -14,7 +14,9 @@ export type InputErrorCode =
   | 'BAD_CONFIG'
   | 'BAD_CHECKPOINT'
   | 'BACKEND_UNAVAILABLE'
-  | 'DIVERGED';
+  | 'DIVERGED'
+  | 'EXPORT_UNSUPPORTED'
+  | 'OUT_DIR_NOT_EMPTY';
 
 export class SeqLabError extends Error {
   constructor(readonly code: InputErrorCode, message: string, readonly hint?: string) {
