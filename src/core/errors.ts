@@ -16,7 +16,13 @@ export type InputErrorCode =
   | 'BACKEND_UNAVAILABLE'
   | 'DIVERGED'
   | 'EXPORT_UNSUPPORTED'
-  | 'OUT_DIR_NOT_EMPTY';
+  | 'OUT_DIR_NOT_EMPTY'
+  | 'TABLE_NO_ROWS'
+  | 'TABLE_RAGGED'
+  | 'TABLE_NO_COLUMN'
+  | 'TABLE_NOT_NUMERIC'
+  | 'TABLE_MISSING'
+  | 'TABLE_CONSTANT';
 
 export class SeqLabError extends Error {
   constructor(readonly code: InputErrorCode, message: string, readonly hint?: string) {
