@@ -35,6 +35,8 @@ export interface StepResult {
 export interface Predictor {
   /** Consumes `token` and returns log-probabilities of the next token [V]. */
   feed(token: number): Float32Array;
+  /** An independent copy of this predictor, in the same state (beam search follows several continuations). */
+  fork(): Predictor;
   dispose(): void;
 }
 

@@ -257,8 +257,8 @@ export class RecurrentModel implements LanguageModel {
 
   // ---------------------------------------------------------------- one token at a time
 
-  predictor(): Predictor {
-    let state: ModelState = this.initialState(1);
+  predictor(initial?: ModelState): Predictor {
+    let state: ModelState = initial ?? this.initialState(1);
     return {
       feed: (token: number) => {
         const ids = Int32Array.of(token);
@@ -280,6 +280,7 @@ export class RecurrentModel implements LanguageModel {
         logp.dispose();
         return out;
       },
+      fork: () => this.predictor(state.map((s) => ({ h: tf.clone(s.h), ...(s.c ? { c: tf.clone(s.c) } : {}) }))),
       dispose: () => disposeState(state),
     };
   }

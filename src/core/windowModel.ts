@@ -145,8 +145,8 @@ export class WindowModel implements LanguageModel {
   }
 
   /** Keeps the last tau tokens; positions before the first token are `<unk>` (id 0). */
-  predictor(): Predictor {
-    const context = new Int32Array(this.tau);
+  predictor(initial?: Int32Array): Predictor {
+    const context = initial ?? new Int32Array(this.tau);
     return {
       feed: (token: number) => {
         context.copyWithin(0, 1);
@@ -156,6 +156,7 @@ export class WindowModel implements LanguageModel {
         logp.dispose();
         return out;
       },
+      fork: () => this.predictor(context.slice()),
       dispose: () => undefined,
     };
   }
