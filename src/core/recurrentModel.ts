@@ -255,6 +255,14 @@ export class RecurrentModel implements LanguageModel {
     return crossEntropySum(this.logits(top), batch.y);
   }
 
+  /** Sum over the batch of the loss of each window's last prediction only, from a zero state (scalar). Call inside tf.tidy. */
+  evaluateLast(batch: Batch): tf.Scalar {
+    const { top } = this.forward(batch.x, batch.window, this.initialState(batch.batch));
+    const B = batch.batch;
+    const last = tf.slice(top, [(batch.window - 1) * B, 0], [B, -1]) as tf.Tensor2D; // [B, H]
+    return crossEntropySum(this.logits(last), batch.y.subarray((batch.window - 1) * B));
+  }
+
   // ---------------------------------------------------------------- one token at a time
 
   predictor(initial?: ModelState): Predictor {

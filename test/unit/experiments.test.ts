@@ -83,17 +83,17 @@ describe('experiments: results table', () => {
     const row = resultRow(facts('no clipping', { state: 'diverged', evals: [], gradMaps: [] }));
     assert.equal(row.bestValLoss, undefined);
     const csv = resultsCsv([row]);
-    assert.match(csv.split('\n')[1], /^no clipping,diverged,,,,,250,12\.3,1234,0\.500,$/);
+    assert.match(csv.split('\n')[1], /^no clipping,diverged,,,,,250,12\.3,1234,0\.500,,$/);
   });
 
   it('exports CSV (quoted where needed) and Markdown (pipes escaped)', () => {
     const rows = [resultRow(facts('window, tau 4')), resultRow(facts('a|b'))];
     const csv = resultsCsv(rows).split('\n');
-    assert.equal(csv[0], 'run,state,best val loss (nats),final val loss (nats),perplexity,bits/char,tokens/s,wall time (s),parameters,clip rate,memory horizon (steps)');
-    assert.equal(csv[1], '"window, tau 4",completed,2.000,2.200,7.39,2.885,250,12.3,1234,0.500,12');
+    assert.equal(csv[0], 'run,state,best val loss (nats),final val loss (nats),perplexity,bits/char,tokens/s,wall time (s),parameters,clip rate,memory horizon (steps),context used (tokens)');
+    assert.equal(csv[1], '"window, tau 4",completed,2.000,2.200,7.39,2.885,250,12.3,1234,0.500,12,');
     const md = resultsMarkdown(rows).split('\n');
     assert.match(md[1], /^\| --- \| --- \| ---: /);
-    assert.equal(md[3], '| a\\|b | completed | 2.000 | 2.200 | 7.39 | 2.885 | 250 | 12.3 | 1234 | 0.500 | 12 |');
+    assert.equal(md[3], '| a\\|b | completed | 2.000 | 2.200 | 7.39 | 2.885 | 250 | 12.3 | 1234 | 0.500 | 12 |  |');
   });
 });
 
@@ -109,5 +109,16 @@ describe('experiments: presets answer from the results', () => {
     const p = PRESETS.find((x) => x.id === 'clipping')!;
     const rows = [resultRow(facts('no clipping', { state: 'diverged', evals: [] })), resultRow(facts('clip 1'))];
     assert.equal(p.answer(rows), 'Without clipping the run diverged. With clipping, 50% of steps were clipped.');
+  });
+});
+
+describe('experiments: the context-length probe in results', () => {
+  it('finds the context a model uses: the first k within 0.01 nats of the longest', () => {
+    const probe = [{ k: 1, loss: 2.5 }, { k: 2, loss: 2.1 }, { k: 4, loss: 1.905 }, { k: 8, loss: 1.9 }, { k: 16, loss: 1.898 }];
+    const row = resultRow(facts('LSTM', { probe }));
+    assert.equal(row.usedContext, 4);
+    assert.match(resultsCsv([row]).split('\n')[1], /,4$/);
+    const p = PRESETS.find((x) => x.id === 'context-probe')!;
+    assert.equal(p.answer([row]), 'LSTM: 2.500 nats seeing 1 token, 1.898 seeing 16; no better than that from k = 4 on.');
   });
 });

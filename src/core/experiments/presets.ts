@@ -11,6 +11,8 @@ export interface Preset {
   /** What the chapter says to look for, shown above the results. */
   lookFor: string;
   spec: ExperimentSpec;
+  /** Run the context-length probe on each run once it has trained. */
+  probe?: boolean;
   /** A sentence answering the question from these results (rows in the order of the spec's values). */
   answer(rows: readonly ResultRow[]): string;
 }
@@ -116,6 +118,22 @@ export const PRESETS: readonly Preset[] = [
     lookFor: 'A second layer reads the first layer’s states: more capacity and a deeper path for gradients, at twice the recurrent cost.',
     spec: { base: {}, vary: [{ name: 'layers', values: [{ label: '1 layer', patch: { layers: 1 } }, { label: '2 layers', patch: { layers: 2 } }] }] },
     answer: (rows) => `${versus(byLabel(rows, '2 layers'), byLabel(rows, '1 layer'))}.${divergedNote(rows)}`,
+  },
+  {
+    id: 'context-probe',
+    question: 'Does the model use all past tokens?',
+    lookFor: 'After training, each model predicts the validation text seeing only the last k tokens (its state starting from zero k steps back), for k = 1 up to the window. Where the loss stops falling, older tokens stopped helping.',
+    spec: { base: {}, vary: [{ name: 'cell', values: [{ label: 'RNN', patch: { cell: 'rnn' } }, { label: 'LSTM', patch: { cell: 'lstm' } }] }] },
+    probe: true,
+    answer(rows) {
+      const parts = rows.map((r) => {
+        if (!r.probe?.length) return `${r.label}: no probe (${r.state})`;
+        const first = r.probe[0];
+        const last = r.probe[r.probe.length - 1];
+        return `${r.label}: ${first.loss.toFixed(3)} nats seeing 1 token, ${last.loss.toFixed(3)} seeing ${last.k}; no better than that from k = ${r.usedContext} on`;
+      });
+      return `${parts.join('. ')}.`;
+    },
   },
 ];
 

@@ -4,6 +4,7 @@
  * against the folders. Exported as CSV and as Markdown.
  */
 import type { EvalPoint, GradMap, MetricPoint, RunInfo, RunState } from '../../protocol/types';
+import type { ProbePoint } from '../contextProbe';
 import { clipRate, memoryHorizon } from '../readouts';
 
 export interface RunFacts {
@@ -15,6 +16,8 @@ export interface RunFacts {
   metrics: readonly MetricPoint[];
   evals: readonly EvalPoint[];
   gradMaps: readonly GradMap[];
+  /** The context-length probe, where the experiment ran one after training (probe.json in the run folder). */
+  probe?: readonly ProbePoint[];
 }
 
 export interface ResultRow {
@@ -33,6 +36,9 @@ export interface ResultRow {
   clipRate?: number;
   /** Of the last layer, at the newest gradient map: steps the last prediction's gradient reaches back. */
   memoryHorizon?: number;
+  probe?: readonly ProbePoint[];
+  /** The smallest probed k whose loss is within 0.01 nats of the longest context's: the context the model uses. */
+  usedContext?: number;
 }
 
 function median(values: number[]): number | undefined {
@@ -60,7 +66,16 @@ export function resultRow(run: RunFacts): ResultRow {
     params: run.info?.paramCount,
     clipRate: clipRate(run.metrics),
     memoryHorizon: layers?.length ? memoryHorizon(layers[layers.length - 1]) : undefined,
+    ...(run.probe?.length ? { probe: run.probe, usedContext: usedContext(run.probe) } : {}),
   };
+}
+
+/** Within this many nats of the full context's loss, more context no longer helps. */
+export const PLATEAU_NATS = 0.01;
+
+export function usedContext(probe: readonly ProbePoint[]): number {
+  const full = probe[probe.length - 1].loss;
+  return probe.find((p) => p.loss <= full + PLATEAU_NATS)?.k ?? probe[probe.length - 1].k;
 }
 
 export const RESULT_COLUMNS: readonly { key: keyof ResultRow; title: string; format: (v: never) => string }[] = [
@@ -75,6 +90,7 @@ export const RESULT_COLUMNS: readonly { key: keyof ResultRow; title: string; for
   { key: 'params', title: 'parameters', format: (v: number) => v.toString() },
   { key: 'clipRate', title: 'clip rate', format: (v: number) => v.toFixed(3) },
   { key: 'memoryHorizon', title: 'memory horizon (steps)', format: (v: number) => v.toString() },
+  { key: 'usedContext', title: 'context used (tokens)', format: (v: number) => v.toString() },
 ];
 
 function cells(row: ResultRow): string[] {
