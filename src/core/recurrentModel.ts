@@ -255,6 +255,31 @@ export class RecurrentModel implements LanguageModel {
     return crossEntropySum(this.logits(top), batch.y);
   }
 
+  /**
+   * Every layer's states over a text, for inspecting hidden units: h_t, and c_t and the gates for an
+   * LSTM (i, f, g, o) or a GRU (z, r, n). One sequence from a zero state; the arrays are [T, H] and
+   * [T, G*H], row-major. Call outside tf.tidy (it reads the values out and disposes the tensors).
+   */
+  trace(ids: Int32Array): { h: Float32Array; c?: Float32Array; gates?: Float32Array }[] {
+    return tf.tidy(() => {
+      const { traces } = this.forward(ids, ids.length, this.initialState(1));
+      return traces.map((tr) => {
+        const h = (tf.concat(tr.hs.slice(1), 0).dataSync() as Float32Array).slice();
+        const caches = tr.caches as Record<string, tf.Tensor2D>[];
+        if (this.config.cell === 'lstm') {
+          // c_t = f ⊙ c_{t-1} + i ⊙ g, recomputed from the cached gates (the cache keeps c_{t-1} and tanh c_t).
+          const acts = tf.concat(caches.map((k) => k.acts), 0);
+          const [i, f, g] = tf.split(acts, 4, 1);
+          const cPrev = tf.concat(caches.map((k) => k.cPrev), 0);
+          const c = tf.add(tf.mul(f, cPrev), tf.mul(i, g));
+          return { h, c: (c.dataSync() as Float32Array).slice(), gates: (acts.dataSync() as Float32Array).slice() };
+        }
+        if (this.config.cell === 'gru') return { h, gates: (tf.concat(caches.map((k) => k.gates), 0).dataSync() as Float32Array).slice() };
+        return { h };
+      });
+    });
+  }
+
   /** Sum over the batch of the loss of each window's last prediction only, from a zero state (scalar). Call inside tf.tidy. */
   evaluateLast(batch: Batch): tf.Scalar {
     const { top } = this.forward(batch.x, batch.window, this.initialState(batch.batch));
