@@ -9,6 +9,7 @@ import { lagDesign } from '../../src/core/series/lags';
 import { fitLinearAR, fitLinearARBySgd } from '../../src/core/series/linearAR';
 import { fitNormalizer, makeSeries, normalize } from '../../src/core/series/series';
 import { Rng } from '../../src/core/rng';
+import { runForecast } from '../../src/core/series/runForecast';
 
 /** Least squares through the normal equations (XᵀX) β = Xᵀy, solved by Gauss-Jordan with partial pivoting. */
 function normalEquations(X: number[][], y: number[]): number[] {
@@ -117,5 +118,27 @@ describe('numeric sequences: autoregressive models', () => {
       assert.ok(spread(late) < 0.2 * spread(early), `the first 100 predictions span ${spread(early)}, the last 100 ${spread(late)}`);
       assert.ok(spread(late) < 0.02 * spread(series.values.subarray(trainLength)), 'far flatter than the series it predicts');
     });
+  });
+});
+
+describe('numeric sequences: a forecasting run', () => {
+  it('the sine generator with its defaults: the chapter’s split, tau 4, JSON-ready errors in original units', () => {
+    const r = runForecast({ generate: 'sine', model: 'linear' });
+    assert.equal(r.tau, 4);
+    assert.equal(r.trainLength, 600);
+    assert.deepEqual(Object.keys(r.test_mse), ['1', '4', '16', '64']);
+    assert.ok(r.test_mse['1'] > 0.04 && r.test_mse['1'] < 0.07);
+    assert.ok(r.baseline_mse.last_value['1'] > r.test_mse['1']);
+    const sgd = runForecast({ generate: 'sine', model: 'linear-sgd' });
+    assert.ok(Math.abs(sgd.test_mse['1'] - r.test_mse['1']) / r.test_mse['1'] < 0.05);
+  });
+
+  it('sums of sines get a seasonal-naive baseline at their period; bad options are refused with a reason', () => {
+    const r = runForecast({ generate: 'sines', model: 'linear' });
+    assert.ok(r.baseline_mse.seasonal_naive, 'a period is known');
+    assert.ok(r.test_mse['1'] < r.baseline_mse.seasonal_naive!['1'], `${r.test_mse['1']} vs ${r.baseline_mse.seasonal_naive!['1']}`);
+    assert.throws(() => runForecast({ generate: 'sine', model: 'linear', tau: 0 }), /tau = 0 is out of range/);
+    assert.throws(() => runForecast({ generate: 'sine', model: 'linear', trainFraction: 1.5 }), /between 0 and 1/);
+    assert.throws(() => runForecast({ model: 'linear' }), /Nothing to forecast/);
   });
 });
