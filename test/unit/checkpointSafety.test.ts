@@ -7,30 +7,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CheckpointData, loadCheckpoint, pruneCheckpoints, resolveCheckpoint, saveCheckpoint } from '../../src/core/checkpoint';
-import { buildCorpus } from '../../src/core/corpus';
-import { createModel } from '../../src/core/createModel';
-import { Rng } from '../../src/core/rng';
-import { Trainer } from '../../src/core/trainer';
-import type { TrainConfig } from '../../src/protocol/types';
-import { tinyConfig, useBackend } from './helpers';
-import { syntheticText } from './longRun';
+import { loadCheckpoint, pruneCheckpoints, resolveCheckpoint, saveCheckpoint } from '../../src/core/checkpoint';
+import { checkpointAt } from './checkpointHelpers';
+import { useBackend } from './helpers';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-ckpt-'));
-}
-
-const CONFIG: TrainConfig = tinyConfig({ cell: 'lstm', hidden: 8, batch: 2, window: 4, batching: 'sequential', steps: 10, evalTokens: 50 });
-
-/** The checkpoint of a tiny trained model at `step`. */
-async function checkpointAt(step: number, config = CONFIG): Promise<CheckpointData> {
-  const corpus = buildCorpus(syntheticText(3000), { ...config, minTrainTokens: 50 });
-  const t = new Trainer(createModel(config, corpus.vocab.size, new Rng(config.seed)), corpus, config);
-  await t.trainOneStep();
-  const data = await t.checkpointData(1234);
-  await t.dispose();
-  t.model.dispose();
-  return { ...data, step };
 }
 
 describe('checkpoints: safe at every instant', () => {
