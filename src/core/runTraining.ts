@@ -190,7 +190,9 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
     return { ...outcome, info, bestValLoss: trainer.best };
   } catch (e) {
     const message = e instanceof SeqLabError ? e.message : `Training failed: ${(e as Error).message}`;
-    writer.update({ state: 'failed', reason: message });
+    // A changed text awaits the user's choice (fine-tune or cancel): the run stays as it was meanwhile.
+    if (e instanceof SeqLabError && e.code === 'TEXT_CHANGED' && previous) writer.update({ state: previous.state, reason: previous.reason });
+    else writer.update({ state: 'failed', reason: message });
     throw e;
   } finally {
     await trainer?.dispose();

@@ -10,7 +10,7 @@ import { loadCheckpoint, resolveCheckpoint } from '../../src/core/checkpoint';
 import { buildCorpus } from '../../src/core/corpus';
 import { createModel } from '../../src/core/createModel';
 import { Rng } from '../../src/core/rng';
-import { readLog } from '../../src/core/runFiles';
+import { readLog, readRunRecord } from '../../src/core/runFiles';
 import { runTraining, textHash } from '../../src/core/runTraining';
 import { TrainControl, Trainer } from '../../src/core/trainer';
 import type { MetricPoint, TrainConfig } from '../../src/protocol/types';
@@ -74,6 +74,7 @@ describe('resuming a run', () => {
       runTraining({ runId: 'r', runDir, files: [file], config: { ...CONFIG, steps: 14 }, resumeFrom: runDir, control: new TrainControl() }),
       (e: Error & { code?: string }) => e.code === 'TEXT_CHANGED' && /text changed since the checkpoint at step 12/.test(e.message),
     );
+    assert.equal(readRunRecord(runDir)!.state, 'completed', 'the run stays as it was while the user decides');
     const tuned = await runTraining({ runId: 'r', runDir, files: [file], config: { ...CONFIG, steps: 14 }, resumeFrom: runDir, allowChangedText: true, control: new TrainControl() });
     assert.equal(tuned.reason, 'completed');
     assert.deepEqual(readLog<MetricPoint>(runDir, 'metrics').slice(-2).map((m) => m.step), [13, 14]);
