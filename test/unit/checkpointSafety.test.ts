@@ -41,6 +41,46 @@ describe('checkpoints: safe at every instant', () => {
     assert.deepEqual(fs.readdirSync(dir).sort(), ['latest.json', 'step-0000005', 'step-0000006']);
   });
 
+  for (const sameStep of [false, true]) {
+    it(`a crash at any file operation of a ${sameStep ? 'same-step rewrite' : 'new checkpoint'} leaves a complete checkpoint, at least as new as latest.json named before`, async () => {
+      const realFs = require('node:fs') as Record<string, unknown>;
+      const ops = ['mkdirSync', 'openSync', 'writeFileSync', 'fsyncSync', 'closeSync', 'renameSync', 'rmSync'];
+      const originals = Object.fromEntries(ops.map((op) => [op, realFs[op]]));
+      const first = await checkpointAt(4);
+      const next = await checkpointAt(sameStep ? 4 : 5);
+      let crashes = 0;
+      for (let k = 1; ; k++) {
+        const dir = tmpDir();
+        saveCheckpoint(dir, first);
+        let calls = 0;
+        for (const op of ops) {
+          realFs[op] = (...args: unknown[]) => {
+            if (++calls === k) throw new Error('killed');
+            return (originals[op] as (...a: unknown[]) => unknown)(...args);
+          };
+        }
+        let completed = true;
+        try {
+          saveCheckpoint(dir, next);
+        } catch (e) {
+          assert.match((e as Error).message, /killed/);
+          completed = false;
+        } finally {
+          Object.assign(realFs, originals);
+        }
+        const found = loadCheckpoint(dir);
+        assert.ok(found.step >= 4, `crash at operation ${k}: step ${found.step}`);
+        if (completed) break;
+        crashes++;
+        // The next save after the crash leaves only step folders and latest.json.
+        saveCheckpoint(dir, await checkpointAt(6));
+        assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('.')), [], `leftovers after a crash at operation ${k}`);
+        assert.equal(loadCheckpoint(dir).step, 6);
+      }
+      assert.ok(crashes >= 10, `${crashes} crash points tried`);
+    });
+  }
+
   it('latest.json naming a missing or broken folder falls back to the newest valid checkpoint', async () => {
     const dir = tmpDir();
     saveCheckpoint(dir, await checkpointAt(3));
