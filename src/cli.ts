@@ -43,6 +43,8 @@ Train options (defaults in brackets):
   --out DIR                    run folder [./${RUNS_FOLDER}/<id>]
   --resume RUN                 continue a run (its folder) from its latest checkpoint
   --fine-tune CHECKPOINT       start from another run's weights and vocabulary
+  --allow-changed-text         with --resume, when the text changed since the checkpoint: continue as
+                               fine-tuning on it (weights and optimizer kept, batches start afresh)
   --max-mb N  --truncate       per-file size limit [50]; --truncate trains on the first N MB instead of refusing
   --quiet                      no progress bar
   --json                       print the result as one JSON line
@@ -101,7 +103,7 @@ async function train(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }])),
-      out: { type: 'string' }, resume: { type: 'string' }, 'fine-tune': { type: 'string' },
+      out: { type: 'string' }, resume: { type: 'string' }, 'fine-tune': { type: 'string' }, 'allow-changed-text': { type: 'boolean' },
       'max-mb': { type: 'string' }, truncate: { type: 'boolean' }, quiet: { type: 'boolean' }, json: { type: 'boolean' },
     },
   });
@@ -128,6 +130,7 @@ async function train(args: string[]): Promise<number> {
     config,
     resumeFrom: values.resume ? runDir : undefined,
     fineTuneFrom: values['fine-tune'],
+    allowChangedText: !!values['allow-changed-text'],
     maxBytes: maxMb * 1024 * 1024,
     truncate: !!values.truncate,
     control,
@@ -198,7 +201,8 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined || command === '--help' || command === '-h' || command === 'help' ? 0 : 2;
   } catch (e) {
     if (e instanceof SeqLabError) {
-      process.stderr.write(`\nError: ${e.message}\n${e.hint ? `${e.hint}\n` : ''}`);
+      const hint = e.code === 'TEXT_CHANGED' ? `${e.hint} To continue as fine-tuning, add --allow-changed-text.` : e.hint;
+      process.stderr.write(`\nError: ${e.message}\n${hint ? `${hint}\n` : ''}`);
       return 1;
     }
     if (e instanceof ConfigError || e instanceof UsageError || (e as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {

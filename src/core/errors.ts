@@ -13,6 +13,8 @@ export type InputErrorCode =
   | 'ONE_TOKEN'
   | 'BAD_CONFIG'
   | 'BAD_CHECKPOINT'
+  /** Resuming on a text whose hash differs from the checkpoint's; `allowChangedText` continues as fine-tuning. */
+  | 'TEXT_CHANGED'
   | 'BACKEND_UNAVAILABLE'
   | 'DIVERGED'
   | 'EXPORT_UNSUPPORTED'

@@ -3,6 +3,7 @@
  * pick the backend, read and check the text, build (or restore) the model, train, and keep the run
  * folder current (run.json, metric logs, checkpoints) the whole time.
  */
+import { createHash } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BackendName, CheckpointRef, RunInfo, TrainConfig } from '../protocol/types';
@@ -29,6 +30,12 @@ export interface RunTrainingOptions {
   resumeFrom?: string;
   /** Start from another run's weights and vocabulary. */
   fineTuneFrom?: string;
+  /**
+   * Resuming when the text differs from the checkpoint's (its hash): continue as fine-tuning on the new
+   * text (weights, optimizer and step kept, batch order started afresh) instead of failing with
+   * TEXT_CHANGED.
+   */
+  allowChangedText?: boolean;
   /** Per-file byte limit, and whether to cut larger files instead of refusing them. */
   maxBytes?: number;
   truncate?: boolean;
@@ -52,6 +59,11 @@ export interface RunResult extends TrainOutcome {
 /** Reads and concatenates the training files (a blank line between files). */
 export function readCorpusText(files: readonly string[], maxBytes?: number, truncate?: boolean): string {
   return files.map((f) => readTextFile(f, { maxBytes, truncate }).text).join('\n\n');
+}
+
+/** sha256 of the training text, as stored in checkpoints: resuming checks the text did not change. */
+export function textHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
 /** Runs training to the end (completed, stopped or diverged). Input problems throw SeqLabError. */
@@ -89,6 +101,11 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
 
     progress('reading', `Reading ${options.files.map((f) => path.basename(f)).join(', ')}`);
     const text = readCorpusText(options.files, options.maxBytes, options.truncate);
+    const hash = textHash(text);
+    const textChanged = !!options.resumeFrom && !!checkpoint?.textHash && checkpoint.textHash !== hash;
+    if (textChanged && !options.allowChangedText) {
+      throw new SeqLabError('TEXT_CHANGED', `The text changed since the checkpoint at step ${checkpoint!.step} was written: its saved batch order would not apply to it.`, 'Continue as fine-tuning on the new text (the weights and optimizer carry over, batches start afresh), or restore the original text.');
+    }
     progress('tokenizing', `Tokenizing ${text.length.toLocaleString('en-US')} characters (${runConfig.level} level)`);
     const prefix = runConfig.cell === 'window' ? runConfig.tau - 1 : 0;
     const corpus: Corpus = buildCorpus(text, {
@@ -105,7 +122,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
     trainer = new Trainer(model, corpus, runConfig);
     if (checkpoint) {
       progress('restoring', `Restoring step ${checkpoint.step} from ${path.basename(checkpoint.dir)}`);
-      if (options.resumeFrom) await trainer.restore(checkpoint);
+      if (options.resumeFrom) await trainer.restore(checkpoint, { freshBatches: textChanged });
       else model.params.write(checkpoint.weights);
     }
     if (wantsTwoThreads(runConfig, backend.name)) await trainer.enableDataParallel(backend.name);
@@ -153,7 +170,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
         hooks.onSample?.(sample);
       },
       onCheckpoint(data) {
-        const ref = saveCheckpoint(path.join(options.runDir, 'checkpoints'), data);
+        const ref = saveCheckpoint(path.join(options.runDir, 'checkpoints'), { ...data, textHash: hash });
         const all = [...writer.record.checkpoints.filter((c) => c.step !== ref.step), ref];
         const checkpoints = pruneCheckpoints(path.join(options.runDir, 'checkpoints'), all);
         writer.update({ checkpoints, step: data.step, lastLoss: data.lastLoss, bestValLoss: data.bestValLoss, durationMs: data.elapsedMs });
@@ -168,12 +185,14 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
       step: outcome.step,
       lastLoss: trainer.last,
       bestValLoss: trainer.best,
-      durationMs: trainer.metrics.at(-1)?.elapsedMs ?? writer.record.durationMs,
+      durationMs: trainer.elapsedMs || writer.record.durationMs,
     });
     return { ...outcome, info, bestValLoss: trainer.best };
   } catch (e) {
     const message = e instanceof SeqLabError ? e.message : `Training failed: ${(e as Error).message}`;
-    writer.update({ state: 'failed', reason: message });
+    // A changed text awaits the user's choice (fine-tune or cancel): the run stays as it was meanwhile.
+    if (e instanceof SeqLabError && e.code === 'TEXT_CHANGED' && previous) writer.update({ state: previous.state, reason: previous.reason });
+    else writer.update({ state: 'failed', reason: message });
     throw e;
   } finally {
     await trainer?.dispose();

@@ -81,8 +81,9 @@ export class Trainer {
   private readonly evalSet;
   /** Training time of earlier sessions of this run (resumed runs). */
   private priorMs = 0;
-  readonly metrics: MetricPoint[] = [];
-  readonly evals: EvalPoint[] = [];
+  /** The newest evaluation and training time: the history itself lives in the run's logs, not here. */
+  private lastEval: EvalPoint | undefined;
+  elapsedMs = 0;
 
   constructor(readonly model: LanguageModel, readonly corpus: Corpus, readonly config: TrainConfig) {
     this.optimizer = createOptimizer(config.optimizer, config.lr);
@@ -95,20 +96,24 @@ export class Trainer {
     this.evalSet = evalBatches(val, evalWindow, model.prefix, config.evalTokens, 64);
   }
 
-  /** Restores step, optimizer, batch order and carried state from a checkpoint of this run. */
-  async restore(data: CheckpointData): Promise<void> {
+  /**
+   * Restores step, optimizer, batch order and carried state from a checkpoint of this run. With
+   * `freshBatches` (the text changed: fine-tuning on it), the weights, optimizer and step carry over but
+   * batch order and carried state start afresh: offsets into another text mean nothing.
+   */
+  async restore(data: CheckpointData, options: { freshBatches?: boolean } = {}): Promise<void> {
     this.model.params.write(data.weights);
     if (data.optimizer.length) await writeOptimizerState(this.optimizer, this.model.params, data.optimizer);
     this.step = data.step;
-    this.batcher.restore(data.batcher);
+    if (!options.freshBatches) this.batcher.restore(data.batcher);
     this.sampleRng.setState(data.sampleRng);
-    this.metrics.push(...data.history.metrics);
-    this.evals.push(...data.history.evals);
+    this.lastEval = data.lastEval;
     this.bestValLoss = data.bestValLoss;
     this.lastLoss = data.lastLoss;
-    this.startLoss = data.history.metrics[0]?.loss;
+    this.startLoss = data.startLoss;
     this.priorMs = data.elapsedMs;
-    await this.source.setCarriedState(data.carriedState);
+    this.elapsedMs = data.elapsedMs;
+    if (!options.freshBatches) await this.source.setCarriedState(data.carriedState);
   }
 
   get best(): number | undefined {
@@ -148,7 +153,7 @@ export class Trainer {
         tokensPerSec: Math.round(rate),
         elapsedMs: this.priorMs + (Date.now() - started),
       };
-      this.metrics.push(point);
+      this.elapsedMs = point.elapsedMs;
       this.lastLoss = result.loss;
       hooks.onStep?.(point);
       if (result.map) hooks.onGradMap?.({ ...result.map, step: this.step });
@@ -157,7 +162,7 @@ export class Trainer {
       if (this.step % config.evalInterval === 0 || last) {
         const valLoss = this.evaluate();
         const e = { step: this.step, valLoss };
-        this.evals.push(e);
+        this.lastEval = e;
         if (this.bestValLoss === undefined || valLoss < this.bestValLoss) this.bestValLoss = valLoss;
         hooks.onEval?.(e);
       }
@@ -253,7 +258,8 @@ export class Trainer {
       batcher: this.batcher.state(),
       sampleRng: this.sampleRng.getState(),
       carriedState: await this.source.getCarriedState(),
-      history: { metrics: this.metrics, evals: this.evals },
+      startLoss: this.startLoss,
+      lastEval: this.lastEval,
       bestValLoss: this.bestValLoss,
       lastLoss: this.lastLoss,
       elapsedMs,

@@ -26,6 +26,8 @@ export interface StartTraining {
   readonly maxBytes?: number;
   /** Train on the first `maxBytes` of a larger file instead of refusing it. */
   readonly truncate?: boolean;
+  /** Resuming on a text that changed since the checkpoint (error code TEXT_CHANGED otherwise): continue as fine-tuning. */
+  readonly allowChangedText?: boolean;
 }
 
 export interface ControlRun {
@@ -101,7 +103,8 @@ export function isHostToWorker(msg: unknown): msg is HostToWorker {
       return isInteger(msg.version) && isRunId(msg.runId) && isString(msg.runDir) && isStringArray(msg.files) &&
         isRecord(msg.config) && (msg.resumeFrom === undefined || isString(msg.resumeFrom)) &&
         (msg.fineTuneFrom === undefined || isString(msg.fineTuneFrom)) &&
-        (msg.maxBytes === undefined || isInteger(msg.maxBytes, 1)) && (msg.truncate === undefined || typeof msg.truncate === 'boolean');
+        (msg.maxBytes === undefined || isInteger(msg.maxBytes, 1)) && (msg.truncate === undefined || typeof msg.truncate === 'boolean') &&
+        (msg.allowChangedText === undefined || typeof msg.allowChangedText === 'boolean');
     case 'sample':
       return isString(msg.requestId, 100) && (msg.runId === undefined || isRunId(msg.runId)) &&
         (msg.checkpoint === undefined || isString(msg.checkpoint)) && isString(msg.prompt, 100_000) &&

@@ -66,6 +66,7 @@ async function start(msg: StartTraining): Promise<void> {
       config,
       resumeFrom: msg.resumeFrom,
       fineTuneFrom: msg.fineTuneFrom,
+      allowChangedText: msg.allowChangedText,
       maxBytes: msg.maxBytes,
       truncate: msg.truncate,
       control: run.control,

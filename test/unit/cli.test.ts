@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { readLog } from '../../src/core/runFiles';
 import type { MetricPoint } from '../../src/protocol/types';
 import { SHARED_DATA } from './helpers';
+import { syntheticText } from './longRun';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const CORPUS = path.join(SHARED_DATA, 'timemachine.txt');
@@ -68,6 +69,24 @@ describe('command line', () => {
       assert.match(r.stderr, pattern, args.join(' '));
       assert.doesNotMatch(r.stderr, /    at /, 'no stack trace for a user error');
     }
+  });
+
+  it('--resume on a changed text is refused with TEXT_CHANGED; --allow-changed-text continues as fine-tuning', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-cli-changed-'));
+    const text = path.join(dir, 'text.txt');
+    fs.writeFileSync(text, syntheticText(5000));
+    const run = path.join(dir, 'run');
+    const tiny = ['--cell', 'rnn', '--hidden', '8', '--batch', '2', '--window', '8', '--eval-tokens', '64', '--sample-interval', '0', '--backend', 'cpu', '--threads', '1', '--quiet'];
+    assert.equal(cli(['train', text, '--out', run, '--steps', '4', ...tiny]).status, 0);
+    fs.writeFileSync(text, syntheticText(5000, 2));
+    const refused = cli(['train', text, '--resume', run, '--steps', '6', ...tiny]);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /The text changed since the checkpoint at step 4/);
+    assert.match(refused.stderr, /add --allow-changed-text/);
+    assert.doesNotMatch(refused.stderr, /    at /);
+    const tuned = cli(['train', text, '--resume', run, '--steps', '6', '--allow-changed-text', '--json', ...tiny]);
+    assert.equal(tuned.status, 0, tuned.stderr);
+    assert.equal(JSON.parse(tuned.stdout.trim().split('\n').at(-1)!).step, 6);
   });
 
   it('window longer than the text: refused with the longest window that fits', () => {
