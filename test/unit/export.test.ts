@@ -45,7 +45,6 @@ function writeCheckpoint(model: LanguageModel, dir: string): void {
     optimizer: [],
     batcher: { rng: [1, 2, 3, 4], offset: 0, position: 0 },
     sampleRng: [1, 2, 3, 4],
-    history: { metrics: [], evals: [] },
     elapsedMs: 0,
   } as never);
 }
@@ -164,7 +163,7 @@ describe('export: models other tools load', () => {
   ];
   for (const [cell, extra] of cases) {
     it(`tfjs: tf.loadLayersModel gives our logits within 1e-5 (${cell}, ${JSON.stringify(extra)})`, async () => {
-      const model = randomModel(tinyConfig({ cell, ...extra }));
+      const model = randomModel(tinyConfig({ cell, hidden: 8, ...extra }));
       const ours = ourLogProbs(model);
       writeCheckpoint(model, tmp);
       model.dispose();
@@ -202,7 +201,7 @@ describe('export: models other tools load', () => {
   ];
   for (const [cell, extra] of torchCases) {
     it(`safetensors: PyTorch names and shapes; PyTorch's equations on them give our distribution (${cell}, ${JSON.stringify(extra)})`, () => {
-      const config = tinyConfig({ cell, ...extra });
+      const config = tinyConfig({ cell, hidden: 8, ...extra });
       const model = randomModel(config);
       const ours = ourLogProbs(model);
       writeCheckpoint(model, tmp);
@@ -239,7 +238,7 @@ describe('export: models other tools load', () => {
   }
 
   it('refuses a GRU as a tfjs Layers model (tfjs has no reset_after GRU) and says to use safetensors', () => {
-    const model = randomModel(tinyConfig({ cell: 'gru' }));
+    const model = randomModel(tinyConfig({ cell: 'gru', hidden: 8 }));
     writeCheckpoint(model, tmp);
     model.dispose();
     assert.throws(
@@ -250,7 +249,7 @@ describe('export: models other tools load', () => {
   });
 
   it('does not write into a folder that holds files unless told to, and then replaces only its own files', () => {
-    const model = randomModel(tinyConfig({ cell: 'lstm' }));
+    const model = randomModel(tinyConfig({ cell: 'lstm', hidden: 8 }));
     writeCheckpoint(model, tmp);
     model.dispose();
     const out = path.join(tmp, 'busy');
