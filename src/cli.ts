@@ -2,6 +2,8 @@
  * The command line over the training core:
  *   sequence-lab train FILE... [options]     train, write the run folder, print the final validation loss
  *   sequence-lab sample CHECKPOINT [options] generate text from a run or checkpoint
+ *   sequence-lab export RUN --format F --out D  write a checkpoint as a tfjs Layers model or safetensors
+ *   sequence-lab forecast FILE|--generate G     the chapter's autoregressive models on numeric columns
  * The same core the extension's worker runs; tests and benchmarks drive it too.
  */
 import * as path from 'node:path';
@@ -18,6 +20,9 @@ import { DEFAULT_MAX_BYTES } from './core/text';
 import { generate } from './core/sample';
 import { TrainControl } from './core/trainer';
 import { Vocabulary } from './core/vocabulary';
+import { exportCommand } from './cli/exportCommand';
+import { forecastCommand } from './cli/forecastCommand';
+import { UsageError } from './cli/usageError';
 import type { BackendChoice, MetricPoint, TrainConfig } from './protocol/types';
 
 const USAGE = `Sequence Lab: train small recurrent language models on your own text.
@@ -25,6 +30,10 @@ const USAGE = `Sequence Lab: train small recurrent language models on your own t
 Usage:
   sequence-lab train FILE... [options]
   sequence-lab sample CHECKPOINT [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]
+  sequence-lab export RUN_DIR --format tfjs|safetensors --out DIR [--force] [--json]
+  sequence-lab forecast FILE --column NAME[,NAME...] [--time-column NAME] [--interpolate]
+                        [--model linear|linear-sgd] [--tau N] [--train-fraction F] [--period P] [--json]
+  sequence-lab forecast --generate sine|sines|walk|logistic [same options]
 
 Train options (defaults in brackets):
   --cell rnn|gru|lstm|window   model [${DEFAULT_CONFIG.cell}]; window = fixed-window MLP baseline over --tau tokens
@@ -190,13 +199,13 @@ async function sample(args: string[]): Promise<number> {
   return 0;
 }
 
-class UsageError extends Error {}
-
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === 'train') return await train(rest);
     if (command === 'sample') return await sample(rest);
+    if (command === 'export') return exportCommand(rest);
+    if (command === 'forecast') return forecastCommand(rest);
     process.stdout.write(USAGE);
     return command === undefined || command === '--help' || command === '-h' || command === 'help' ? 0 : 2;
   } catch (e) {
