@@ -2,6 +2,7 @@
  * The command line over the training core:
  *   sequence-lab train FILE... [options]     train, write the run folder, print the final validation loss
  *   sequence-lab sample CHECKPOINT [options] generate text from a run or checkpoint
+ *   sequence-lab experiment FILE --vary N=V1,V2 train one run per value, same text and seed; a results table
  *   sequence-lab export RUN --format F --out D  write a checkpoint as a tfjs Layers model or safetensors
  *   sequence-lab forecast FILE|--generate G     the chapter's autoregressive models on numeric columns
  * The same core the extension's worker runs; tests and benchmarks drive it too.
@@ -10,7 +11,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { selectBackend } from './core/backend';
 import { loadCheckpoint } from './core/checkpoint';
-import { ConfigError, DEFAULT_CONFIG, parseConfigStrict } from './core/config';
+import { ConfigError, DEFAULT_CONFIG } from './core/config';
 import { createModel } from './core/createModel';
 import { SeqLabError } from './core/errors';
 import { Rng } from './core/rng';
@@ -23,13 +24,16 @@ import { Vocabulary } from './core/vocabulary';
 import { exportCommand } from './cli/exportCommand';
 import { forecastCommand } from './cli/forecastCommand';
 import { UsageError } from './cli/usageError';
-import type { BackendChoice, MetricPoint, TrainConfig } from './protocol/types';
+import { configFrom, FLAGS } from './cli/trainOptions';
+import { experimentCommand } from './cli/experimentCommand';
+import type { BackendChoice, MetricPoint } from './protocol/types';
 
 const USAGE = `Sequence Lab: train small recurrent language models on your own text.
 
 Usage:
   sequence-lab train FILE... [options]
   sequence-lab sample CHECKPOINT [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]
+  sequence-lab experiment FILE... --vary NAME=V1,V2,... [--vary NAME2=...] [train options] [--json]
   sequence-lab export RUN_DIR --format tfjs|safetensors --out DIR [--force] [--json]
   sequence-lab forecast FILE --column NAME[,NAME...] [--time-column NAME] [--interpolate]
                         [--model linear|linear-sgd] [--tau N] [--train-fraction F] [--period P] [--json]
@@ -58,28 +62,6 @@ Train options (defaults in brackets):
   --quiet                      no progress bar
   --json                       print the result as one JSON line
 `;
-
-/** Command-line flag -> TrainConfig field, for the numeric and enum settings. */
-const FLAGS: Record<string, keyof TrainConfig> = {
-  cell: 'cell', level: 'level', hidden: 'hidden', layers: 'layers', embedding: 'embedding', tau: 'tau',
-  batch: 'batch', window: 'window', batching: 'batching', optimizer: 'optimizer', lr: 'lr', clip: 'clip',
-  steps: 'steps', seed: 'seed', backend: 'backend', 'eval-interval': 'evalInterval', 'eval-tokens': 'evalTokens',
-  'grad-map-interval': 'gradMapInterval', 'sample-interval': 'sampleInterval', 'checkpoint-interval': 'checkpointInterval',
-  'min-freq': 'minFreq', 'max-vocab': 'maxVocab', 'val-fraction': 'valFraction', temperature: 'temperature',
-  'sample-length': 'sampleLength', threads: 'threads',
-};
-
-const ENUMS = new Set(['cell', 'level', 'batching', 'optimizer', 'backend']);
-
-function configFrom(values: Record<string, string | boolean | undefined>): TrainConfig {
-  const input: Partial<Record<keyof TrainConfig, unknown>> = {};
-  for (const [flag, key] of Object.entries(FLAGS)) {
-    const v = values[flag];
-    if (typeof v !== 'string') continue;
-    input[key] = ENUMS.has(flag) ? v : Number(v);
-  }
-  return parseConfigStrict(input);
-}
 
 function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -205,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'train') return await train(rest);
     if (command === 'sample') return await sample(rest);
     if (command === 'export') return exportCommand(rest);
+    if (command === 'experiment') return await experimentCommand(rest);
     if (command === 'forecast') return forecastCommand(rest);
     process.stdout.write(USAGE);
     return command === undefined || command === '--help' || command === '-h' || command === 'help' ? 0 : 2;
