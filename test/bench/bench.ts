@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: training throughput of Sequence Lab's models next to the PyTorch reference
- * (../shared/bench/torch_reference.py), measured in the same run, one configuration after the other.
+ * (test/bench/torch_reference.py), measured in the same run, one configuration after the other.
  *
  *   npm run bench                        RNN, GRU, LSTM at hidden 256, batch 32, window 64, vocabulary 65
  *   npm run bench -- --sizes             also hidden 64, 128, 512 and two layers of 256
@@ -30,8 +30,9 @@ import type { BackendChoice, BackendName, CellType, TrainConfig } from '../../sr
 import { WORKER_PROTOCOL_VERSION, WorkerToHost } from '../../src/protocol/worker';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const SHARED = path.resolve(ROOT, '../shared');
-const TORCH_SCRIPT = path.join(SHARED, 'bench/torch_reference.py');
+const TORCH_SCRIPT = path.join(ROOT, 'test/bench/torch_reference.py');
+/** The Time Machine, kept in the repository: the bench reads nothing outside it. */
+const CORPUS_FILE = path.join(ROOT, 'test/fixtures/data/timemachine.txt');
 const PYTHON = '/usr/bin/python3';
 
 interface Shape {
@@ -108,7 +109,7 @@ async function startupMs(): Promise<{ firstLossMs: number; startedMs: number }> 
   const firstLossMs = await new Promise<number>((resolve, reject) => {
     child.on('message', (m: WorkerToHost) => {
       if (m.type === 'hello') {
-        child.send({ type: 'start', version: WORKER_PROTOCOL_VERSION, runId: 'bench', runDir, files: [path.join(SHARED, 'data/timemachine.txt')], config: DEFAULT_CONFIG });
+        child.send({ type: 'start', version: WORKER_PROTOCOL_VERSION, runId: 'bench', runDir, files: [CORPUS_FILE], config: DEFAULT_CONFIG });
       } else if (m.type === 'started') {
         startedMs = performance.now() - t0;
       } else if (m.type === 'metrics') {
@@ -139,7 +140,7 @@ async function soak(minutes: number): Promise<{ samples: [number, number][] }> {
     let timer: NodeJS.Timeout | undefined;
     child.on('message', (m: WorkerToHost) => {
       if (m.type === 'hello') {
-        child.send({ type: 'start', version: WORKER_PROTOCOL_VERSION, runId: 'soak', runDir, files: [path.join(SHARED, 'data/timemachine.txt')], config: { ...DEFAULT_CONFIG, steps: 1_000_000 } });
+        child.send({ type: 'start', version: WORKER_PROTOCOL_VERSION, runId: 'soak', runDir, files: [CORPUS_FILE], config: { ...DEFAULT_CONFIG, steps: 1_000_000 } });
       } else if (m.type === 'started' && !timer) {
         timer = setInterval(() => {
           const minute = (Date.now() - t0) / 60_000;

@@ -25,11 +25,13 @@ took build
 rm -rf test-results && mkdir -p test-results
 stages="${SEQLAB_STAGES:-unit integration e2e}"
 expected=()
+exits=()
 reporter="out/test/harness/resultsReporter.js"
 
 if [[ " $stages " == *" unit "* ]]; then
   begin unit
   npx mocha --reporter "$reporter" --reporter-option output=test-results/unit.json,suite=unit
+  exits+=(--exit "unit=$?")
   took unit
   expected+=(unit)
 fi
@@ -37,6 +39,7 @@ fi
 if [[ " $stages " == *" integration "* ]]; then
   begin integration
   node out/test/harness/runIntegration.js
+  exits+=(--exit "integration=$?")
   took integration
   expected+=(integration-code-server-main integration-code-server-untrusted integration-desktop-main integration-desktop-untrusted)
 fi
@@ -45,8 +48,10 @@ if [[ " $stages " == *" e2e "* ]]; then
   begin e2e
   npx mocha --no-config --require out/test/e2e/hooks.js --timeout 300000 --slow 20000 \
     --reporter "$reporter" --reporter-option output=test-results/e2e.json,suite=e2e 'out/test/e2e/**/*.test.js'
+  exits+=(--exit "e2e=$?")
   took e2e
   expected+=(e2e)
 fi
 
-node out/test/harness/summarize.js "${expected[@]}"
+# A stage that exits non-zero without results (mocha dying while it loads a test file) still counts as failed.
+node out/test/harness/summarize.js "${exits[@]}" "${expected[@]}"
