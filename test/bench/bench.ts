@@ -16,6 +16,7 @@
  */
 import { spawnSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -102,7 +103,7 @@ function torchTokensPerSec(shape: Shape, threads: number, steps: number): number
 
 /** Forks the real worker and times start -> first loss point on The Time Machine with default settings. */
 async function startupMs(): Promise<{ firstLossMs: number; startedMs: number }> {
-  const runDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'seqlab-bench-'));
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-bench-'));
   const t0 = performance.now();
   const child = fork(path.join(ROOT, 'dist/worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let startedMs = 0;
@@ -132,7 +133,7 @@ function rssMb(pid: number): number {
 
 /** Trains LSTM-128 on The Time Machine in the real worker for `minutes` and samples its RSS. */
 async function soak(minutes: number): Promise<{ samples: [number, number][] }> {
-  const runDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'seqlab-soak-'));
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-soak-'));
   const child = fork(path.join(ROOT, 'dist/worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const samples: [number, number][] = [];
   const t0 = Date.now();
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
   const steps = Number(values.steps);
   const backend = await selectBackend(values.backend as BackendChoice);
   const torchProblem = values['no-torch'] ? 'disabled with --no-torch' : torchAvailable();
-  console.log(`Sequence Lab benchmark: backend ${backend.name} (${backend.reason}); tfjs ${tf.version_core}; ${require('node:os').cpus()[0].model}, ${require('node:os').cpus().length} cores`);
+  console.log(`Sequence Lab benchmark: backend ${backend.name} (${backend.reason}); tfjs ${tf.version_core}; ${os.cpus()[0].model}, ${os.cpus().length} cores`);
   console.log(torchProblem ? `PyTorch reference: not measured (${torchProblem})` : `PyTorch reference: ${TORCH_SCRIPT}, same shapes, with one and two threads, measured right after Sequence Lab in each row`);
   console.log(`Shape: batch ${BATCH}, window ${WINDOW}, vocabulary ${VOCAB}; Adam, clipping at 1; median of ${steps} steps after 2 warm-up steps\n`);
 
