@@ -106,7 +106,20 @@ describe('UTF-8, byte by byte', () => {
     for (const [b, offset] of cases) assert.equal(badOffset(Uint8Array.from(b)), offset, b.map((x) => x.toString(16)).join(' '));
   });
 
+  it('names the first bad byte after valid sequences at the edges of each range', () => {
+    // U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+10000, U+10FFFF (21 bytes), then a bad byte
+    const valid = [0xc2, 0x80, 0xdf, 0xbf, 0xe0, 0xa0, 0x80, 0xed, 0x9f, 0xbf, 0xee, 0x80, 0x80, 0xf0, 0x90, 0x80, 0x80, 0xf4, 0x8f, 0xbf, 0xbf];
+    assert.equal(badOffset(Uint8Array.from([...valid, 0xff])), 21);
+    assert.equal(badOffset(Uint8Array.from([...valid, 0xe1, 0x80, 0x80, 0xf1, 0x80, 0x80, 0x80, 0xc0])), 28);
+  });
+
+  it('a NUL byte anywhere, even first, means binary', () => {
+    assert.throws(() => decodeText(bytes(0x00, 0x61)), (e: SeqLabError) => e.code === 'BINARY' && /offset 0/.test(e.message));
+    assert.throws(() => decodeText(bytes(0x20, 0x0a)), /^SeqLabError: The text contains only whitespace/);
+  });
+
   it('drops a character cut at the end of a partial read, and only that', () => {
+    assert.equal(badOffset(bytes(0x61, 0xe0, 0xa0), true), 'ok:a');
     const euro = [0xe2, 0x82, 0xac];
     const grin = [0xf0, 0x9f, 0x98, 0x80];
     assert.equal(badOffset(bytes(0x61, ...euro), true), 'ok:a€');
@@ -131,6 +144,7 @@ describe('sniffing the head of a file', () => {
   const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
   it('refuses an empty file, and a whitespace-only one it sees whole', () => {
     assert.equal(errorCode(() => sniffText(new Uint8Array(0), 'e.txt', 0)), 'EMPTY');
+    assert.throws(() => sniffText(new Uint8Array(0), 'e.txt', 0), /e\.txt is empty/);
     assert.equal(errorCode(() => sniffText(utf8(' \n '), 'w.txt', 3)), 'EMPTY');
     assert.throws(() => sniffText(utf8(' \n '), 'w.txt', 3), /w\.txt contains only whitespace/);
   });
@@ -138,6 +152,7 @@ describe('sniffing the head of a file', () => {
   it('accepts a head of whitespace or a character cut at its end when the file goes on', () => {
     assert.doesNotThrow(() => sniffText(utf8('   '), 'long.txt', SNIFF_BYTES * 10));
     assert.doesNotThrow(() => sniffText(Uint8Array.from([0x61, 0xe2, 0x82]), 'cut.txt', 100));
+    assert.doesNotThrow(() => sniffText(Uint8Array.from([0xe2, 0x82]), 'cut.txt', 100));
     assert.equal(errorCode(() => sniffText(Uint8Array.from([0x61, 0xe2, 0x82]), 'whole.txt', 3)), 'NOT_UTF8');
   });
 
