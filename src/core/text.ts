@@ -113,7 +113,7 @@ export function normalizeLineEndings(text: string): string {
 
 /** Length of the longest prefix that does not end inside a multi-byte UTF-8 sequence. */
 function completeUtf8Prefix(bytes: Uint8Array): number {
-  let i = bytes.length;
+  const i = bytes.length;
   // Step back over at most 3 continuation bytes to the lead byte of the last sequence.
   let back = 0;
   while (back < 4 && i - back - 1 >= 0 && (bytes[i - back - 1] & 0xc0) === 0x80) back++;

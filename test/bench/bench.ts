@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: training throughput of Sequence Lab's models next to the PyTorch reference
- * (../shared/bench/torch_reference.py), measured in the same run, one configuration after the other.
+ * (test/bench/torch_reference.py), measured in the same run, one configuration after the other.
  *
  *   npm run bench                        RNN, GRU, LSTM at hidden 256, batch 32, window 64, vocabulary 65
  *   npm run bench -- --sizes             also hidden 64, 128, 512 and two layers of 256
@@ -16,6 +16,7 @@
  */
 import { spawnSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
@@ -30,8 +31,9 @@ import type { BackendChoice, BackendName, CellType, TrainConfig } from '../../sr
 import { WORKER_PROTOCOL_VERSION, WorkerToHost } from '../../src/protocol/worker';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const SHARED = path.resolve(ROOT, '../shared');
-const TORCH_SCRIPT = path.join(SHARED, 'bench/torch_reference.py');
+const TORCH_SCRIPT = path.join(ROOT, 'test/bench/torch_reference.py');
+/** The Time Machine, kept in the repository: the bench reads nothing outside it. */
+const CORPUS_FILE = path.join(ROOT, 'test/fixtures/data/timemachine.txt');
 const PYTHON = '/usr/bin/python3';
 
 interface Shape {
@@ -101,14 +103,14 @@ function torchTokensPerSec(shape: Shape, threads: number, steps: number): number
 
 /** Forks the real worker and times start -> first loss point on The Time Machine with default settings. */
 async function startupMs(): Promise<{ firstLossMs: number; startedMs: number }> {
-  const runDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'seqlab-bench-'));
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-bench-'));
   const t0 = performance.now();
   const child = fork(path.join(ROOT, 'dist/worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let startedMs = 0;
   const firstLossMs = await new Promise<number>((resolve, reject) => {
     child.on('message', (m: WorkerToHost) => {
       if (m.type === 'hello') {
-        child.send({ type: 'start', version: WORKER_PROTOCOL_VERSION, runId: 'bench', runDir, files: [path.join(SHARED, 'data/timemachine.txt')], config: DEFAULT_CONFIG });
+        child.send({ type: 'start', version: WORKER_PROTOCOL_VERSION, runId: 'bench', runDir, files: [CORPUS_FILE], config: DEFAULT_CONFIG });
       } else if (m.type === 'started') {
         startedMs = performance.now() - t0;
       } else if (m.type === 'metrics') {
@@ -131,7 +133,7 @@ function rssMb(pid: number): number {
 
 /** Trains LSTM-128 on The Time Machine in the real worker for `minutes` and samples its RSS. */
 async function soak(minutes: number): Promise<{ samples: [number, number][] }> {
-  const runDir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'seqlab-soak-'));
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-soak-'));
   const child = fork(path.join(ROOT, 'dist/worker.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const samples: [number, number][] = [];
   const t0 = Date.now();
@@ -139,7 +141,7 @@ async function soak(minutes: number): Promise<{ samples: [number, number][] }> {
     let timer: NodeJS.Timeout | undefined;
     child.on('message', (m: WorkerToHost) => {
       if (m.type === 'hello') {
-        child.send({ type: 'start', version: WORKER_PROTOCOL_VERSION, runId: 'soak', runDir, files: [path.join(SHARED, 'data/timemachine.txt')], config: { ...DEFAULT_CONFIG, steps: 1_000_000 } });
+        child.send({ type: 'start', version: WORKER_PROTOCOL_VERSION, runId: 'soak', runDir, files: [CORPUS_FILE], config: { ...DEFAULT_CONFIG, steps: 1_000_000 } });
       } else if (m.type === 'started' && !timer) {
         timer = setInterval(() => {
           const minute = (Date.now() - t0) / 60_000;
@@ -174,7 +176,7 @@ async function main(): Promise<void> {
   const steps = Number(values.steps);
   const backend = await selectBackend(values.backend as BackendChoice);
   const torchProblem = values['no-torch'] ? 'disabled with --no-torch' : torchAvailable();
-  console.log(`Sequence Lab benchmark: backend ${backend.name} (${backend.reason}); tfjs ${tf.version_core}; ${require('node:os').cpus()[0].model}, ${require('node:os').cpus().length} cores`);
+  console.log(`Sequence Lab benchmark: backend ${backend.name} (${backend.reason}); tfjs ${tf.version_core}; ${os.cpus()[0].model}, ${os.cpus().length} cores`);
   console.log(torchProblem ? `PyTorch reference: not measured (${torchProblem})` : `PyTorch reference: ${TORCH_SCRIPT}, same shapes, with one and two threads, measured right after Sequence Lab in each row`);
   console.log(`Shape: batch ${BATCH}, window ${WINDOW}, vocabulary ${VOCAB}; Adam, clipping at 1; median of ${steps} steps after 2 warm-up steps\n`);
 

@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   let page: Page | undefined;
   let ok = false;
   try {
-    const workspace = makeWorkspace(path.join(scratch, 'workspace'), { withSharedCorpora: true });
+    const workspace = makeWorkspace(path.join(scratch, 'workspace'), { withFullCorpora: true });
     const corpus = fs.existsSync(path.join(workspace, CORPUS)) ? CORPUS : FIXTURE_FILE;
     writeWorkspaceSettings(workspace, THEMES.dark);
     // One training thread (a machine setting, so a user setting): on two cores the browser keeps the other

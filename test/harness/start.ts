@@ -12,7 +12,7 @@ import { makeProfile, ROOT, startCodeServer } from './workbench';
 async function main(): Promise<void> {
   const cache = path.join(ROOT, '.cache');
   const workspace = path.join(cache, 'sample-workspace');
-  if (!fs.existsSync(workspace)) makeWorkspace(workspace, { withSharedCorpora: true });
+  if (!fs.existsSync(workspace)) makeWorkspace(workspace, { withFullCorpora: true });
   const profile = makeProfile(path.join(cache, 'launcher-profile'));
   const port = Number(process.env.SEQLAB_PORT ?? 8080);
   const server = await startCodeServer({ workspace, profile, port });

@@ -1,41 +1,32 @@
 /**
  * Adds up every suite's results file in test-results/ and prints one line per suite, then the closing
- * line "tests: N passed, N failed, N skipped". Exits 1 if a test failed, an expected suite left no
- * results, or a suite that ran counted no test.
- *   node out/test/harness/summarize.js unit integration-code-server-main ...
+ * line "tests: N passed, N failed, N skipped". A suite that left no results, or a stage that exited
+ * non-zero without recording a failure, counts as one failed test (see tally.ts). Exits 1 if anything
+ * failed or a suite that ran counted no test.
+ *   node out/test/harness/summarize.js [--exit STAGE=CODE ...] unit integration-code-server-main ...
  */
 import * as path from 'node:path';
-import { count, readResults } from './results';
+import { readResults } from './results';
+import { tallySuites } from './tally';
 import { RESULTS_DIR } from './workbench';
 
-function main(expected: string[]): number {
-  let passed = 0;
-  let failed = 0;
-  let skipped = 0;
-  let problems = 0;
-  console.log('\nSummary');
-  for (const name of expected) {
-    const suite = readResults(path.join(RESULTS_DIR, `${name}.json`));
-    if (!suite) {
-      console.log(`  ${name.padEnd(34)} NO RESULTS: the suite did not run to its end`);
-      problems += 1;
-      continue;
+function main(args: string[]): number {
+  const expected: string[] = [];
+  const stageExits: Record<string, number> = {};
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--exit') {
+      const [stage, code] = (args[++i] ?? '').split('=');
+      stageExits[stage] = Number(code);
+    } else {
+      expected.push(args[i]);
     }
-    if (suite.notRun) {
-      console.log(`  ${name.padEnd(34)} ${suite.notRun}`);
-      continue;
-    }
-    const p = count(suite.results, 'passed');
-    const f = count(suite.results, 'failed');
-    const s = count(suite.results, 'skipped');
-    passed += p;
-    failed += f;
-    skipped += s;
-    if (p + f === 0) problems += 1;
-    console.log(`  ${name.padEnd(34)} ${p} passed, ${f} failed, ${s} skipped${p + f === 0 ? '  (RAN NO TEST)' : ''}  ${(suite.durationMs / 1000).toFixed(0)} s`);
   }
-  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-  return failed === 0 && problems === 0 ? 0 : 1;
+  const tally = tallySuites(expected, (name) => readResults(path.join(RESULTS_DIR, `${name}.json`)), stageExits);
+  console.log('\nSummary');
+  for (const line of tally.lines) console.log(line);
+  if (tally.problems.length) console.log(`  problems: ${tally.problems.join('; ')}`);
+  console.log(tally.closing);
+  return tally.exitCode;
 }
 
 process.exit(main(process.argv.slice(2)));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: sets up what is missing, builds, and runs every test of the project:
-#   unit (plain Node) -> integration (inside a real extension host) -> end-to-end (Chromium on the workbench).
+#   build (bundle, typecheck, lint) -> unit (plain Node) -> integration (inside a real extension host) -> end-to-end (Chromium on the workbench).
 # Each stage runs even if an earlier one failed, so one run shows everything; the exit code is 0 only
 # if all passed. Results: test-results/*.json, screenshots: test-results/e2e/.
 #   SEQLAB_STAGES="unit integration e2e"   the stages to run (default: all three)
@@ -19,17 +19,20 @@ source "$env_file"
 took setup
 
 begin build
-npm run --silent build && npm run --silent typecheck && npm run --silent compile-tests || { echo "build failed"; exit 1; }
+# The linter belongs to the build: a lint error fails it like a type error.
+npm run --silent build && npm run --silent typecheck && npm run --silent lint && npm run --silent compile-tests || { echo "build failed"; exit 1; }
 took build
 
 rm -rf test-results && mkdir -p test-results
 stages="${SEQLAB_STAGES:-unit integration e2e}"
 expected=()
+exits=()
 reporter="out/test/harness/resultsReporter.js"
 
 if [[ " $stages " == *" unit "* ]]; then
   begin unit
   npx mocha --reporter "$reporter" --reporter-option output=test-results/unit.json,suite=unit
+  exits+=(--exit "unit=$?")
   took unit
   expected+=(unit)
 fi
@@ -37,6 +40,7 @@ fi
 if [[ " $stages " == *" integration "* ]]; then
   begin integration
   node out/test/harness/runIntegration.js
+  exits+=(--exit "integration=$?")
   took integration
   expected+=(integration-code-server-main integration-code-server-untrusted integration-desktop-main integration-desktop-untrusted)
 fi
@@ -45,8 +49,10 @@ if [[ " $stages " == *" e2e "* ]]; then
   begin e2e
   npx mocha --no-config --require out/test/e2e/hooks.js --timeout 300000 --slow 20000 \
     --reporter "$reporter" --reporter-option output=test-results/e2e.json,suite=e2e 'out/test/e2e/**/*.test.js'
+  exits+=(--exit "e2e=$?")
   took e2e
   expected+=(e2e)
 fi
 
-node out/test/harness/summarize.js "${expected[@]}"
+# A stage that exits non-zero without results (mocha dying while it loads a test file) still counts as failed.
+node out/test/harness/summarize.js "${exits[@]}" "${expected[@]}"

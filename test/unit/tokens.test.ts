@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { buildCorpus, unigramLoss } from '../../src/core/corpus';
 import { SeqLabError } from '../../src/core/errors';
-import { codePointCount, detokenize, forEachToken, tokenize } from '../../src/core/tokenizer';
+import { codePointCount, detokenize, detokenizeNext, forEachToken, tokenize } from '../../src/core/tokenizer';
 import { UNK, Vocabulary } from '../../src/core/vocabulary';
 
 const options = { level: 'char' as const, minFreq: 1, maxVocab: 1000, valFraction: 0.1, minTrainTokens: 10 };
@@ -100,5 +100,64 @@ describe('corpus', () => {
     const corpus = buildCorpus('abcxyz'.repeat(5), { ...options, vocab });
     assert.equal(corpus.vocab, vocab);
     assert.equal(corpus.train.filter((id) => id === 0).length, 12); // 4 x "xyz" in the 27 training tokens
+  });
+});
+
+describe('corpus edges and numbers', () => {
+  it('refuses a text with no tokens, with a hint at word level only', () => {
+    assert.throws(() => buildCorpus('', options), (e: SeqLabError) => e.code === 'EMPTY' && /no tokens/.test(e.message) && e.hint === undefined);
+    assert.throws(() => buildCorpus('   \t  ', { ...options, level: 'word' }), (e: SeqLabError) => e.code === 'EMPTY' && /character level/.test(e.hint ?? ''));
+  });
+
+  it('says why a single repeated token cannot be learned', () => {
+    assert.throws(() => buildCorpus('ab'.repeat(3) + 'a'.repeat(100), { ...options, minFreq: 50 }), (e: SeqLabError) => e.code === 'ONE_TOKEN' && /"a"/.test(e.message) && /variety/.test(e.hint ?? ''));
+  });
+
+  it('builds the vocabulary from the training part only', () => {
+    // 90 training characters, then validation starting with the text's only "z"
+    const corpus = buildCorpus('ab'.repeat(45) + 'z' + 'ab'.repeat(4) + 'a', options);
+    assert.deepEqual(corpus.vocab.tokens, [UNK, 'a', 'b']);
+    assert.equal(corpus.val[0], 0);
+    assert.equal(corpus.train.length, 90);
+  });
+
+  it('accepts a training part of exactly the minimum and names the count when it is short', () => {
+    assert.equal(buildCorpus('abcdefghij'.repeat(2), { ...options, minTrainTokens: 18 }).train.length, 18);
+    assert.throws(() => buildCorpus('abcdefghij'.repeat(2), { ...options, minTrainTokens: 19 }), (e: SeqLabError) => e.code === 'TOO_FEW_TOKENS' && /has 18 training tokens; this configuration needs at least 19/.test(e.message));
+  });
+
+  it('counts characters per token at word level in code points', () => {
+    const corpus = buildCorpus('time 🕰 machine. '.repeat(20), { ...options, level: 'word' });
+    // per repeat: 16 code points, 4 tokens ("time", "🕰", "machine", ".")
+    assert.equal(corpus.charsPerToken, 4);
+  });
+
+  it('unigram loss: add-one smoothed counts of the training part, measured on validation, or on training when there is none', () => {
+    const train = Int32Array.of(1, 1, 2);
+    // counts with add-one: [1, 3, 2], total 6
+    assert.ok(Math.abs(unigramLoss(train, Int32Array.of(1, 2), 3) - -(Math.log(3 / 6) + Math.log(2 / 6)) / 2) < 1e-12);
+    assert.ok(Math.abs(unigramLoss(train, new Int32Array(0), 3) - -(2 * Math.log(3 / 6) + Math.log(2 / 6)) / 3) < 1e-12);
+  });
+});
+
+describe('code points and spacing', () => {
+  it('counts a surrogate pair as one code point at the edges of the surrogate ranges, and anything else as two', () => {
+    for (const text of ['\ud800\udc00', '\udbff\udfff', '\ud800\udfff', '\udbff\udc00', '\ud800\ue000', '\udc00\udc00', '\ud7ff\udc00', '\udc00\ud800', 'a\udfff']) {
+      assert.equal(codePointCount(text), Array.from(text).length, JSON.stringify(text));
+    }
+  });
+
+  it('streams word-level spacing the way detokenize joins', () => {
+    const tokens = ['(', 'time', ')', 'machine', '.', '\n', 'He', 'said', ':', '“', 'so', '”'];
+    let streamed = '';
+    let previous: string | undefined;
+    for (const t of tokens) {
+      streamed += detokenizeNext(previous, t, 'word');
+      previous = t;
+    }
+    assert.equal(streamed, detokenize(tokens, 'word'));
+    assert.equal(streamed, '(time) machine.\nHe said: “so”');
+    assert.equal(detokenizeNext(undefined, 'x', 'word'), 'x');
+    assert.equal(detokenizeNext('a', 'b', 'char'), 'b');
   });
 });

@@ -22,8 +22,8 @@ interface CpuLike {
 export interface KernelMemory {
   /** Allocates outputs. Call before `view`: on wasm an allocation may grow the heap and detach views. */
   alloc(shape: number[]): tf.TensorInfo;
-  /** A float32 view of a tensor's memory (input or output). */
-  view(info: tf.TensorInfo): Float32Array;
+  /** A float32 view of a tensor's memory (input or output); a function property, so it can be passed to `map`. */
+  view: (info: tf.TensorInfo) => Float32Array;
 }
 
 export function kernelMemory(backend: unknown, backendName: string): KernelMemory {
