@@ -22,6 +22,7 @@ describe('checkpoints: safe at every instant', () => {
     const dir = tmpDir();
     saveCheckpoint(dir, await checkpointAt(5));
     // The module object itself (an import's namespace has only getters), so the checkpoint writer sees the patch.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS module object, patchable
     const realFs = require('node:fs') as typeof fs;
     const original = realFs.renameSync;
     // Die at the rename that brings the new folder into place, after any deletion or move of the old one.
@@ -43,6 +44,7 @@ describe('checkpoints: safe at every instant', () => {
 
   for (const sameStep of [false, true]) {
     it(`a crash at any file operation of a ${sameStep ? 'same-step rewrite' : 'new checkpoint'} leaves a complete checkpoint, at least as new as latest.json named before`, async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS module object, patchable
       const realFs = require('node:fs') as Record<string, unknown>;
       const ops = ['mkdirSync', 'openSync', 'writeFileSync', 'fsyncSync', 'closeSync', 'renameSync', 'rmSync'];
       const originals = Object.fromEntries(ops.map((op) => [op, realFs[op]]));

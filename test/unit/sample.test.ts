@@ -25,6 +25,7 @@ function scriptedModel(vocabSize: number, table: (token: number) => number[]): {
       fed.push(token);
       return log(table(token));
     },
+    fork: () => predictor,
     dispose: () => {
       disposed = true;
     },

@@ -45,12 +45,16 @@ function splitLine(line: string, delimiter: string): string[] {
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === delimiter) cells.push(cell.trim()), (cell = '');
-    else cell += ch;
+    else if (ch === delimiter) {
+      cells.push(cell.trim());
+      cell = '';
+    } else cell += ch;
   }
   cells.push(cell.trim());
   return cells;
@@ -62,6 +66,13 @@ function detectDelimiter(header: string, ext: string): string {
   const counts = ['\t', ',', ';'].map((d) => [d, header.split(d).length - 1] as const);
   const best = counts.reduce((a, b) => (b[1] > a[1] ? b : a));
   return best[1] > 0 ? best[0] : ',';
+}
+
+/** A JSON value as a table cell: numbers and strings as written, nothing for null, a marker for anything nested. */
+function cellText(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return String(v);
+  return '[object]';
 }
 
 const isNumber = (cell: string) => cell.trim() !== '' && Number.isFinite(Number(cell));
@@ -84,7 +95,7 @@ function parseRows(text: string, name: string, ext: string): { names: string[]; 
       if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SeqLabError('TABLE_RAGGED', `${name}, line ${i + 1}, is not a JSON object.`, 'Each line must be an object of column names to numbers, e.g. {"t": 1, "load": 0.5}.');
       names ??= Object.keys(value);
       const object = value as Record<string, unknown>;
-      rows.push(names.map((k) => (object[k] === null || object[k] === undefined ? '' : typeof object[k] === 'object' ? '[object]' : String(object[k]))));
+      rows.push(names.map((k) => cellText(object[k])));
     });
     return { names: names ?? [], rows, firstRow: 1 };
   }
@@ -162,7 +173,10 @@ export function readNumericTable(file: string, options: TableOptions = {}): Nume
     interpolated += fillGaps(values, d, j, rows.length);
     let lo = Infinity;
     let hi = -Infinity;
-    for (let t = 0; t < rows.length; t++) (lo = Math.min(lo, values[t * d + j])), (hi = Math.max(hi, values[t * d + j]));
+    for (let t = 0; t < rows.length; t++) {
+      lo = Math.min(lo, values[t * d + j]);
+      hi = Math.max(hi, values[t * d + j]);
+    }
     if (lo === hi) throw new SeqLabError('TABLE_CONSTANT', `Column ${quote(names[col])} of ${name} is constant (${lo} on every row): there is nothing to forecast.`, 'Pick a column whose values change.');
   });
   return {
