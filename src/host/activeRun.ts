@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { RunHistory, RunRecord } from '../core/runFiles';
 import type { CheckpointRef, FinishReason, RunState } from '../protocol/types';
 import { WORKER_PROTOCOL_VERSION, type StartTraining, type WorkerToHost } from '../protocol/worker';
+import { errorText, guarded } from './guarded';
 import type { Logger } from './logger';
 import type { NoticeAction, RunEvent, RunNotice } from './runEvents';
 import { lockRun } from './runRecovery';
@@ -73,8 +74,8 @@ export class ActiveRun {
     this.dir = queued.dir;
     this.history = { record, metrics: [], evals: [], gradMaps: [], samples: [] };
     this.done = new Promise<void>((resolve) => (this.resolveDone = resolve));
-    worker.onDidReceive((msg) => this.onWorkerMessage(msg));
-    worker.onDidExit((exit) => void this.onWorkerExit(exit));
+    worker.onDidReceive((msg) => guarded(host.log, `run ${this.id}: '${msg.type}' message`, () => this.onWorkerMessage(msg)));
+    worker.onDidExit((exit) => guarded(host.log, `run ${this.id}: worker exit`, () => this.onWorkerExit(exit)));
   }
 
   /** True while the worker trains (or is stopping): it can sample from the live model. */
@@ -115,6 +116,12 @@ export class ActiveRun {
       ...(q.truncate ? { truncate: true } : {}),
     };
     this.started = this.worker.send(start);
+  }
+
+  /** `start` threw: the run fails with the reason, and the worker's exit ends it as usual. */
+  failToStart(e: unknown): void {
+    this.failure ??= { message: `Training could not start: ${errorText(e)}` };
+    this.worker.kill();
   }
 
   // ---------------------------------------------------------------- control
@@ -269,55 +276,82 @@ export class ActiveRun {
 
   private async onWorkerExit(exit: WorkerExit): Promise<void> {
     clearTimeout(this.killTimer);
-    const memory = this.history.record;
-    const checkpoint = latestCheckpoint(memory);
-    let state: RunState;
-    let reason: string | undefined;
-    if (this.finished) {
-      state = this.finished.state;
-      reason = this.finished.message;
-    } else if (this.failure) {
-      state = 'failed';
-      reason = this.failure.hint ? `${this.failure.message} ${this.failure.hint}` : this.failure.message;
-      if (!this.started) this.notice('error', reason, ['showLog']);
-    } else if (this.stopRequested) {
-      state = 'stopped';
-      reason = this.started
-        ? `Stopped. The training process did not finish within ${Math.round(this.host.stopTimeoutMs / 1000)} s and was ended${checkpoint ? `; the checkpoint at step ${checkpoint.step} is kept` : ''}.`
-        : 'Stopped before training started.';
-    } else {
-      state = 'failed';
-      reason = `The training process ${describeExit(exit)}.${lastLines(exit.stderrTail)}`;
-      const next = checkpoint ? ` Resume continues from the checkpoint at step ${checkpoint.step}.` : ' It had written no checkpoint yet; resuming starts it again from step 0.';
-      this.notice('error', `Training of ${memory.name} failed: ${reason}${next}`, ['resume', 'showLog']);
+    let state: RunState = 'failed';
+    let reason: string | undefined = `The training process ${describeExit(exit)}.`;
+    try {
+      ({ state, reason } = this.finalState(exit));
+      this.host.log.info(`run ${this.id}: ${state}${reason ? `: ${reason}` : ''}`);
+      await this.writeFinalRecord(state, reason);
+    } catch (e) {
+      // Whatever broke (a full disk, a run.json the host cannot use), the run ends here and the queue goes on.
+      this.host.log.error(`run ${this.id}: worker exit: could not record the final state: ${e instanceof Error && e.stack ? e.stack : errorText(e)}`);
+      const failed = { state: 'failed' as const, reason: `${reason ?? 'The run ended.'} Its final state could not be saved (${errorText(e)}).` };
+      this.setRecord(failed);
+      try {
+        patchRunRecord(this.dir, failed);
+      } catch {
+        // Logged above; memory tells the story for this session.
+      }
+    } finally {
+      this.cleanUpAfterExit(exit);
     }
-    this.host.log.info(`run ${this.id}: ${state}${reason ? `: ${reason}` : ''}`);
+  }
 
-    // The worker is gone, so the host owns run.json again: make sure it tells the final story.
+  /** How the run ended, in words, from what the worker said before it exited. */
+  private finalState(exit: WorkerExit): { state: RunState; reason: string | undefined } {
+    const checkpoint = latestCheckpoint(this.history.record);
+    if (this.finished) return { state: this.finished.state, reason: this.finished.message };
+    if (this.failure) {
+      const reason = this.failure.hint ? `${this.failure.message} ${this.failure.hint}` : this.failure.message;
+      if (!this.started) this.notice('error', reason, ['showLog']);
+      return { state: 'failed', reason };
+    }
+    if (this.stopRequested) {
+      return {
+        state: 'stopped',
+        reason: this.started
+          ? `Stopped. The training process did not finish within ${Math.round(this.host.stopTimeoutMs / 1000)} s and was ended${checkpoint ? `; the checkpoint at step ${checkpoint.step} is kept` : ''}.`
+          : 'Stopped before training started.',
+      };
+    }
+    const reason = `The training process ${describeExit(exit)}.${lastLines(exit.stderrTail)}`;
+    const next = checkpoint ? ` Resume continues from the checkpoint at step ${checkpoint.step}.` : ' It had written no checkpoint yet; resuming starts it again from step 0.';
+    this.notice('error', `Training of ${this.history.record.name} failed: ${reason}${next}`, ['resume', 'showLog']);
+    return { state: 'failed', reason };
+  }
+
+  /** The worker is gone, so the host owns run.json again: make sure it tells the final story. */
+  private async writeFinalRecord(state: RunState, reason: string | undefined): Promise<void> {
+    const memory = this.history.record;
     const disk = (await readRunHistoryAsync(this.dir))?.record;
-    if (disk) {
-      // Those on disk: the worker prunes old ones, and a message about the last pruning may be lost with it.
-      const checkpoints = mergeCheckpoints(disk.checkpoints, memory.checkpoints).filter((c) => fs.existsSync(path.join(this.dir, c.path)));
-      const needsWrite = disk.state !== state || disk.reason !== reason || checkpoints.length !== disk.checkpoints.length;
-      const final = needsWrite
-        ? patchRunRecord(this.dir, {
-            state,
-            reason,
-            checkpoints,
-            info: disk.info ?? memory.info,
-            step: Math.max(disk.step, memory.step),
-            lastLoss: memory.lastLoss ?? disk.lastLoss,
-            bestValLoss: disk.bestValLoss ?? memory.bestValLoss,
-          })
-        : disk;
-      if (final) this.setRecord(final);
-    } else {
+    if (!disk) {
       this.setRecord({ state, reason });
       this.host.log.warn(`run ${this.id}: run.json is missing after the worker exited (folder deleted?)`);
+      return;
     }
-    removeRunLock(this.dir);
-    this.host.requests.failOwner(this.worker, `The training process ended (${describeExit(exit)}).`);
-    this.worker.dispose();
+    // Those on disk: the worker prunes old ones, and a message about the last pruning may be lost with it.
+    const checkpoints = mergeCheckpoints(disk.checkpoints, memory.checkpoints).filter((c) => fs.existsSync(path.join(this.dir, c.path)));
+    const needsWrite = disk.state !== state || disk.reason !== reason || checkpoints.length !== disk.checkpoints.length;
+    const final = needsWrite
+      ? patchRunRecord(this.dir, {
+          state,
+          reason,
+          checkpoints,
+          info: disk.info ?? memory.info,
+          step: Math.max(disk.step, memory.step),
+          lastLoss: memory.lastLoss ?? disk.lastLoss,
+          bestValLoss: disk.bestValLoss ?? memory.bestValLoss,
+        })
+      : disk;
+    this.setRecord(final ?? { state, reason });
+  }
+
+  /** Whatever happened before: the lock goes, requests fail, and the manager moves on to the next run. */
+  private cleanUpAfterExit(exit: WorkerExit): void {
+    const { log } = this.host;
+    guarded(log, `run ${this.id}: removing its lock`, () => removeRunLock(this.dir));
+    guarded(log, `run ${this.id}: failing its requests`, () => this.host.requests.failOwner(this.worker, `The training process ended (${describeExit(exit)}).`));
+    guarded(log, `run ${this.id}: disposing its worker`, () => this.worker.dispose());
     // Resolved before the manager starts the next queued run; whoever awaits `done` resumes after both.
     this.resolveDone();
     this.host.ended(this);

@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { Disposable } from './dispose';
+import { guarded } from './guarded';
 import type { NoticeAction, RunManager, RunNotice } from './runManager';
 
 const LABELS: Record<NoticeAction, string> = {
@@ -15,7 +16,7 @@ const LABELS: Record<NoticeAction, string> = {
 export class RunNotices extends Disposable {
   constructor(manager: RunManager, private readonly log: vscode.LogOutputChannel) {
     super();
-    this._register(manager.onNotice((n) => void this.show(n)));
+    this._register(manager.onNotice((n) => guarded(log, 'showing a notification', () => this.show(n))));
   }
 
   private async show(notice: RunNotice): Promise<void> {

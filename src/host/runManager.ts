@@ -18,6 +18,7 @@ import type { MetricPoint, RunState, RunSummary, TrainConfig } from '../protocol
 import { ActiveRun, type ActiveRunHost, type QueuedRun } from './activeRun';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
+import { errorText, guarded } from './guarded';
 import { formatBytes } from './inputFiles';
 import type { Logger } from './logger';
 import type { RunEvent, RunNotice } from './runEvents';
@@ -296,7 +297,17 @@ export class RunManager extends Disposable {
     if (this.active || this.isDisposed) return;
     const next = this.queue.shift();
     if (!next) return;
-    this.launch(next);
+    try {
+      this.launch(next);
+    } catch (e) {
+      // A run that cannot even be launched (its folder unwritable, say) must not hold up the others.
+      this.log.error(`run ${next.id}: could not start: ${errorText(e)}`);
+      if (this.active?.id === next.id) return; // Its worker's exit ends it and pumps again.
+      guarded(this.log, `run ${next.id}: recording the failed start`, () => patchRunRecord(next.dir, { state: 'failed', reason: `Training could not start: ${errorText(e)}` }));
+      guarded(this.log, `run ${next.id}: removing its lock`, () => removeRunLock(next.dir));
+      this._onDidChangeRuns.fire();
+      this.pump();
+    }
   }
 
   private launch(q: QueuedRun): void {
@@ -321,7 +332,7 @@ export class RunManager extends Disposable {
     this._onDidChangeActive.fire(run.id);
     this._onDidChangeRuns.fire();
     this._onRunEvent.fire({ runId: run.id, kind: 'status' });
-    void run.start();
+    guarded(this.log, `run ${run.id}: start`, () => run.start(), (e) => run.failToStart(e));
   }
 
   /** The active run's worker is gone and run.json is final: start the next queued run. */

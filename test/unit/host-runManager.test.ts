@@ -148,6 +148,25 @@ describe('host: RunManager with a fake worker', () => {
     assert.deepEqual(steps, [...steps].sort((a, b) => a - b));
   });
 
+  it('a failure in the worker-exit handler ends the run as failed with the reason, and the queue goes on', async () => {
+    // A checkpoint ref without a path in run.json makes the exit handler throw as it reconciles checkpoints.
+    const m = manager({ crashAtStep: 5, badRefOnCrash: true, stepDelayMs: 10 });
+    await m.setRunsDirs([runsDir]);
+    const first = await m.train({ runsDir, files: [inputFile], config: config() });
+    const second = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
+    await waitFor(() => m.activeRunId === second, 'the next queued run to start');
+    assert.equal(m.getRecord(first)?.state, 'failed');
+    assert.match(m.getRecord(first)?.reason ?? '', /code 3/);
+    assert.ok(log.lines.some((l) => l.startsWith('error') && l.includes('worker exit')), 'the failure is logged');
+    // Stop and Delete return (the second worker crashes at step 5 too, so stop it before that or not: either way they return).
+    const t0 = Date.now();
+    await m.stop(second);
+    await m.delete(first);
+    await m.delete(second);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(m.activeRunId, undefined);
+  });
+
   it('kills a worker that ignores Stop and marks the run stopped', async () => {
     const m = manager({ ignoreStop: true, stepDelayMs: 20 });
     await m.setRunsDirs([runsDir]);
