@@ -302,7 +302,7 @@ export class RunManager extends Disposable {
     } catch (e) {
       // A run that cannot even be launched (its folder unwritable, say) must not hold up the others.
       this.log.error(`run ${next.id}: could not start: ${errorText(e)}`);
-      if (this.active?.id === next.id) return; // Its worker's exit ends it and pumps again.
+      if ((this.active as ActiveRun | undefined)?.id === next.id) return; // Its worker's exit ends it and pumps again.
       guarded(this.log, `run ${next.id}: recording the failed start`, () => patchRunRecord(next.dir, { state: 'failed', reason: `Training could not start: ${errorText(e)}` }));
       guarded(this.log, `run ${next.id}: removing its lock`, () => removeRunLock(next.dir));
       this._onDidChangeRuns.fire();
