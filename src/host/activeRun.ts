@@ -8,9 +8,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RunHistory, RunRecord } from '../core/runFiles';
+import type { RunRecord } from '../core/runFiles';
 import type { CheckpointRef, FinishReason, RunState } from '../protocol/types';
 import { WORKER_PROTOCOL_VERSION, type StartTraining, type WorkerToHost } from '../protocol/worker';
+import { BoundedHistory } from './boundedHistory';
 import { errorText, guarded } from './guarded';
 import type { Logger } from './logger';
 import type { NoticeAction, RunEvent, RunNotice } from './runEvents';
@@ -53,7 +54,8 @@ const RELEASE_GRACE_MS = 30_000;
 export class ActiveRun {
   readonly id: string;
   readonly dir: string;
-  readonly history: RunHistory;
+  /** Bounded whatever the run's length: recent steps in full, older ones merged (boundedHistory.ts). */
+  readonly history: BoundedHistory;
   /** True once `start` went to the worker (before that, Stop just kills it). */
   private started = false;
   private stopRequested = false;
@@ -72,7 +74,7 @@ export class ActiveRun {
   ) {
     this.id = queued.id;
     this.dir = queued.dir;
-    this.history = { record, metrics: [], evals: [], gradMaps: [], samples: [] };
+    this.history = new BoundedHistory(record);
     this.done = new Promise<void>((resolve) => (this.resolveDone = resolve));
     worker.onDidReceive((msg) => guarded(host.log, `run ${this.id}: '${msg.type}' message`, () => this.onWorkerMessage(msg)));
     worker.onDidExit((exit) => guarded(host.log, `run ${this.id}: worker exit`, () => this.onWorkerExit(exit)));
@@ -87,12 +89,7 @@ export class ActiveRun {
     const q = this.queued;
     // A resumed run shows its earlier history; load it before the worker can add to it.
     const [history, hello] = await Promise.all([q.resumeFrom ? readRunHistoryAsync(q.dir) : undefined, this.worker.waitForHello(this.host.helloTimeoutMs)]);
-    if (history) {
-      this.history.metrics.push(...history.metrics);
-      this.history.evals.push(...history.evals);
-      this.history.gradMaps.push(...history.gradMaps);
-      this.history.samples.push(...history.samples);
-    }
+    if (history) await this.history.addAll(history);
     if (!this.worker.isAlive) return; // The exit handler reports it.
     if (!hello.ok) {
       this.failure = { message: `Training could not start: ${hello.reason}.` };
@@ -188,7 +185,8 @@ export class ActiveRun {
         return;
       case 'started':
         this.setRecord({ state: 'training', info: msg.info, step: msg.startStep });
-        trimHistory(history, msg.startStep);
+        // On resume the logs may hold steps past the checkpoint (trained, then lost to a crash): drop them.
+        history.dropAfter(msg.startStep);
         log.info(`run ${this.id}: training from step ${msg.startStep} on ${msg.info.backend} (${msg.info.backendReason}); vocabulary ${msg.info.vocabSize}, ${msg.info.paramCount} parameters`);
         this.emitStatus();
         return;
@@ -359,18 +357,6 @@ export class ActiveRun {
 }
 
 // ---------------------------------------------------------------- helpers
-
-/** On resume the logs may hold steps past the checkpoint (trained, then lost to a crash): drop them. */
-function trimHistory(history: RunHistory, startStep: number): void {
-  const keep = <T extends { step: number }>(list: T[]) => {
-    const kept = list.filter((p) => p.step <= startStep);
-    list.splice(0, list.length, ...kept);
-  };
-  keep(history.metrics);
-  keep(history.evals);
-  keep(history.gradMaps);
-  keep(history.samples);
-}
 
 function mergeCheckpoints(a: readonly CheckpointRef[], b: readonly CheckpointRef[]): CheckpointRef[] {
   const byPath = new Map<string, CheckpointRef>();

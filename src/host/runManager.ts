@@ -16,6 +16,7 @@ import { newRunId, summarize, type RunHistory, type RunRecord } from '../core/ru
 import type { RunView } from '../protocol/panel';
 import type { MetricPoint, RunState, RunSummary, TrainConfig } from '../protocol/types';
 import { ActiveRun, type ActiveRunHost, type QueuedRun } from './activeRun';
+import { boundHistory } from './boundedHistory';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
 import { errorText, guarded } from './guarded';
@@ -206,37 +207,39 @@ export class RunManager extends Disposable {
 
   /** The live run's last metric point, for the status bar. */
   lastMetric(runId: string): MetricPoint | undefined {
-    const metrics = this.active?.id === runId ? this.active.history.metrics : undefined;
-    return metrics?.[metrics.length - 1];
+    return this.active?.id === runId ? this.active.history.metrics.last : undefined;
   }
 
   isLive(runId: string): boolean {
     return this.active?.id === runId || this.queue.some((q) => q.id === runId);
   }
 
-  /** Everything the panel draws for a run: from memory for the live run, from disk otherwise. */
+  /**
+   * Everything the panel draws for a run: from memory for the live run, from disk otherwise; bounded
+   * either way (boundedHistory.ts), so a run of any length makes a message of a few megabytes at most.
+   */
   async getView(runId: string): Promise<RunView | undefined> {
-    const history = this.active?.id === runId ? this.active.history : await this.readHistory(runId);
+    const history = this.active?.id === runId ? this.active.history.toHistory() : await this.readHistory(runId);
     if (!history) return undefined;
     const { record } = history;
     return {
       summary: summarize(record),
       config: record.config,
       info: record.info,
-      metrics: [...history.metrics],
-      evals: [...history.evals],
-      gradMaps: [...history.gradMaps],
-      samples: [...history.samples],
-      checkpoints: [...record.checkpoints],
+      metrics: history.metrics,
+      evals: history.evals,
+      gradMaps: history.gradMaps,
+      samples: history.samples,
+      checkpoints: record.checkpoints.slice(),
     };
   }
 
   private async readHistory(runId: string): Promise<RunHistory | undefined> {
     const dir = this.getRunDir(runId);
     if (!dir) return undefined;
-    const history = await readRunHistoryAsync(dir);
     // A queued run's record lives on disk too; nothing else to merge.
-    return history;
+    const history = await readRunHistoryAsync(dir);
+    return history && boundHistory(history);
   }
 
   private currentRecord(runId: string): RunRecord | undefined {

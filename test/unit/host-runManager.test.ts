@@ -167,6 +167,30 @@ describe('host: RunManager with a fake worker', () => {
     assert.equal(m.activeRunId, undefined);
   });
 
+  it('resumes a run with 200,000 steps of history and keeps a bounded history of it', async () => {
+    const id = 'longrun';
+    const dir = path.join(runsDir, id);
+    const step = 200_000;
+    const ckpt = `checkpoints/step-${String(step).padStart(7, '0')}`;
+    const record: RunRecord = { id, name: id, createdAt: new Date().toISOString(), updatedAt: '', files: [inputFile], config: config({ steps: step + 20 }), state: 'stopped', step, durationMs: 1, checkpoints: [{ step, path: ckpt, time: '' }] };
+    RunWriter.create(dir, record);
+    fs.mkdirSync(path.join(dir, ckpt), { recursive: true });
+    fs.writeFileSync(path.join(dir, ckpt, 'meta.json'), JSON.stringify({ step }));
+    const lines: string[] = [];
+    for (let s = 1; s <= step; s++) lines.push(JSON.stringify({ step: s, loss: 3, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: s }));
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+    const m = manager();
+    await m.setRunsDirs([runsDir]);
+    await m.resume(id);
+    await waitFor(() => m.getRecord(id)?.state === 'training', 'training', 20_000);
+    const live = (await m.getView(id))!;
+    assert.ok(live.metrics.length <= 10_000, `${live.metrics.length} points kept`);
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion', 20_000);
+    const view = (await m.getView(id))!;
+    assert.ok(view.metrics.length <= 10_000);
+    assert.equal(view.metrics.at(-1)?.step, step + 20);
+  });
+
   it('kills a worker that ignores Stop and marks the run stopped', async () => {
     const m = manager({ ignoreStop: true, stepDelayMs: 20 });
     await m.setRunsDirs([runsDir]);
