@@ -18,7 +18,7 @@ import type { NoticeAction, RunEvent, RunNotice } from './runEvents';
 import { lockRun } from './runRecovery';
 import { latestCheckpoint, patchRunRecord, readRunHistoryAsync, removeRunLock } from './runStore';
 import { describeExit, type WorkerExit, type WorkerProcess } from './workerProcess';
-import type { WorkerRequests } from './workerRequests';
+import { newRequestId, type WorkerRequests } from './workerRequests';
 
 /** What the worker's start message will carry (protocol/worker.ts), plus where the run lives. */
 export interface QueuedRun extends Pick<StartTraining, 'config' | 'resumeFrom' | 'fineTuneFrom' | 'maxBytes' | 'truncate'> {
@@ -144,7 +144,8 @@ export class ActiveRun {
   /** Pause, resume or checkpoint. False when the run is not training (not started, ending or stopping). */
   control(action: 'pause' | 'resume' | 'checkpoint'): boolean {
     if (!this.hasLiveModel || this.stopRequested) return false;
-    return this.worker.send({ type: action, runId: this.id });
+    // With a request id, an error about it (the run ended meanwhile) is that request's, not the run's.
+    return this.worker.send({ type: action, runId: this.id, requestId: newRequestId() });
   }
 
   /**
@@ -171,6 +172,15 @@ export class ActiveRun {
 
   private onWorkerMessage(msg: WorkerToHost): void {
     const { log } = this.host;
+    if (msg.type === 'error' && (msg.requestId !== undefined || msg.runId === undefined)) {
+      // Scoped to a request (a sample, a checkpoint now, ...): that request fails, training goes on.
+      const pending = msg.requestId !== undefined && this.host.requests.has(msg.requestId);
+      if (pending) this.host.requests.handle(msg);
+      else {
+        log.warn(`run ${this.id}: a request${msg.requestId ? ` (${msg.requestId})` : ''} failed in the worker: ${msg.code}: ${msg.message}`);
+      }
+      return;
+    }
     if (this.host.requests.handle(msg)) return;
     if ('runId' in msg && msg.runId !== undefined && msg.runId !== this.id) {
       log.warn(`run ${this.id}: dropped a '${msg.type}' message for run ${msg.runId}`);

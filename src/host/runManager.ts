@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { newRunId, summarize, type RunHistory, type RunRecord } from '../core/runFiles';
 import type { RunView } from '../protocol/panel';
+import { sampleRequestProblem } from '../protocol/worker';
 import type { MetricPoint, RunState, RunSummary, TrainConfig } from '../protocol/types';
 import { ActiveRun, type ActiveRunHost, type QueuedRun } from './activeRun';
 import { boundHistory } from './boundedHistory';
@@ -38,7 +39,7 @@ import {
 } from './runStore';
 import { UtilityWorker } from './utilityWorker';
 import { WorkerProcess, type WorkerSpawner } from './workerProcess';
-import { WorkerRequests, newRequestId, type InspectResult, type SampleResult } from './workerRequests';
+import { WorkerRequestError, WorkerRequests, newRequestId, type InspectResult, type SampleResult } from './workerRequests';
 
 export type { NoticeAction, RunEvent, RunNotice } from './runEvents';
 
@@ -69,6 +70,8 @@ export interface RunManagerOptions {
   shutdownTimeoutMs?: number;
   /** How long the sampling/inspection worker stays loaded while idle. */
   utilityIdleMs?: number;
+  /** How long a request to the sampling/inspection worker may take before it is killed and the request fails. */
+  utilityTimeoutMs?: number;
 }
 
 export interface SampleOptions {
@@ -116,7 +119,11 @@ export class RunManager extends Disposable {
     super();
     this.log = options.log;
     const helloTimeoutMs = options.helloTimeoutMs ?? 30_000;
-    this.utility = this._register(new UtilityWorker(options.spawnWorker, this.log, this.requests, options.utilityIdleMs ?? 60_000, helloTimeoutMs));
+    this.utility = this._register(new UtilityWorker(options.spawnWorker, this.log, this.requests, {
+      idleMs: options.utilityIdleMs ?? 60_000,
+      helloTimeoutMs,
+      requestTimeoutMs: options.utilityTimeoutMs ?? 120_000,
+    }));
     this.recovery = this._register(new RunRecovery({
       log: this.log,
       refresh: () => this.refresh(),
@@ -395,6 +402,9 @@ export class RunManager extends Disposable {
   async sample(options: SampleOptions, onToken?: (token: string) => void): Promise<SampleResult> {
     const requestId = newRequestId();
     const base = { type: 'sample' as const, requestId, prompt: options.prompt, length: options.length, temperature: options.temperature, topK: options.topK ?? 0, seed: options.seed ?? Date.now() % 2 ** 31 };
+    // Refused here with the reason; the worker checks again (sampleRequestProblem in both).
+    const problem = sampleRequestProblem(base);
+    if (problem) throw new WorkerRequestError(problem, 'BAD_REQUEST');
     const run = this.active;
     if (run && run.id === options.runId && options.checkpointStep === undefined && run.hasLiveModel) {
       const answer = this.requests.add<SampleResult>(requestId, run.worker, onToken);

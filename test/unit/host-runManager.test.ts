@@ -346,6 +346,53 @@ describe('host: RunManager with a fake worker', () => {
     assert.equal(inspected.tokens[0].surprisal, undefined);
   });
 
+  it('refuses a sample with a NaN temperature, a top-k of 1.5 or a prompt past the limit, naming the limit', async () => {
+    const m = manager();
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 5 }) });
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
+    await assert.rejects(m.sample({ runId: id, prompt: 'a', length: 5, temperature: NaN }), /temperature must be a number from 0 \(greedy\) to 10 \(got NaN\)/);
+    await assert.rejects(m.sample({ runId: id, prompt: 'a', length: 5, temperature: 1, topK: 1.5 }), /Top-k must be a whole number.*got 1\.5/);
+    await assert.rejects(m.sample({ runId: id, prompt: 'a', length: 5, temperature: 1, topK: NaN }), /Top-k/);
+    await assert.rejects(m.sample({ runId: id, prompt: 'a', length: 1e9, temperature: 1 }), /length must be a whole number of tokens from 1 to 10000/);
+    await assert.rejects(m.sample({ runId: id, prompt: 'x'.repeat(10_001), length: 5, temperature: 1 }), /prompt is 10001 characters long; the limit is 10000/);
+    assert.match((await m.sample({ runId: id, prompt: 'x'.repeat(10_000), length: 2, temperature: 0 })).text, /^ckpt:/);
+  });
+
+  it('a worker error about a sample fails that request only: the live run trains on and completes', async () => {
+    const m = manager({ stepDelayMs: 10, failSamplePrompt: true });
+    await m.setRunsDirs([runsDir]);
+    const notices: RunNotice[] = [];
+    m.onNotice((n) => notices.push(n));
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 60 }) });
+    await waitFor(() => (m.getRecord(id)?.step ?? 0) >= 3, 'a few steps');
+    await assert.rejects(m.sample({ runId: id, prompt: 'fail', length: 5, temperature: 1 }), /cannot read/);
+    assert.equal(m.getRecord(id)?.state, 'training');
+    // A request the worker's own check refuses (here sent past the command API's check): its error
+    // carries the request's id, so the request fails and the run does not.
+    const worker = m['active']!.worker;
+    const refused = m['requests'].add('r-long', worker);
+    worker.send({ type: 'sample', requestId: 'r-long', runId: id, prompt: 'x'.repeat(20_000), length: 5, temperature: 1, topK: 0, seed: 1 });
+    await assert.rejects(refused, /prompt is 20000 characters long; the limit is 10000/);
+    assert.equal(m.getRecord(id)?.state, 'training');
+    // Pause after the run ended is answered with an error scoped to that request: logged, no failure.
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
+    assert.equal(readRunRecord(path.join(runsDir, id))!.state, 'completed');
+    assert.deepEqual(notices, []);
+  });
+
+  it('a sample from a checkpoint that never ends times out, and the sampling process is replaced', async () => {
+    const m = manager({ hangSamplePrompt: true }, { utilityTimeoutMs: 400 });
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 10 }) });
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
+    const t0 = Date.now();
+    await assert.rejects(m.sample({ runId: id, prompt: 'hang', length: 5, temperature: 1 }), /took longer than 0\.4 s and was stopped; the sampling process was restarted/);
+    assert.ok(Date.now() - t0 < 3000);
+    assert.ok(log.lines.some((l) => l.includes('killing the sampling process')));
+    assert.match((await m.sample({ runId: id, prompt: 'ok', length: 2, temperature: 1 })).text, /^ckpt:step-0000010:ok/);
+  });
+
   it('refuses to sample or inspect a run without checkpoints, with a reason', async () => {
     const m = manager({ inputError: { code: 'EMPTY', message: 'empty' } });
     await m.setRunsDirs([runsDir]);
