@@ -13,6 +13,7 @@ import type { CheckpointRef, FinishReason, RunState } from '../protocol/types';
 import { WORKER_PROTOCOL_VERSION, type StartTraining, type WorkerToHost } from '../protocol/worker';
 import { BoundedHistory } from './boundedHistory';
 import { errorText, guarded } from './guarded';
+import { HeartbeatWatch, type HeartbeatOptions } from './heartbeat';
 import type { Logger } from './logger';
 import type { NoticeAction, RunEvent, RunNotice } from './runEvents';
 import { lockRun } from './runRecovery';
@@ -38,6 +39,8 @@ export interface ActiveRunHost {
   readonly helloTimeoutMs: number;
   /** How long a finished worker may take to exit after shutdown. */
   readonly shutdownTimeoutMs: number;
+  /** When a silent worker counts as hung. */
+  readonly heartbeat: HeartbeatOptions;
   /** The run's record in memory changed. */
   remember(run: ActiveRun): void;
   fireRunEvent(event: RunEvent): void;
@@ -59,6 +62,9 @@ export class ActiveRun {
   /** True once `start` went to the worker (before that, Stop just kills it). */
   private started = false;
   private stopRequested = false;
+  /** Killed at the user's word after it stopped responding. */
+  private killedHung = false;
+  private watch?: HeartbeatWatch;
   private finished?: { state: FinishReason; message: string };
   private failure?: { message: string; hint?: string };
   private killTimer?: NodeJS.Timeout;
@@ -141,6 +147,15 @@ export class ActiveRun {
     }
   }
 
+  /** Kills a worker that stopped responding (SIGKILL); the run stays resumable from its last checkpoint. */
+  killHung(): void {
+    if (this.finished || this.failure) return;
+    this.stopRequested = true;
+    this.killedHung = true;
+    this.host.log.warn(`run ${this.id}: killing the worker at the user's request`);
+    this.worker.kill('SIGKILL');
+  }
+
   /** Pause, resume or checkpoint. False when the run is not training (not started, ending or stopping). */
   control(action: 'pause' | 'resume' | 'checkpoint'): boolean {
     if (!this.hasLiveModel || this.stopRequested) return false;
@@ -155,6 +170,7 @@ export class ActiveRun {
    */
   release(): void {
     clearTimeout(this.killTimer);
+    this.watch?.dispose();
     removeRunLock(this.dir);
     if (this.started && this.worker.isAlive && !this.finished && !this.failure) {
       lockRun(this.dir, this.worker.pid);
@@ -197,10 +213,12 @@ export class ActiveRun {
         this.setRecord({ state: 'training', info: msg.info, step: msg.startStep });
         // On resume the logs may hold steps past the checkpoint (trained, then lost to a crash): drop them.
         history.dropAfter(msg.startStep);
+        this.watchHeartbeat();
         log.info(`run ${this.id}: training from step ${msg.startStep} on ${msg.info.backend} (${msg.info.backendReason}); vocabulary ${msg.info.vocabSize}, ${msg.info.paramCount} parameters`);
         this.emitStatus();
         return;
       case 'metrics':
+        this.watch?.step();
         history.metrics.push(msg.point);
         this.setRecord({ step: msg.point.step, lastLoss: msg.point.loss });
         this.host.fireRunEvent({ runId: this.id, kind: 'metrics', point: msg.point });
@@ -230,6 +248,7 @@ export class ActiveRun {
         return;
       }
       case 'state':
+        this.watch?.restartStepClock();
         this.setRecord({ state: msg.state });
         log.info(`run ${this.id}: ${msg.state}`);
         this.emitStatus();
@@ -270,9 +289,33 @@ export class ActiveRun {
     this.host.notice({ severity, message, runId: this.id, actions });
   }
 
+  /** Reports a worker that has gone silent for too long, with Stop (kill the worker) offered. */
+  private watchHeartbeat(): void {
+    const { log } = this.host;
+    const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+    this.watch?.dispose();
+    this.watch = new HeartbeatWatch(this.worker, this.host.heartbeat, {
+      hung: (silentMs, boundMs) => {
+        const checkpoint = latestCheckpoint(this.history.record);
+        const from = checkpoint ? `the checkpoint at step ${checkpoint.step}` : 'step 0 (no checkpoint yet)';
+        const reason = `Not responding: the training process has sent nothing for ${seconds(silentMs)} (more than ${seconds(boundMs)}). Stop (kill the worker) ends it; resuming continues from ${from}.`;
+        log.warn(`run ${this.id}: ${reason}`);
+        this.setRecord({ reason });
+        this.notice('warning', `${this.history.record.name} is not responding: its training process has sent nothing for ${seconds(silentMs)}. Kill it? Resuming continues from ${from}.`, ['kill', 'showLog']);
+        this.emitStatus();
+      },
+      recovered: (silentMs) => {
+        log.info(`run ${this.id}: the training process responds again (after ${seconds(silentMs)})`);
+        this.setRecord({ reason: undefined });
+        this.emitStatus();
+      },
+    });
+  }
+
   /** Asks a worker that is done to exit, and kills it if it does not. */
   private shutdownWorker(): void {
     clearTimeout(this.killTimer);
+    this.watch?.dispose();
     this.worker.send({ type: 'shutdown' });
     this.killTimer = setTimeout(() => {
       this.host.log.warn(`run ${this.id}: worker did not exit ${this.host.shutdownTimeoutMs} ms after shutdown`);
@@ -284,6 +327,7 @@ export class ActiveRun {
 
   private async onWorkerExit(exit: WorkerExit): Promise<void> {
     clearTimeout(this.killTimer);
+    this.watch?.dispose();
     let state: RunState = 'failed';
     let reason: string | undefined = `The training process ${describeExit(exit)}.`;
     try {
@@ -313,6 +357,10 @@ export class ActiveRun {
       const reason = this.failure.hint ? `${this.failure.message} ${this.failure.hint}` : this.failure.message;
       if (!this.started) this.notice('error', reason, ['showLog']);
       return { state: 'failed', reason };
+    }
+    if (this.killedHung) {
+      const next = checkpoint ? `Resume continues from the checkpoint at step ${checkpoint.step}.` : 'It had written no checkpoint; resuming starts it again from step 0.';
+      return { state: 'stopped', reason: `Stopped: the training process stopped responding and was killed. ${next}` };
     }
     if (this.stopRequested) {
       return {

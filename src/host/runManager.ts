@@ -21,6 +21,7 @@ import { boundHistory } from './boundedHistory';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
 import { errorText, guarded } from './guarded';
+import { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat';
 import { formatBytes } from './inputFiles';
 import type { Logger } from './logger';
 import type { RunEvent, RunNotice } from './runEvents';
@@ -72,6 +73,8 @@ export interface RunManagerOptions {
   utilityIdleMs?: number;
   /** How long a request to the sampling/inspection worker may take before it is killed and the request fails. */
   utilityTimeoutMs?: number;
+  /** When a silent training worker counts as hung (heartbeat.ts); tests shorten it to milliseconds. */
+  heartbeat?: Partial<HeartbeatOptions>;
 }
 
 export interface SampleOptions {
@@ -139,6 +142,7 @@ export class RunManager extends Disposable {
       stopTimeoutMs: options.stopTimeoutMs ?? 5000,
       helloTimeoutMs,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5000,
+      heartbeat: { ...DEFAULT_HEARTBEAT, ...options.heartbeat },
       remember: (run) => void this.known.set(run.id, { dir: run.dir, record: run.history.record }),
       fireRunEvent: (event) => this._onRunEvent.fire(event),
       didChangeRuns: () => this._onDidChangeRuns.fire(),
@@ -373,6 +377,14 @@ export class RunManager extends Disposable {
     const run = this.active;
     if (!run || run.id !== runId) return;
     run.stop();
+    await run.done;
+  }
+
+  /** Kills the training worker of a run that stopped responding; resolves once the run has ended (resumable). */
+  async killWorker(runId: string): Promise<void> {
+    const run = this.active;
+    if (!run || run.id !== runId) return;
+    run.killHung();
     await run.done;
   }
 

@@ -191,6 +191,45 @@ describe('host: RunManager with a fake worker', () => {
     assert.equal(view.metrics.at(-1)?.step, step + 20);
   });
 
+  it('reports a worker that goes silent as not responding; Stop (kill the worker) leaves it resumable from its checkpoint', async () => {
+    const m = manager({ stepDelayMs: 5, heartbeatMs: 20, silentAfterStep: 12 }, { heartbeat: { minSilenceMs: 300, stepFactor: 20, checkEveryMs: 20 } });
+    await m.setRunsDirs([runsDir]);
+    const notices: RunNotice[] = [];
+    m.onNotice((n) => notices.push(n));
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 60 }) });
+    const t0 = Date.now();
+    await waitFor(() => notices.length > 0, 'the not-responding notice', 5000);
+    assert.ok(Date.now() - t0 < 3000);
+    assert.equal(m.getRecord(id)?.state, 'training');
+    assert.match(m.getRecord(id)?.reason ?? '', /^Not responding: the training process has sent nothing for \d+ s .*checkpoint at step 10/);
+    assert.equal(notices[0].severity, 'warning');
+    assert.deepEqual(notices[0].actions, ['kill', 'showLog']);
+    assert.equal(m.activeRunId, id, 'a hung worker is not ended without the user');
+    await m.killWorker(id);
+    assert.equal(m.activeRunId, undefined);
+    const record = readRunRecord(path.join(runsDir, id))!;
+    assert.equal(record.state, 'stopped');
+    assert.match(record.reason!, /stopped responding and was killed\. Resume continues from the checkpoint at step 10/);
+
+    const m2 = manager({ heartbeatMs: 20 }, { heartbeat: { minSilenceMs: 300, stepFactor: 20, checkEveryMs: 20 } });
+    await m2.setRunsDirs([runsDir]);
+    assert.equal((await m2.resume(id)).fromStep, 10);
+    await waitFor(() => m2.getRecord(id)?.state === 'completed' && !m2.activeRunId, 'resumed completion');
+  });
+
+  it('does not call a slow but living worker hung: the bound grows with its slowest step', async () => {
+    // Steps of 120 ms with no heartbeat in between: silent far past the 50 ms floor, within 20 steps.
+    const m = manager({ stepDelayMs: 120 }, { heartbeat: { minSilenceMs: 50, stepFactor: 20, checkEveryMs: 10 } });
+    await m.setRunsDirs([runsDir]);
+    const notices: RunNotice[] = [];
+    m.onNotice((n) => notices.push(n));
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 12 }) });
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
+    // The first step comes before any step time is known: that one may be reported, and is taken back.
+    assert.ok(notices.length <= 1, notices.map((n) => n.message).join('; '));
+    assert.equal(m.getRecord(id)?.reason, 'Completed 12 steps.');
+  });
+
   it('kills a worker that ignores Stop and marks the run stopped', async () => {
     const m = manager({ ignoreStop: true, stepDelayMs: 20 });
     await m.setRunsDirs([runsDir]);
