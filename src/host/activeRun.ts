@@ -6,13 +6,12 @@
  * The run manager owns the queue and the list of runs; it hears about every change through
  * `ActiveRunHost`, in the order the changes happen.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { RunRecord } from '../core/runFiles';
-import type { CheckpointRef, FinishReason, RunState } from '../protocol/types';
+import type { FinishReason, RunState } from '../protocol/types';
 import { WORKER_PROTOCOL_VERSION, type StartTraining, type WorkerToHost } from '../protocol/worker';
 import { BoundedHistory } from './boundedHistory';
 import { errorText, guarded } from './guarded';
+import { endingOf, writeFinalRecord } from './runEnding';
 import { HeartbeatWatch, type HeartbeatOptions } from './heartbeat';
 import type { Logger } from './logger';
 import type { NoticeAction, RunEvent, RunNotice } from './runEvents';
@@ -331,9 +330,15 @@ export class ActiveRun {
     let state: RunState = 'failed';
     let reason: string | undefined = `The training process ${describeExit(exit)}.`;
     try {
-      ({ state, reason } = this.finalState(exit));
+      const { started, stopRequested, killedHung, finished, failure } = this;
+      const facts = { started, stopRequested, killedHung, finished, failure, name: this.history.record.name, stopTimeoutMs: this.host.stopTimeoutMs, checkpoint: latestCheckpoint(this.history.record) };
+      const ending = endingOf(facts, exit);
+      ({ state, reason } = ending);
+      if (ending.notice) this.notice('error', ending.notice.message, ending.notice.actions);
       this.host.log.info(`run ${this.id}: ${state}${reason ? `: ${reason}` : ''}`);
-      await this.writeFinalRecord(state, reason);
+      const final = await writeFinalRecord(this.dir, this.history.record, state, reason);
+      if (!final) this.host.log.warn(`run ${this.id}: run.json is missing after the worker exited (folder deleted?)`);
+      this.setRecord(final ?? { state, reason });
     } catch (e) {
       // Whatever broke (a full disk, a run.json the host cannot use), the run ends here and the queue goes on.
       this.host.log.error(`run ${this.id}: worker exit: could not record the final state: ${e instanceof Error && e.stack ? e.stack : errorText(e)}`);
@@ -349,59 +354,6 @@ export class ActiveRun {
     }
   }
 
-  /** How the run ended, in words, from what the worker said before it exited. */
-  private finalState(exit: WorkerExit): { state: RunState; reason: string | undefined } {
-    const checkpoint = latestCheckpoint(this.history.record);
-    if (this.finished) return { state: this.finished.state, reason: this.finished.message };
-    if (this.failure) {
-      const reason = this.failure.hint ? `${this.failure.message} ${this.failure.hint}` : this.failure.message;
-      if (!this.started) this.notice('error', reason, ['showLog']);
-      return { state: 'failed', reason };
-    }
-    if (this.killedHung) {
-      const next = checkpoint ? `Resume continues from the checkpoint at step ${checkpoint.step}.` : 'It had written no checkpoint; resuming starts it again from step 0.';
-      return { state: 'stopped', reason: `Stopped: the training process stopped responding and was killed. ${next}` };
-    }
-    if (this.stopRequested) {
-      return {
-        state: 'stopped',
-        reason: this.started
-          ? `Stopped. The training process did not finish within ${Math.round(this.host.stopTimeoutMs / 1000)} s and was ended${checkpoint ? `; the checkpoint at step ${checkpoint.step} is kept` : ''}.`
-          : 'Stopped before training started.',
-      };
-    }
-    const reason = `The training process ${describeExit(exit)}.${lastLines(exit.stderrTail)}`;
-    const next = checkpoint ? ` Resume continues from the checkpoint at step ${checkpoint.step}.` : ' It had written no checkpoint yet; resuming starts it again from step 0.';
-    this.notice('error', `Training of ${this.history.record.name} failed: ${reason}${next}`, ['resume', 'showLog']);
-    return { state: 'failed', reason };
-  }
-
-  /** The worker is gone, so the host owns run.json again: make sure it tells the final story. */
-  private async writeFinalRecord(state: RunState, reason: string | undefined): Promise<void> {
-    const memory = this.history.record;
-    const disk = (await readRunHistoryAsync(this.dir))?.record;
-    if (!disk) {
-      this.setRecord({ state, reason });
-      this.host.log.warn(`run ${this.id}: run.json is missing after the worker exited (folder deleted?)`);
-      return;
-    }
-    // Those on disk: the worker prunes old ones, and a message about the last pruning may be lost with it.
-    const checkpoints = mergeCheckpoints(disk.checkpoints, memory.checkpoints).filter((c) => fs.existsSync(path.join(this.dir, c.path)));
-    const needsWrite = disk.state !== state || disk.reason !== reason || checkpoints.length !== disk.checkpoints.length;
-    const final = needsWrite
-      ? patchRunRecord(this.dir, {
-          state,
-          reason,
-          checkpoints,
-          info: disk.info ?? memory.info,
-          step: Math.max(disk.step, memory.step),
-          lastLoss: memory.lastLoss ?? disk.lastLoss,
-          bestValLoss: disk.bestValLoss ?? memory.bestValLoss,
-        })
-      : disk;
-    this.setRecord(final ?? { state, reason });
-  }
-
   /** Whatever happened before: the lock goes, requests fail, and the manager moves on to the next run. */
   private cleanUpAfterExit(exit: WorkerExit): void {
     const { log } = this.host;
@@ -412,17 +364,4 @@ export class ActiveRun {
     this.resolveDone();
     this.host.ended(this);
   }
-}
-
-// ---------------------------------------------------------------- helpers
-
-function mergeCheckpoints(a: readonly CheckpointRef[], b: readonly CheckpointRef[]): CheckpointRef[] {
-  const byPath = new Map<string, CheckpointRef>();
-  for (const c of [...(a ?? []), ...(b ?? [])]) byPath.set(c.path, c);
-  return [...byPath.values()].sort((x, y) => x.step - y.step);
-}
-
-function lastLines(tail: readonly string[]): string {
-  const lines = tail.slice(-3).map((l) => l.trim()).filter(Boolean);
-  return lines.length ? ` Last output: ${lines.join(' | ').slice(0, 600)}` : '';
 }
