@@ -14,7 +14,6 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { newRunId, summarize, type RunHistory, type RunRecord } from '../core/runFiles';
 import type { RunView } from '../protocol/panel';
-import { sampleRequestProblem } from '../protocol/worker';
 import type { MetricPoint, RunState, RunSummary, TrainConfig } from '../protocol/types';
 import { ActiveRun, type ActiveRunHost, type QueuedRun } from './activeRun';
 import { boundHistory } from './boundedHistory';
@@ -40,9 +39,11 @@ import {
 } from './runStore';
 import { UtilityWorker } from './utilityWorker';
 import { WorkerProcess, type WorkerSpawner } from './workerProcess';
-import { WorkerRequestError, WorkerRequests, newRequestId, type InspectResult, type SampleResult } from './workerRequests';
+import { RunSampling, type SampleOptions } from './runSampling';
+import { WorkerRequests, type InspectResult, type SampleResult } from './workerRequests';
 
 export type { NoticeAction, RunEvent, RunNotice } from './runEvents';
+export type { SampleOptions } from './runSampling';
 
 // ---------------------------------------------------------------- public shapes
 
@@ -77,17 +78,6 @@ export interface RunManagerOptions {
   heartbeat?: Partial<HeartbeatOptions>;
 }
 
-export interface SampleOptions {
-  runId: string;
-  prompt: string;
-  length: number;
-  temperature: number;
-  topK?: number;
-  seed?: number;
-  /** Sample from this checkpoint step instead of the live model (or the latest checkpoint). */
-  checkpointStep?: number;
-}
-
 const RESUMABLE_STATES: readonly RunState[] = ['stopped', 'interrupted', 'failed', 'diverged'];
 
 export class RunManager extends Disposable {
@@ -105,6 +95,7 @@ export class RunManager extends Disposable {
   private readonly log: Logger;
   private readonly requests = new WorkerRequests();
   private readonly utility: UtilityWorker;
+  private readonly sampling: RunSampling;
   private readonly recovery: RunRecovery;
   /** How the active run reports to this manager. */
   private readonly runHost: ActiveRunHost;
@@ -127,6 +118,7 @@ export class RunManager extends Disposable {
       helloTimeoutMs,
       requestTimeoutMs: options.utilityTimeoutMs ?? 120_000,
     }));
+    this.sampling = new RunSampling({ active: () => this.active, record: (id) => this.currentRecord(id), dir: (id) => this.getRunDir(id) }, this.requests, this.utility);
     this.recovery = this._register(new RunRecovery({
       log: this.log,
       refresh: () => this.refresh(),
@@ -407,46 +399,13 @@ export class RunManager extends Disposable {
 
   // ---------------------------------------------------------------- sampling and inspection
 
-  /**
-   * Generates text from a run: from the live model when it is training (and no checkpoint step is
-   * asked for), else from a checkpoint (the latest unless `checkpointStep` is given).
-   */
-  async sample(options: SampleOptions, onToken?: (token: string) => void): Promise<SampleResult> {
-    const requestId = newRequestId();
-    const base = { type: 'sample' as const, requestId, prompt: options.prompt, length: options.length, temperature: options.temperature, topK: options.topK ?? 0, seed: options.seed ?? Date.now() % 2 ** 31 };
-    // Refused here with the reason; the worker checks again (sampleRequestProblem in both).
-    const problem = sampleRequestProblem(base);
-    if (problem) throw new WorkerRequestError(problem, 'BAD_REQUEST');
-    const run = this.active;
-    if (run && run.id === options.runId && options.checkpointStep === undefined && run.hasLiveModel) {
-      const answer = this.requests.add<SampleResult>(requestId, run.worker, onToken);
-      // The run folder as a fallback: if training ends while this request is in flight, the worker
-      // samples from the run's latest checkpoint (written as training ends) instead of failing.
-      if (run.worker.send({ ...base, runId: run.id, checkpoint: this.getRunDir(run.id) })) return answer;
-      this.requests.failOwner(run.worker, 'The training process is not reachable.');
-      return answer;
-    }
-    const checkpoint = this.checkpointPath(options.runId, options.checkpointStep);
-    return this.utility.request<SampleResult>({ ...base, checkpoint }, onToken);
+  /** See runSampling.ts. */
+  sample(options: SampleOptions, onToken?: (token: string) => void): Promise<SampleResult> {
+    return this.sampling.sample(options, onToken);
   }
 
-  /** Per-token surprisal of `text` under the run's latest checkpoint. */
-  async inspect(runId: string, text: string, topK = 5): Promise<InspectResult> {
-    const checkpoint = this.checkpointPath(runId);
-    return this.utility.request<InspectResult>({ type: 'inspect', requestId: newRequestId(), checkpoint, text, topK });
-  }
-
-  private checkpointPath(runId: string, step?: number): string {
-    const record = this.currentRecord(runId);
-    const dir = this.getRunDir(runId);
-    if (!record || !dir) throw new Error(`Run ${runId} was not found.`);
-    const ref = step === undefined ? latestCheckpoint(record) : record.checkpoints.find((c) => c.step === step);
-    if (!ref) {
-      throw new Error(step === undefined
-        ? `${record.name} has no checkpoint yet (one is written every ${record.config.checkpointInterval || record.config.steps} steps and when training ends).`
-        : `${record.name} has no checkpoint at step ${step}.`);
-    }
-    return checkpointFolder(dir, ref);
+  inspect(runId: string, text: string, topK = 5): Promise<InspectResult> {
+    return this.sampling.inspect(runId, text, topK);
   }
 
   // ---------------------------------------------------------------- reloads
