@@ -7,7 +7,7 @@
  * `monitorEventLoopDelay` does the same natively, but its histograms cannot be paused and merged:
  * re-enabling one counts the pause as a delay, and they cannot be added together.)
  */
-import { createHistogram, performance, PerformanceObserver, type RecordableHistogram } from 'node:perf_hooks';
+import { createHistogram, performance, type RecordableHistogram } from 'node:perf_hooks';
 import { Disposable } from './dispose';
 import type { Logger } from './logger';
 
@@ -58,8 +58,6 @@ export class EventLoopMonitor extends Disposable {
   private totalOwnMaxMs = 0;
   private reporter: NodeJS.Timeout | undefined;
   private label = '';
-  /** Reports long garbage collections: a stall's line and one of these together tell its cause. */
-  private gcObserver: PerformanceObserver | undefined;
 
   constructor(private readonly log: Logger, private readonly intervalMs = 30_000, private readonly resolutionMs = 10) {
     super();
@@ -77,16 +75,6 @@ export class EventLoopMonitor extends Disposable {
     this.window = newPeriod();
     this.lastTick = performance.now();
     this.lastCpuMicros = cpuMicros();
-    try {
-      this.gcObserver = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) {
-          if (entry.duration > LOOP_DELAY_BUDGET_MS / 2) this.log.info(`${this.label}: a garbage collection took ${entry.duration.toFixed(1)} ms`);
-        }
-      });
-      this.gcObserver.observe({ entryTypes: ['gc'] });
-    } catch {
-      this.gcObserver = undefined;
-    }
     this.sampler = setInterval(() => this.tick(), this.resolutionMs);
     this.sampler.unref();
     this.reporter = setInterval(() => this.logWindow(), this.intervalMs);
@@ -98,8 +86,6 @@ export class EventLoopMonitor extends Disposable {
     if (!this.run) return undefined;
     clearInterval(this.sampler);
     clearInterval(this.reporter);
-    this.gcObserver?.disconnect();
-    this.gcObserver = undefined;
     const stats = read(this.run);
     this.run = this.window = undefined;
     this.totalMs += stats.durationMs;
