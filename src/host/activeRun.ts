@@ -6,17 +6,19 @@
  * The run manager owns the queue and the list of runs; it hears about every change through
  * `ActiveRunHost`, in the order the changes happen.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { RunHistory, RunRecord } from '../core/runFiles';
-import type { CheckpointRef, FinishReason, RunState } from '../protocol/types';
+import type { RunRecord } from '../core/runFiles';
+import type { FinishReason, RunState } from '../protocol/types';
 import { WORKER_PROTOCOL_VERSION, type StartTraining, type WorkerToHost } from '../protocol/worker';
+import { BoundedHistory } from './boundedHistory';
+import { errorText, guarded } from './guarded';
+import { endingOf, writeFinalRecord } from './runEnding';
+import { HeartbeatWatch, type HeartbeatOptions } from './heartbeat';
 import type { Logger } from './logger';
 import type { NoticeAction, RunEvent, RunNotice } from './runEvents';
 import { lockRun } from './runRecovery';
 import { latestCheckpoint, patchRunRecord, readRunHistoryAsync, removeRunLock } from './runStore';
 import { describeExit, type WorkerExit, type WorkerProcess } from './workerProcess';
-import type { WorkerRequests } from './workerRequests';
+import { newRequestId, type WorkerRequests } from './workerRequests';
 
 /** What the worker's start message will carry (protocol/worker.ts), plus where the run lives. */
 export interface QueuedRun extends Pick<StartTraining, 'config' | 'resumeFrom' | 'fineTuneFrom' | 'maxBytes' | 'truncate'> {
@@ -36,6 +38,8 @@ export interface ActiveRunHost {
   readonly helloTimeoutMs: number;
   /** How long a finished worker may take to exit after shutdown. */
   readonly shutdownTimeoutMs: number;
+  /** When a silent worker counts as hung. */
+  readonly heartbeat: HeartbeatOptions;
   /** The run's record in memory changed. */
   remember(run: ActiveRun): void;
   fireRunEvent(event: RunEvent): void;
@@ -52,10 +56,14 @@ const RELEASE_GRACE_MS = 30_000;
 export class ActiveRun {
   readonly id: string;
   readonly dir: string;
-  readonly history: RunHistory;
+  /** Bounded whatever the run's length: recent steps in full, older ones merged (boundedHistory.ts). */
+  readonly history: BoundedHistory;
   /** True once `start` went to the worker (before that, Stop just kills it). */
   private started = false;
   private stopRequested = false;
+  /** Killed at the user's word after it stopped responding. */
+  private killedHung = false;
+  private watch?: HeartbeatWatch;
   private finished?: { state: FinishReason; message: string };
   private failure?: { message: string; hint?: string };
   private killTimer?: NodeJS.Timeout;
@@ -71,10 +79,10 @@ export class ActiveRun {
   ) {
     this.id = queued.id;
     this.dir = queued.dir;
-    this.history = { record, metrics: [], evals: [], gradMaps: [], samples: [] };
+    this.history = new BoundedHistory(record);
     this.done = new Promise<void>((resolve) => (this.resolveDone = resolve));
-    worker.onDidReceive((msg) => this.onWorkerMessage(msg));
-    worker.onDidExit((exit) => void this.onWorkerExit(exit));
+    worker.onDidReceive((msg) => guarded(host.log, `run ${this.id}: '${msg.type}' message`, () => this.onWorkerMessage(msg)));
+    worker.onDidExit((exit) => guarded(host.log, `run ${this.id}: worker exit`, () => this.onWorkerExit(exit)));
   }
 
   /** True while the worker trains (or is stopping): it can sample from the live model. */
@@ -86,12 +94,7 @@ export class ActiveRun {
     const q = this.queued;
     // A resumed run shows its earlier history; load it before the worker can add to it.
     const [history, hello] = await Promise.all([q.resumeFrom ? readRunHistoryAsync(q.dir) : undefined, this.worker.waitForHello(this.host.helloTimeoutMs)]);
-    if (history) {
-      this.history.metrics.push(...history.metrics);
-      this.history.evals.push(...history.evals);
-      this.history.gradMaps.push(...history.gradMaps);
-      this.history.samples.push(...history.samples);
-    }
+    if (history) await this.history.addAll(history);
     if (!this.worker.isAlive) return; // The exit handler reports it.
     if (!hello.ok) {
       this.failure = { message: `Training could not start: ${hello.reason}.` };
@@ -117,6 +120,12 @@ export class ActiveRun {
     this.started = this.worker.send(start);
   }
 
+  /** `start` threw: the run fails with the reason, and the worker's exit ends it as usual. */
+  failToStart(e: unknown): void {
+    this.failure ??= { message: `Training could not start: ${errorText(e)}` };
+    this.worker.kill();
+  }
+
   // ---------------------------------------------------------------- control
 
   /** Asks the worker to stop, or kills one that has not started training; `done` resolves when it is gone. */
@@ -137,10 +146,20 @@ export class ActiveRun {
     }
   }
 
+  /** Kills a worker that stopped responding (SIGKILL); the run stays resumable from its last checkpoint. */
+  killHung(): void {
+    if (this.finished || this.failure) return;
+    this.stopRequested = true;
+    this.killedHung = true;
+    this.host.log.warn(`run ${this.id}: killing the worker at the user's request`);
+    this.worker.kill('SIGKILL');
+  }
+
   /** Pause, resume or checkpoint. False when the run is not training (not started, ending or stopping). */
   control(action: 'pause' | 'resume' | 'checkpoint'): boolean {
     if (!this.hasLiveModel || this.stopRequested) return false;
-    return this.worker.send({ type: action, runId: this.id });
+    // With a request id, an error about it (the run ended meanwhile) is that request's, not the run's.
+    return this.worker.send({ type: action, runId: this.id, requestId: newRequestId() });
   }
 
   /**
@@ -150,6 +169,7 @@ export class ActiveRun {
    */
   release(): void {
     clearTimeout(this.killTimer);
+    this.watch?.dispose();
     removeRunLock(this.dir);
     if (this.started && this.worker.isAlive && !this.finished && !this.failure) {
       lockRun(this.dir, this.worker.pid);
@@ -167,6 +187,15 @@ export class ActiveRun {
 
   private onWorkerMessage(msg: WorkerToHost): void {
     const { log } = this.host;
+    if (msg.type === 'error' && (msg.requestId !== undefined || msg.runId === undefined)) {
+      // Scoped to a request (a sample, a checkpoint now, ...): that request fails, training goes on.
+      const pending = msg.requestId !== undefined && this.host.requests.has(msg.requestId);
+      if (pending) this.host.requests.handle(msg);
+      else {
+        log.warn(`run ${this.id}: a request${msg.requestId ? ` (${msg.requestId})` : ''} failed in the worker: ${msg.code}: ${msg.message}`);
+      }
+      return;
+    }
     if (this.host.requests.handle(msg)) return;
     if ('runId' in msg && msg.runId !== undefined && msg.runId !== this.id) {
       log.warn(`run ${this.id}: dropped a '${msg.type}' message for run ${msg.runId}`);
@@ -181,11 +210,14 @@ export class ActiveRun {
         return;
       case 'started':
         this.setRecord({ state: 'training', info: msg.info, step: msg.startStep });
-        trimHistory(history, msg.startStep);
+        // On resume the logs may hold steps past the checkpoint (trained, then lost to a crash): drop them.
+        history.dropAfter(msg.startStep);
+        this.watchHeartbeat();
         log.info(`run ${this.id}: training from step ${msg.startStep} on ${msg.info.backend} (${msg.info.backendReason}); vocabulary ${msg.info.vocabSize}, ${msg.info.paramCount} parameters`);
         this.emitStatus();
         return;
       case 'metrics':
+        this.watch?.step();
         history.metrics.push(msg.point);
         this.setRecord({ step: msg.point.step, lastLoss: msg.point.loss });
         this.host.fireRunEvent({ runId: this.id, kind: 'metrics', point: msg.point });
@@ -215,6 +247,7 @@ export class ActiveRun {
         return;
       }
       case 'state':
+        this.watch?.restartStepClock();
         this.setRecord({ state: msg.state });
         log.info(`run ${this.id}: ${msg.state}`);
         this.emitStatus();
@@ -255,9 +288,33 @@ export class ActiveRun {
     this.host.notice({ severity, message, runId: this.id, actions });
   }
 
+  /** Reports a worker that has gone silent for too long, with Stop (kill the worker) offered. */
+  private watchHeartbeat(): void {
+    const { log } = this.host;
+    const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+    this.watch?.dispose();
+    this.watch = new HeartbeatWatch(this.worker, this.host.heartbeat, {
+      hung: (silentMs, boundMs) => {
+        const checkpoint = latestCheckpoint(this.history.record);
+        const from = checkpoint ? `the checkpoint at step ${checkpoint.step}` : 'step 0 (no checkpoint yet)';
+        const reason = `Not responding: the training process has sent nothing for ${seconds(silentMs)} (more than ${seconds(boundMs)}). Stop (kill the worker) ends it; resuming continues from ${from}.`;
+        log.warn(`run ${this.id}: ${reason}`);
+        this.setRecord({ reason });
+        this.notice('warning', `${this.history.record.name} is not responding: its training process has sent nothing for ${seconds(silentMs)}. Kill it? Resuming continues from ${from}.`, ['kill', 'showLog']);
+        this.emitStatus();
+      },
+      recovered: (silentMs) => {
+        log.info(`run ${this.id}: the training process responds again (after ${seconds(silentMs)})`);
+        this.setRecord({ reason: undefined });
+        this.emitStatus();
+      },
+    });
+  }
+
   /** Asks a worker that is done to exit, and kills it if it does not. */
   private shutdownWorker(): void {
     clearTimeout(this.killTimer);
+    this.watch?.dispose();
     this.worker.send({ type: 'shutdown' });
     this.killTimer = setTimeout(() => {
       this.host.log.warn(`run ${this.id}: worker did not exit ${this.host.shutdownTimeoutMs} ms after shutdown`);
@@ -269,82 +326,42 @@ export class ActiveRun {
 
   private async onWorkerExit(exit: WorkerExit): Promise<void> {
     clearTimeout(this.killTimer);
-    const memory = this.history.record;
-    const checkpoint = latestCheckpoint(memory);
-    let state: RunState;
-    let reason: string | undefined;
-    if (this.finished) {
-      state = this.finished.state;
-      reason = this.finished.message;
-    } else if (this.failure) {
-      state = 'failed';
-      reason = this.failure.hint ? `${this.failure.message} ${this.failure.hint}` : this.failure.message;
-      if (!this.started) this.notice('error', reason, ['showLog']);
-    } else if (this.stopRequested) {
-      state = 'stopped';
-      reason = this.started
-        ? `Stopped. The training process did not finish within ${Math.round(this.host.stopTimeoutMs / 1000)} s and was ended${checkpoint ? `; the checkpoint at step ${checkpoint.step} is kept` : ''}.`
-        : 'Stopped before training started.';
-    } else {
-      state = 'failed';
-      reason = `The training process ${describeExit(exit)}.${lastLines(exit.stderrTail)}`;
-      const next = checkpoint ? ` Resume continues from the checkpoint at step ${checkpoint.step}.` : ' It had written no checkpoint yet; resuming starts it again from step 0.';
-      this.notice('error', `Training of ${memory.name} failed: ${reason}${next}`, ['resume', 'showLog']);
+    this.watch?.dispose();
+    let state: RunState = 'failed';
+    let reason: string | undefined = `The training process ${describeExit(exit)}.`;
+    try {
+      const { started, stopRequested, killedHung, finished, failure } = this;
+      const facts = { started, stopRequested, killedHung, finished, failure, name: this.history.record.name, stopTimeoutMs: this.host.stopTimeoutMs, checkpoint: latestCheckpoint(this.history.record) };
+      const ending = endingOf(facts, exit);
+      ({ state, reason } = ending);
+      if (ending.notice) this.notice('error', ending.notice.message, ending.notice.actions);
+      this.host.log.info(`run ${this.id}: ${state}${reason ? `: ${reason}` : ''}`);
+      const final = await writeFinalRecord(this.dir, this.history.record, state, reason);
+      if (!final) this.host.log.warn(`run ${this.id}: run.json is missing after the worker exited (folder deleted?)`);
+      this.setRecord(final ?? { state, reason });
+    } catch (e) {
+      // Whatever broke (a full disk, a run.json the host cannot use), the run ends here and the queue goes on.
+      this.host.log.error(`run ${this.id}: worker exit: could not record the final state: ${e instanceof Error && e.stack ? e.stack : errorText(e)}`);
+      const failed = { state: 'failed' as const, reason: `${reason ?? 'The run ended.'} Its final state could not be saved (${errorText(e)}).` };
+      this.setRecord(failed);
+      try {
+        patchRunRecord(this.dir, failed);
+      } catch {
+        // Logged above; memory tells the story for this session.
+      }
+    } finally {
+      this.cleanUpAfterExit(exit);
     }
-    this.host.log.info(`run ${this.id}: ${state}${reason ? `: ${reason}` : ''}`);
+  }
 
-    // The worker is gone, so the host owns run.json again: make sure it tells the final story.
-    const disk = (await readRunHistoryAsync(this.dir))?.record;
-    if (disk) {
-      // Those on disk: the worker prunes old ones, and a message about the last pruning may be lost with it.
-      const checkpoints = mergeCheckpoints(disk.checkpoints, memory.checkpoints).filter((c) => fs.existsSync(path.join(this.dir, c.path)));
-      const needsWrite = disk.state !== state || disk.reason !== reason || checkpoints.length !== disk.checkpoints.length;
-      const final = needsWrite
-        ? patchRunRecord(this.dir, {
-            state,
-            reason,
-            checkpoints,
-            info: disk.info ?? memory.info,
-            step: Math.max(disk.step, memory.step),
-            lastLoss: memory.lastLoss ?? disk.lastLoss,
-            bestValLoss: disk.bestValLoss ?? memory.bestValLoss,
-          })
-        : disk;
-      if (final) this.setRecord(final);
-    } else {
-      this.setRecord({ state, reason });
-      this.host.log.warn(`run ${this.id}: run.json is missing after the worker exited (folder deleted?)`);
-    }
-    removeRunLock(this.dir);
-    this.host.requests.failOwner(this.worker, `The training process ended (${describeExit(exit)}).`);
-    this.worker.dispose();
+  /** Whatever happened before: the lock goes, requests fail, and the manager moves on to the next run. */
+  private cleanUpAfterExit(exit: WorkerExit): void {
+    const { log } = this.host;
+    guarded(log, `run ${this.id}: removing its lock`, () => removeRunLock(this.dir));
+    guarded(log, `run ${this.id}: failing its requests`, () => this.host.requests.failOwner(this.worker, `The training process ended (${describeExit(exit)}).`));
+    guarded(log, `run ${this.id}: disposing its worker`, () => this.worker.dispose());
     // Resolved before the manager starts the next queued run; whoever awaits `done` resumes after both.
     this.resolveDone();
     this.host.ended(this);
   }
-}
-
-// ---------------------------------------------------------------- helpers
-
-/** On resume the logs may hold steps past the checkpoint (trained, then lost to a crash): drop them. */
-function trimHistory(history: RunHistory, startStep: number): void {
-  const keep = <T extends { step: number }>(list: T[]) => {
-    const kept = list.filter((p) => p.step <= startStep);
-    list.splice(0, list.length, ...kept);
-  };
-  keep(history.metrics);
-  keep(history.evals);
-  keep(history.gradMaps);
-  keep(history.samples);
-}
-
-function mergeCheckpoints(a: readonly CheckpointRef[], b: readonly CheckpointRef[]): CheckpointRef[] {
-  const byPath = new Map<string, CheckpointRef>();
-  for (const c of [...(a ?? []), ...(b ?? [])]) byPath.set(c.path, c);
-  return [...byPath.values()].sort((x, y) => x.step - y.step);
-}
-
-function lastLines(tail: readonly string[]): string {
-  const lines = tail.slice(-3).map((l) => l.trim()).filter(Boolean);
-  return lines.length ? ` Last output: ${lines.join(' | ').slice(0, 600)}` : '';
 }

@@ -4,18 +4,20 @@
  */
 import * as vscode from 'vscode';
 import { Disposable } from './dispose';
+import { guarded } from './guarded';
 import type { NoticeAction, RunManager, RunNotice } from './runManager';
 
 const LABELS: Record<NoticeAction, string> = {
   resume: 'Resume',
   showLog: 'Show Log',
   openPanel: 'Open Panel',
+  kill: 'Stop (kill the worker)',
 };
 
 export class RunNotices extends Disposable {
-  constructor(manager: RunManager, private readonly log: vscode.LogOutputChannel) {
+  constructor(private readonly manager: RunManager, private readonly log: vscode.LogOutputChannel) {
     super();
-    this._register(manager.onNotice((n) => void this.show(n)));
+    this._register(manager.onNotice((n) => guarded(log, 'showing a notification', () => this.show(n))));
   }
 
   private async show(notice: RunNotice): Promise<void> {
@@ -27,5 +29,6 @@ export class RunNotices extends Disposable {
     if (action === 'showLog') this.log.show(true);
     else if (action === 'resume') await vscode.commands.executeCommand('sequenceLab.resumeRun', notice.runId);
     else if (action === 'openPanel') await vscode.commands.executeCommand('sequenceLab.openPanel', notice.runId);
+    else if (action === 'kill' && notice.runId) await this.manager.killWorker(notice.runId);
   }
 }

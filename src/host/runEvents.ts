@@ -15,7 +15,8 @@ export type RunEvent =
   | { readonly runId: string; readonly kind: 'progress'; readonly phase: StartupPhase; readonly message: string }
   | { readonly runId: string; readonly kind: 'status' };
 
-export type NoticeAction = 'resume' | 'showLog' | 'openPanel';
+/** `kill`: SIGKILL the run's worker (it stopped responding); the run stays resumable. */
+export type NoticeAction = 'resume' | 'showLog' | 'openPanel' | 'kill';
 
 /** Something the user should be told; the UI layer shows it as a notification with these actions. */
 export interface RunNotice {

@@ -16,8 +16,11 @@ import { newRunId, summarize, type RunHistory, type RunRecord } from '../core/ru
 import type { RunView } from '../protocol/panel';
 import type { MetricPoint, RunState, RunSummary, TrainConfig } from '../protocol/types';
 import { ActiveRun, type ActiveRunHost, type QueuedRun } from './activeRun';
+import { boundHistory } from './boundedHistory';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
+import { errorText, guarded } from './guarded';
+import { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat';
 import { formatBytes } from './inputFiles';
 import type { Logger } from './logger';
 import type { RunEvent, RunNotice } from './runEvents';
@@ -36,9 +39,11 @@ import {
 } from './runStore';
 import { UtilityWorker } from './utilityWorker';
 import { WorkerProcess, type WorkerSpawner } from './workerProcess';
-import { WorkerRequests, newRequestId, type InspectResult, type SampleResult } from './workerRequests';
+import { RunSampling, type SampleOptions } from './runSampling';
+import { WorkerRequests, type InspectResult, type SampleResult } from './workerRequests';
 
 export type { NoticeAction, RunEvent, RunNotice } from './runEvents';
+export type { SampleOptions } from './runSampling';
 
 // ---------------------------------------------------------------- public shapes
 
@@ -67,17 +72,10 @@ export interface RunManagerOptions {
   shutdownTimeoutMs?: number;
   /** How long the sampling/inspection worker stays loaded while idle. */
   utilityIdleMs?: number;
-}
-
-export interface SampleOptions {
-  runId: string;
-  prompt: string;
-  length: number;
-  temperature: number;
-  topK?: number;
-  seed?: number;
-  /** Sample from this checkpoint step instead of the live model (or the latest checkpoint). */
-  checkpointStep?: number;
+  /** How long a request to the sampling/inspection worker may take before it is killed and the request fails. */
+  utilityTimeoutMs?: number;
+  /** When a silent training worker counts as hung (heartbeat.ts); tests shorten it to milliseconds. */
+  heartbeat?: Partial<HeartbeatOptions>;
 }
 
 const RESUMABLE_STATES: readonly RunState[] = ['stopped', 'interrupted', 'failed', 'diverged'];
@@ -97,6 +95,7 @@ export class RunManager extends Disposable {
   private readonly log: Logger;
   private readonly requests = new WorkerRequests();
   private readonly utility: UtilityWorker;
+  private readonly sampling: RunSampling;
   private readonly recovery: RunRecovery;
   /** How the active run reports to this manager. */
   private readonly runHost: ActiveRunHost;
@@ -114,7 +113,12 @@ export class RunManager extends Disposable {
     super();
     this.log = options.log;
     const helloTimeoutMs = options.helloTimeoutMs ?? 30_000;
-    this.utility = this._register(new UtilityWorker(options.spawnWorker, this.log, this.requests, options.utilityIdleMs ?? 60_000, helloTimeoutMs));
+    this.utility = this._register(new UtilityWorker(options.spawnWorker, this.log, this.requests, {
+      idleMs: options.utilityIdleMs ?? 60_000,
+      helloTimeoutMs,
+      requestTimeoutMs: options.utilityTimeoutMs ?? 120_000,
+    }));
+    this.sampling = new RunSampling({ active: () => this.active, record: (id) => this.currentRecord(id), dir: (id) => this.getRunDir(id) }, this.requests, this.utility);
     this.recovery = this._register(new RunRecovery({
       log: this.log,
       refresh: () => this.refresh(),
@@ -130,6 +134,7 @@ export class RunManager extends Disposable {
       stopTimeoutMs: options.stopTimeoutMs ?? 5000,
       helloTimeoutMs,
       shutdownTimeoutMs: options.shutdownTimeoutMs ?? 5000,
+      heartbeat: { ...DEFAULT_HEARTBEAT, ...options.heartbeat },
       remember: (run) => void this.known.set(run.id, { dir: run.dir, record: run.history.record }),
       fireRunEvent: (event) => this._onRunEvent.fire(event),
       didChangeRuns: () => this._onDidChangeRuns.fire(),
@@ -205,37 +210,39 @@ export class RunManager extends Disposable {
 
   /** The live run's last metric point, for the status bar. */
   lastMetric(runId: string): MetricPoint | undefined {
-    const metrics = this.active?.id === runId ? this.active.history.metrics : undefined;
-    return metrics?.[metrics.length - 1];
+    return this.active?.id === runId ? this.active.history.metrics.last : undefined;
   }
 
   isLive(runId: string): boolean {
     return this.active?.id === runId || this.queue.some((q) => q.id === runId);
   }
 
-  /** Everything the panel draws for a run: from memory for the live run, from disk otherwise. */
+  /**
+   * Everything the panel draws for a run: from memory for the live run, from disk otherwise; bounded
+   * either way (boundedHistory.ts), so a run of any length makes a message of a few megabytes at most.
+   */
   async getView(runId: string): Promise<RunView | undefined> {
-    const history = this.active?.id === runId ? this.active.history : await this.readHistory(runId);
+    const history = this.active?.id === runId ? this.active.history.toHistory() : await this.readHistory(runId);
     if (!history) return undefined;
     const { record } = history;
     return {
       summary: summarize(record),
       config: record.config,
       info: record.info,
-      metrics: [...history.metrics],
-      evals: [...history.evals],
-      gradMaps: [...history.gradMaps],
-      samples: [...history.samples],
-      checkpoints: [...record.checkpoints],
+      metrics: history.metrics,
+      evals: history.evals,
+      gradMaps: history.gradMaps,
+      samples: history.samples,
+      checkpoints: record.checkpoints.slice(),
     };
   }
 
   private async readHistory(runId: string): Promise<RunHistory | undefined> {
     const dir = this.getRunDir(runId);
     if (!dir) return undefined;
-    const history = await readRunHistoryAsync(dir);
     // A queued run's record lives on disk too; nothing else to merge.
-    return history;
+    const history = await readRunHistoryAsync(dir);
+    return history && boundHistory(history);
   }
 
   private currentRecord(runId: string): RunRecord | undefined {
@@ -296,7 +303,17 @@ export class RunManager extends Disposable {
     if (this.active || this.isDisposed) return;
     const next = this.queue.shift();
     if (!next) return;
-    this.launch(next);
+    try {
+      this.launch(next);
+    } catch (e) {
+      // A run that cannot even be launched (its folder unwritable, say) must not hold up the others.
+      this.log.error(`run ${next.id}: could not start: ${errorText(e)}`);
+      if ((this.active as ActiveRun | undefined)?.id === next.id) return; // Its worker's exit ends it and pumps again.
+      guarded(this.log, `run ${next.id}: recording the failed start`, () => patchRunRecord(next.dir, { state: 'failed', reason: `Training could not start: ${errorText(e)}` }));
+      guarded(this.log, `run ${next.id}: removing its lock`, () => removeRunLock(next.dir));
+      this._onDidChangeRuns.fire();
+      this.pump();
+    }
   }
 
   private launch(q: QueuedRun): void {
@@ -321,7 +338,7 @@ export class RunManager extends Disposable {
     this._onDidChangeActive.fire(run.id);
     this._onDidChangeRuns.fire();
     this._onRunEvent.fire({ runId: run.id, kind: 'status' });
-    void run.start();
+    guarded(this.log, `run ${run.id}: start`, () => run.start(), (e) => run.failToStart(e));
   }
 
   /** The active run's worker is gone and run.json is final: start the next queued run. */
@@ -355,6 +372,14 @@ export class RunManager extends Disposable {
     await run.done;
   }
 
+  /** Kills the training worker of a run that stopped responding; resolves once the run has ended (resumable). */
+  async killWorker(runId: string): Promise<void> {
+    const run = this.active;
+    if (!run || run.id !== runId) return;
+    run.killHung();
+    await run.done;
+  }
+
   /** Pause, resume or checkpoint the training run. False when it is not the run training now. */
   control(runId: string, action: 'pause' | 'resume' | 'checkpoint'): boolean {
     const run = this.active;
@@ -374,43 +399,13 @@ export class RunManager extends Disposable {
 
   // ---------------------------------------------------------------- sampling and inspection
 
-  /**
-   * Generates text from a run: from the live model when it is training (and no checkpoint step is
-   * asked for), else from a checkpoint (the latest unless `checkpointStep` is given).
-   */
-  async sample(options: SampleOptions, onToken?: (token: string) => void): Promise<SampleResult> {
-    const requestId = newRequestId();
-    const base = { type: 'sample' as const, requestId, prompt: options.prompt, length: options.length, temperature: options.temperature, topK: options.topK ?? 0, seed: options.seed ?? Date.now() % 2 ** 31 };
-    const run = this.active;
-    if (run && run.id === options.runId && options.checkpointStep === undefined && run.hasLiveModel) {
-      const answer = this.requests.add<SampleResult>(requestId, run.worker, onToken);
-      // The run folder as a fallback: if training ends while this request is in flight, the worker
-      // samples from the run's latest checkpoint (written as training ends) instead of failing.
-      if (run.worker.send({ ...base, runId: run.id, checkpoint: this.getRunDir(run.id) })) return answer;
-      this.requests.failOwner(run.worker, 'The training process is not reachable.');
-      return answer;
-    }
-    const checkpoint = this.checkpointPath(options.runId, options.checkpointStep);
-    return this.utility.request<SampleResult>({ ...base, checkpoint }, onToken);
+  /** See runSampling.ts. */
+  sample(options: SampleOptions, onToken?: (token: string) => void): Promise<SampleResult> {
+    return this.sampling.sample(options, onToken);
   }
 
-  /** Per-token surprisal of `text` under the run's latest checkpoint. */
-  async inspect(runId: string, text: string, topK = 5): Promise<InspectResult> {
-    const checkpoint = this.checkpointPath(runId);
-    return this.utility.request<InspectResult>({ type: 'inspect', requestId: newRequestId(), checkpoint, text, topK });
-  }
-
-  private checkpointPath(runId: string, step?: number): string {
-    const record = this.currentRecord(runId);
-    const dir = this.getRunDir(runId);
-    if (!record || !dir) throw new Error(`Run ${runId} was not found.`);
-    const ref = step === undefined ? latestCheckpoint(record) : record.checkpoints.find((c) => c.step === step);
-    if (!ref) {
-      throw new Error(step === undefined
-        ? `${record.name} has no checkpoint yet (one is written every ${record.config.checkpointInterval || record.config.steps} steps and when training ends).`
-        : `${record.name} has no checkpoint at step ${step}.`);
-    }
-    return checkpointFolder(dir, ref);
+  inspect(runId: string, text: string, topK = 5): Promise<InspectResult> {
+    return this.sampling.inspect(runId, text, topK);
   }
 
   // ---------------------------------------------------------------- reloads

@@ -10,6 +10,7 @@ import { isPanelToHost, type CompareSeries, type HostToPanel, type PanelState, t
 import { isRunId } from '../protocol/validate';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
+import { errorText, guarded } from './guarded';
 import type { Logger } from './logger';
 import { RunDeltaBuffer } from './runDeltaBuffer';
 import type { RunEvent, RunManager } from './runManager';
@@ -59,7 +60,7 @@ export class TrainingPanel extends Disposable {
       if (!panel.visible) this.ready = false;
     }));
     this._register(deps.manager.onRunEvent((e) => this.onRunEvent(e)));
-    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.sendInitial()));
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.resend()));
     this._register({ dispose: () => { clearTimeout(this.deltasTimer); clearTimeout(this.compareTimer); } });
   }
 
@@ -117,18 +118,26 @@ export class TrainingPanel extends Disposable {
     switch (msg.type) {
       case 'ready':
         this.ready = true;
-        void this.sendInitial();
+        this.resend();
         return;
       case 'control':
         if (!vscode.workspace.isTrusted) return;
-        if (msg.action === 'stop') void vscode.commands.executeCommand('sequenceLab.stop', msg.runId);
-        else if (msg.action === 'continue') void vscode.commands.executeCommand('sequenceLab.resumeRun', msg.runId);
-        else if (!this.deps.manager.control(msg.runId, msg.action)) void vscode.window.showInformationMessage(`Run ${msg.runId} is not training, so it cannot ${msg.action}.`);
+        guarded(this.deps.log, `panel: ${msg.action}`, () => {
+          if (msg.action === 'stop') return vscode.commands.executeCommand('sequenceLab.stop', msg.runId);
+          if (msg.action === 'continue') return vscode.commands.executeCommand('sequenceLab.resumeRun', msg.runId);
+          if (!this.deps.manager.control(msg.runId, msg.action)) return vscode.window.showInformationMessage(`Run ${msg.runId} is not training, so it cannot ${msg.action}.`);
+          return undefined;
+        });
         return;
       case 'sampleNow':
-        void this.sampleNow(msg);
+        guarded(this.deps.log, 'panel: sample', () => this.sampleNow(msg));
         return;
     }
+  }
+
+  /** The snapshot (or comparison) again; a failure to read it is logged, never left unhandled. */
+  private resend(): void {
+    guarded(this.deps.log, 'panel: sending the run', () => this.sendInitial(), (e) => this.post({ type: 'empty', message: `The run could not be read: ${errorText(e)}` }));
   }
 
   private async sendInitial(): Promise<void> {
@@ -211,7 +220,7 @@ export class TrainingPanel extends Disposable {
     // A resumed run rewinds its history to the checkpoint: the page gets it whole again.
     if (record.state === 'training' && this.lastState === 'starting') {
       this.lastState = record.state;
-      void this.sendInitial();
+      this.resend();
       return;
     }
     this.lastState = record.state;
@@ -237,7 +246,7 @@ export class TrainingPanel extends Disposable {
     if (this.compareTimer || !this.ready) return;
     this.compareTimer = setTimeout(() => {
       this.compareTimer = undefined;
-      void this.sendInitial();
+      this.resend();
     }, COMPARE_REFRESH_MS);
   }
 }

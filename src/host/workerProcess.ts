@@ -6,6 +6,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { WORKER_PROTOCOL_VERSION, isWorkerToHost, type HostToWorker, type WorkerToHost } from '../protocol/worker';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
@@ -62,6 +63,8 @@ export class WorkerProcess extends Disposable {
   private exited = false;
   private released = false;
   private helloResolve?: (version: number) => void;
+  /** When the worker last sent anything (performance.now()): its heartbeat, for the supervision. */
+  lastHeardAt = performance.now();
   /** Resolves with the worker's protocol version when it says hello. */
   readonly hello: Promise<number>;
 
@@ -173,6 +176,7 @@ export class WorkerProcess extends Disposable {
   }
 
   private onMessage(msg: unknown): void {
+    this.lastHeardAt = performance.now();
     if (!isWorkerToHost(msg)) {
       this.log.warn(`[${this.label}] dropped malformed message: ${JSON.stringify(msg)?.slice(0, 300)}`);
       return;
@@ -181,6 +185,8 @@ export class WorkerProcess extends Disposable {
       this.helloResolve?.(msg.version);
       return;
     }
+    // A sign of life only: `lastHeardAt` has it.
+    if (msg.type === 'heartbeat') return;
     this._onDidReceive.fire(msg);
   }
 

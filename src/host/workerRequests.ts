@@ -74,6 +74,11 @@ export class WorkerRequests {
     }
   }
 
+  /** Fails one request (it timed out, say). */
+  fail(requestId: string, error: Error): void {
+    this.settle(requestId, (p) => p.reject(error));
+  }
+
   failAll(reason: string): void {
     for (const id of [...this.pending.keys()]) this.settle(id, (q) => q.reject(new WorkerRequestError(reason, 'CANCELLED')));
   }

@@ -33,6 +33,8 @@ export interface StartTraining {
 export interface ControlRun {
   readonly type: 'stop' | 'pause' | 'resume' | 'checkpoint';
   readonly runId: string;
+  /** Echoed in an error about this request, so the host fails the request and not the run. */
+  readonly requestId?: string;
 }
 
 export interface SampleRequest {
@@ -63,6 +65,20 @@ export interface Shutdown {
 
 export type HostToWorker = StartTraining | ControlRun | SampleRequest | InspectRequest | Shutdown;
 
+/** What a sample request may ask for: checked by the command API and again by the worker. */
+export const SAMPLE_LIMITS = { maxPromptChars: 10_000, maxLength: 10_000, maxTemperature: 10, maxTopK: 1_000_000 } as const;
+
+/** Why a sample request cannot be served (a sentence naming the limit), or undefined when it can. */
+export function sampleRequestProblem(r: { prompt?: unknown; length?: unknown; temperature?: unknown; topK?: unknown }): string | undefined {
+  const L = SAMPLE_LIMITS;
+  if (typeof r.prompt !== 'string') return 'The prompt must be text.';
+  if (r.prompt.length > L.maxPromptChars) return `The prompt is ${r.prompt.length} characters long; the limit is ${L.maxPromptChars}.`;
+  if (!isInteger(r.length, 1, L.maxLength)) return `The length must be a whole number of tokens from 1 to ${L.maxLength} (got ${String(r.length)}).`;
+  if (!isFiniteNumber(r.temperature) || r.temperature < 0 || r.temperature > L.maxTemperature) return `The temperature must be a number from 0 (greedy) to ${L.maxTemperature} (got ${String(r.temperature)}).`;
+  if (!isInteger(r.topK, 0, L.maxTopK)) return `Top-k must be a whole number of tokens, or 0 for all of them (got ${String(r.topK)}).`;
+  return undefined;
+}
+
 // ---------------------------------------------------------------- worker -> host
 
 export type StartupPhase = 'backend' | 'reading' | 'tokenizing' | 'building' | 'restoring';
@@ -76,6 +92,8 @@ export interface InspectedToken {
 
 export type WorkerToHost =
   | { readonly type: 'hello'; readonly version: number; readonly pid: number }
+  /** Sent every few seconds and after every step: a worker silent for long is hung (host/heartbeat.ts). */
+  | { readonly type: 'heartbeat'; readonly runId?: string; readonly step?: number }
   | { readonly type: 'progress'; readonly runId: string; readonly phase: StartupPhase; readonly message: string }
   | { readonly type: 'started'; readonly runId: string; readonly info: RunInfo; readonly startStep: number }
   | { readonly type: 'metrics'; readonly runId: string; readonly point: MetricPoint }
@@ -107,15 +125,32 @@ export function isHostToWorker(msg: unknown): msg is HostToWorker {
         (msg.allowChangedText === undefined || typeof msg.allowChangedText === 'boolean');
     case 'sample':
       return isString(msg.requestId, 100) && (msg.runId === undefined || isRunId(msg.runId)) &&
-        (msg.checkpoint === undefined || isString(msg.checkpoint)) && isString(msg.prompt, 100_000) &&
-        isInteger(msg.length, 1, 100_000) && isFiniteNumber(msg.temperature) && isInteger(msg.topK, 0) && isInteger(msg.seed);
+        (msg.checkpoint === undefined || isString(msg.checkpoint)) && sampleRequestProblem(msg) === undefined && isInteger(msg.seed);
     case 'inspect':
       return isString(msg.requestId, 100) && isString(msg.checkpoint) && isString(msg.text, 1_000_000) && isInteger(msg.topK, 0, 100);
     case 'shutdown':
       return true;
     default:
-      return isOneOf(msg.type, CONTROL) && isRunId(msg.runId);
+      return isOneOf(msg.type, CONTROL) && isRunId(msg.runId) && optional(msg.requestId, isRequestId);
   }
+}
+
+const isRequestId = (v: unknown): v is string => isString(v, 100);
+
+/**
+ * The worker's answer to a message its guard refused: an error that carries the request's id (and
+ * run id) when the message had them, so the host fails that request only, never the run training.
+ */
+export function rejectionOf(msg: unknown): Extract<WorkerToHost, { type: 'error' }> {
+  const r = isRecord(msg) ? msg : {};
+  const requestId = isRequestId(r.requestId) ? r.requestId : undefined;
+  const problem = r.type === 'sample' ? sampleRequestProblem(r) : undefined;
+  return {
+    type: 'error',
+    ...(requestId !== undefined ? { requestId } : {}),
+    code: problem ? 'BAD_REQUEST' : 'BAD_MESSAGE',
+    message: problem ?? `The worker received a malformed '${String(r.type).slice(0, 40)}' message.`,
+  };
 }
 
 const PHASES = ['backend', 'reading', 'tokenizing', 'building', 'restoring'] as const;
@@ -177,6 +212,8 @@ export function isWorkerToHost(msg: unknown): msg is WorkerToHost {
   switch (msg.type) {
     case 'hello':
       return isInteger(msg.version) && isInteger(msg.pid);
+    case 'heartbeat':
+      return optional(msg.runId, isRunId) && optional(msg.step, (v): v is number => isInteger(v, 0));
     case 'progress':
       return isRunId(msg.runId) && isOneOf(msg.phase, PHASES) && isString(msg.message, 10_000);
     case 'started':

@@ -20,7 +20,7 @@ import { generate, inspect } from '../core/sample';
 import { TrainControl, Trainer } from '../core/trainer';
 import { Vocabulary } from '../core/vocabulary';
 import type { BackendName, TokenLevel } from '../protocol/types';
-import { HostToWorker, InspectRequest, isHostToWorker, SampleRequest, StartTraining, WORKER_PROTOCOL_VERSION, WorkerToHost } from '../protocol/worker';
+import { HostToWorker, InspectRequest, isHostToWorker, rejectionOf, SampleRequest, StartTraining, WORKER_PROTOCOL_VERSION, WorkerToHost } from '../protocol/worker';
 
 function send(message: WorkerToHost): void {
   // After the host has gone (reload), there is no one to tell: the run goes on to its checkpoint. A
@@ -154,7 +154,8 @@ function handle(msg: HostToWorker): void {
       return;
     default: {
       if (!live || live.runId !== msg.runId) {
-        send({ type: 'error', runId: msg.runId, code: 'NOT_RUNNING', message: `Run ${msg.runId} is not training in this worker.` });
+        // Scoped to the request when it has an id: the host fails that request, not the run.
+        send({ type: 'error', runId: msg.runId, ...(msg.requestId !== undefined ? { requestId: msg.requestId } : {}), code: 'NOT_RUNNING', message: `Run ${msg.runId} is not training in this worker.` });
         return;
       }
       const { control } = live;
@@ -168,11 +169,17 @@ function handle(msg: HostToWorker): void {
 
 process.on('message', (msg: unknown) => {
   if (!isHostToWorker(msg)) {
-    send({ type: 'error', code: 'BAD_MESSAGE', message: 'The worker received a malformed message.' });
+    // A refused sample (a prompt past the limit, a NaN temperature) fails that request, never the run.
+    send(rejectionOf(msg));
     return;
   }
   handle(msg);
 });
+
+// Signs of life for the host's supervision: every few seconds from this timer, which fires only
+// between steps, and a metrics message after every step, which counts as one too.
+const HEARTBEAT_MS = 2000;
+setInterval(() => send({ type: 'heartbeat', ...(live ? { runId: live.runId, step: live.trainer?.step ?? 0 } : {}) }), HEARTBEAT_MS).unref();
 
 // The host going away (window closed or reloaded) ends training: stop at the next step with a
 // checkpoint, then exit, so the run can be resumed after the reload.

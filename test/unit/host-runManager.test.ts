@@ -148,6 +148,88 @@ describe('host: RunManager with a fake worker', () => {
     assert.deepEqual(steps, [...steps].sort((a, b) => a - b));
   });
 
+  it('a failure in the worker-exit handler ends the run as failed with the reason, and the queue goes on', async () => {
+    // A checkpoint ref without a path in run.json makes the exit handler throw as it reconciles checkpoints.
+    const m = manager({ crashAtStep: 5, badRefOnCrash: true, stepDelayMs: 10 });
+    await m.setRunsDirs([runsDir]);
+    const first = await m.train({ runsDir, files: [inputFile], config: config() });
+    const second = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
+    await waitFor(() => m.activeRunId === second, 'the next queued run to start');
+    assert.equal(m.getRecord(first)?.state, 'failed');
+    assert.match(m.getRecord(first)?.reason ?? '', /code 3/);
+    assert.ok(log.lines.some((l) => l.startsWith('error') && l.includes('worker exit')), 'the failure is logged');
+    // Stop and Delete return (the second worker crashes at step 5 too, so stop it before that or not: either way they return).
+    const t0 = Date.now();
+    await m.stop(second);
+    await m.delete(first);
+    await m.delete(second);
+    assert.ok(Date.now() - t0 < 5000);
+    assert.equal(m.activeRunId, undefined);
+  });
+
+  it('resumes a run with 200,000 steps of history and keeps a bounded history of it', async () => {
+    const id = 'longrun';
+    const dir = path.join(runsDir, id);
+    const step = 200_000;
+    const ckpt = `checkpoints/step-${String(step).padStart(7, '0')}`;
+    const record: RunRecord = { id, name: id, createdAt: new Date().toISOString(), updatedAt: '', files: [inputFile], config: config({ steps: step + 20 }), state: 'stopped', step, durationMs: 1, checkpoints: [{ step, path: ckpt, time: '' }] };
+    RunWriter.create(dir, record);
+    fs.mkdirSync(path.join(dir, ckpt), { recursive: true });
+    fs.writeFileSync(path.join(dir, ckpt, 'meta.json'), JSON.stringify({ step }));
+    const lines: string[] = [];
+    for (let s = 1; s <= step; s++) lines.push(JSON.stringify({ step: s, loss: 3, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: s }));
+    fs.writeFileSync(path.join(dir, 'metrics.jsonl'), lines.join('\n') + '\n');
+    const m = manager();
+    await m.setRunsDirs([runsDir]);
+    await m.resume(id);
+    await waitFor(() => m.getRecord(id)?.state === 'training', 'training', 20_000);
+    const live = (await m.getView(id))!;
+    assert.ok(live.metrics.length <= 10_000, `${live.metrics.length} points kept`);
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion', 20_000);
+    const view = (await m.getView(id))!;
+    assert.ok(view.metrics.length <= 10_000);
+    assert.equal(view.metrics.at(-1)?.step, step + 20);
+  });
+
+  it('reports a worker that goes silent as not responding; Stop (kill the worker) leaves it resumable from its checkpoint', async () => {
+    const m = manager({ stepDelayMs: 5, heartbeatMs: 20, silentAfterStep: 12 }, { heartbeat: { minSilenceMs: 300, stepFactor: 20, checkEveryMs: 20 } });
+    await m.setRunsDirs([runsDir]);
+    const notices: RunNotice[] = [];
+    m.onNotice((n) => notices.push(n));
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 60 }) });
+    const t0 = Date.now();
+    await waitFor(() => notices.length > 0, 'the not-responding notice', 5000);
+    assert.ok(Date.now() - t0 < 3000);
+    assert.equal(m.getRecord(id)?.state, 'training');
+    assert.match(m.getRecord(id)?.reason ?? '', /^Not responding: the training process has sent nothing for \d+ s .*checkpoint at step 10/);
+    assert.equal(notices[0].severity, 'warning');
+    assert.deepEqual(notices[0].actions, ['kill', 'showLog']);
+    assert.equal(m.activeRunId, id, 'a hung worker is not ended without the user');
+    await m.killWorker(id);
+    assert.equal(m.activeRunId, undefined);
+    const record = readRunRecord(path.join(runsDir, id))!;
+    assert.equal(record.state, 'stopped');
+    assert.match(record.reason!, /stopped responding and was killed\. Resume continues from the checkpoint at step 10/);
+
+    const m2 = manager({ heartbeatMs: 20 }, { heartbeat: { minSilenceMs: 300, stepFactor: 20, checkEveryMs: 20 } });
+    await m2.setRunsDirs([runsDir]);
+    assert.equal((await m2.resume(id)).fromStep, 10);
+    await waitFor(() => m2.getRecord(id)?.state === 'completed' && !m2.activeRunId, 'resumed completion');
+  });
+
+  it('does not call a slow but living worker hung: the bound grows with its slowest step', async () => {
+    // Steps of 120 ms with no heartbeat in between: silent far past the 50 ms floor, within 20 steps.
+    const m = manager({ stepDelayMs: 120 }, { heartbeat: { minSilenceMs: 50, stepFactor: 20, checkEveryMs: 10 } });
+    await m.setRunsDirs([runsDir]);
+    const notices: RunNotice[] = [];
+    m.onNotice((n) => notices.push(n));
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 12 }) });
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
+    // The first step comes before any step time is known: that one may be reported, and is taken back.
+    assert.ok(notices.length <= 1, notices.map((n) => n.message).join('; '));
+    assert.equal(m.getRecord(id)?.reason, 'Completed 12 steps.');
+  });
+
   it('kills a worker that ignores Stop and marks the run stopped', async () => {
     const m = manager({ ignoreStop: true, stepDelayMs: 20 });
     await m.setRunsDirs([runsDir]);
@@ -301,6 +383,53 @@ describe('host: RunManager with a fake worker', () => {
     const inspected = await m.inspect(id, 'time');
     assert.equal(inspected.tokens.length, 4);
     assert.equal(inspected.tokens[0].surprisal, undefined);
+  });
+
+  it('refuses a sample with a NaN temperature, a top-k of 1.5 or a prompt past the limit, naming the limit', async () => {
+    const m = manager();
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 5 }) });
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
+    await assert.rejects(m.sample({ runId: id, prompt: 'a', length: 5, temperature: NaN }), /temperature must be a number from 0 \(greedy\) to 10 \(got NaN\)/);
+    await assert.rejects(m.sample({ runId: id, prompt: 'a', length: 5, temperature: 1, topK: 1.5 }), /Top-k must be a whole number.*got 1\.5/);
+    await assert.rejects(m.sample({ runId: id, prompt: 'a', length: 5, temperature: 1, topK: NaN }), /Top-k/);
+    await assert.rejects(m.sample({ runId: id, prompt: 'a', length: 1e9, temperature: 1 }), /length must be a whole number of tokens from 1 to 10000/);
+    await assert.rejects(m.sample({ runId: id, prompt: 'x'.repeat(10_001), length: 5, temperature: 1 }), /prompt is 10001 characters long; the limit is 10000/);
+    assert.match((await m.sample({ runId: id, prompt: 'x'.repeat(10_000), length: 2, temperature: 0 })).text, /^ckpt:/);
+  });
+
+  it('a worker error about a sample fails that request only: the live run trains on and completes', async () => {
+    const m = manager({ stepDelayMs: 10, failSamplePrompt: true });
+    await m.setRunsDirs([runsDir]);
+    const notices: RunNotice[] = [];
+    m.onNotice((n) => notices.push(n));
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 60 }) });
+    await waitFor(() => (m.getRecord(id)?.step ?? 0) >= 3, 'a few steps');
+    await assert.rejects(m.sample({ runId: id, prompt: 'fail', length: 5, temperature: 1 }), /cannot read/);
+    assert.equal(m.getRecord(id)?.state, 'training');
+    // A request the worker's own check refuses (here sent past the command API's check): its error
+    // carries the request's id, so the request fails and the run does not.
+    const worker = m['active']!.worker;
+    const refused = m['requests'].add('r-long', worker);
+    worker.send({ type: 'sample', requestId: 'r-long', runId: id, prompt: 'x'.repeat(20_000), length: 5, temperature: 1, topK: 0, seed: 1 });
+    await assert.rejects(refused, /prompt is 20000 characters long; the limit is 10000/);
+    assert.equal(m.getRecord(id)?.state, 'training');
+    // Pause after the run ended is answered with an error scoped to that request: logged, no failure.
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
+    assert.equal(readRunRecord(path.join(runsDir, id))!.state, 'completed');
+    assert.deepEqual(notices, []);
+  });
+
+  it('a sample from a checkpoint that never ends times out, and the sampling process is replaced', async () => {
+    const m = manager({ hangSamplePrompt: true }, { utilityTimeoutMs: 400 });
+    await m.setRunsDirs([runsDir]);
+    const id = await m.train({ runsDir, files: [inputFile], config: config({ steps: 10 }) });
+    await waitFor(() => m.getRecord(id)?.state === 'completed' && !m.activeRunId, 'completion');
+    const t0 = Date.now();
+    await assert.rejects(m.sample({ runId: id, prompt: 'hang', length: 5, temperature: 1 }), /took longer than 0\.4 s and was stopped; the sampling process was restarted/);
+    assert.ok(Date.now() - t0 < 3000);
+    assert.ok(log.lines.some((l) => l.includes('killing the sampling process')));
+    assert.match((await m.sample({ runId: id, prompt: 'ok', length: 2, temperature: 1 })).text, /^ckpt:step-0000010:ok/);
   });
 
   it('refuses to sample or inspect a run without checkpoints, with a reason', async () => {

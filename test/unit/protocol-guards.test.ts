@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { isPanelToHost, PANEL_ACTIONS } from '../../src/protocol/panel';
 import { isSidebarToHost } from '../../src/protocol/sidebar';
 import { isFiniteNumber, isInteger, isOneOf, isRecord, isRunId, isString, isStringArray } from '../../src/protocol/validate';
-import { isHostToWorker, WORKER_PROTOCOL_VERSION } from '../../src/protocol/worker';
+import { isHostToWorker, rejectionOf, sampleRequestProblem, SAMPLE_LIMITS, WORKER_PROTOCOL_VERSION } from '../../src/protocol/worker';
 
 const RUN = '20261125-160000-ab12';
 
@@ -161,6 +161,33 @@ describe('protocol: host -> worker', () => {
     assert.equal(isHostToWorker({ ...sample, topK: -1 }), false);
     assert.equal(isHostToWorker({ ...sample, seed: 0.5 }), false);
     assert.equal(isHostToWorker({ ...sample, runId: 'a/b' }), false);
+    assert.equal(isHostToWorker({ ...sample, temperature: NaN }), false);
+    assert.equal(isHostToWorker({ ...sample, temperature: -0.1 }), false);
+    assert.equal(isHostToWorker({ ...sample, temperature: 10.5 }), false);
+    assert.equal(isHostToWorker({ ...sample, topK: 1.5 }), false);
+    assert.equal(isHostToWorker({ ...sample, topK: NaN }), false);
+    assert.equal(isHostToWorker({ ...sample, length: 10_001 }), false);
+    assert.equal(isHostToWorker({ ...sample, prompt: 'x'.repeat(SAMPLE_LIMITS.maxPromptChars + 1) }), false);
+    assert.equal(isHostToWorker({ ...sample, prompt: 'x'.repeat(SAMPLE_LIMITS.maxPromptChars), temperature: 0, topK: 40, length: 10_000 }), true);
+  });
+
+  it('says why a sample request is refused, naming the limit', () => {
+    assert.equal(sampleRequestProblem(sample), undefined);
+    assert.equal(sampleRequestProblem({ ...sample, prompt: 'x'.repeat(12_345) }), 'The prompt is 12345 characters long; the limit is 10000.');
+    assert.match(sampleRequestProblem({ ...sample, topK: 1.5 })!, /Top-k .* \(got 1\.5\)/);
+    assert.match(sampleRequestProblem({ ...sample, temperature: NaN })!, /temperature .*got NaN/);
+    assert.match(sampleRequestProblem({ ...sample, length: 0 })!, /from 1 to 10000/);
+  });
+
+  it('a refused message is answered with an error scoped to its request and run', () => {
+    const long = { ...sample, prompt: 'x'.repeat(20_000) };
+    assert.deepEqual(rejectionOf(long), { type: 'error', requestId: 's1', code: 'BAD_REQUEST', message: 'The prompt is 20000 characters long; the limit is 10000.' });
+    assert.equal(rejectionOf({ type: 'pause', runId: 'a/b', requestId: 'c1' }).requestId, 'c1');
+    const unscoped = rejectionOf({ nonsense: true });
+    assert.equal(unscoped.requestId, undefined);
+    assert.equal(unscoped.code, 'BAD_MESSAGE');
+    assert.equal(isHostToWorker({ type: 'pause', runId: RUN, requestId: 'c1' }), true);
+    assert.equal(isHostToWorker({ type: 'pause', runId: RUN, requestId: 7 }), false);
   });
 
   it('refuses an inspection asking for too many predictions', () => {

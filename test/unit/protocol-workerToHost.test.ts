@@ -7,6 +7,8 @@ describe('protocol: isWorkerToHost, the host\'s check on worker messages', () =>
   it('accepts every well-formed message type', () => {
     const good: unknown[] = [
       { type: 'hello', version: 1, pid: 42 },
+      { type: 'heartbeat' },
+      { type: 'heartbeat', runId: 'r1', step: 12 },
       { type: 'progress', runId: 'r1', phase: 'tokenizing', message: 'Tokenizing' },
       { type: 'started', runId: 'r1', info, startStep: 0 },
       { type: 'metrics', runId: 'r1', point: { step: 1, loss: 4.1, gradNorm: 2, clipped: true, tokensPerSec: 4000, elapsedMs: 10 } },
@@ -44,6 +46,9 @@ describe('protocol: isWorkerToHost, the host\'s check on worker messages', () =>
       { type: 'inspected', requestId: 'q', tokens: [{ token: 1 }], meanSurprisal: 1 },
       { type: 'error', message: 'no code' },
       { type: 'hello', version: '1', pid: 1 },
+      { type: 'heartbeat', step: -1 },
+      { type: 'heartbeat', runId: '../x' },
+      { type: 'heartbeat', step: 1.5 },
       // A checkpoint message says which checkpoints remain after pruning.
       { type: 'checkpoint', runId: 'r1', checkpoint: { step: 200, path: 'checkpoints/step-0000200', time: 't' } },
       { type: 'checkpoint', runId: 'r1', checkpoints: [{ step: 'x' }] },

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { applyRunMessage, firstIndexAtOrAfter, RunModel } from '../../src/webview/lib/runModel';
+import { applyRunMessage, firstIndexAtOrAfter, MODEL_CAPS, RunModel } from '../../src/webview/lib/runModel';
 import { cellAt, decadesLost, heatmapGrid, layerCount } from '../../src/webview/lib/heatmapModel';
 import { surprisalLevel, surprisalScale, tokenTooltip, visibleToken } from '../../src/webview/lib/surprisal';
 import type { HostToPanel, RunDeltas, RunView } from '../../src/protocol/panel';
@@ -18,6 +18,26 @@ const deltas = (runId: string, over: Partial<RunDeltas> = {}): HostToPanel => ({
 const view = (over: Partial<RunView> = {}): RunView => ({ summary, config, metrics: [], evals: [], gradMaps: [], samples: [], checkpoints: [], ...over });
 
 describe('webview run model', () => {
+  it('holds a bounded history while a long run streams in: the newer half whole, the older thinned', () => {
+    let { model } = applyRunMessage(undefined, { type: 'snapshot', runId: 'run-a', run: view(), readOnly: false });
+    const total = 200_000;
+    for (let step = 1; step <= total; step += 100) {
+      const metrics = Array.from({ length: 100 }, (_, i) => point(step + i, step + i <= 50_000 ? 3 : 1));
+      const evals = [{ step: step + 99, valLoss: 2 }];
+      ({ model } = applyRunMessage(model, deltas('run-a', { metrics, evals, gradMaps: [map(step + 99, [[1]])], samples: [{ step: step + 99, prompt: '', text: 't', temperature: 1 }] })));
+    }
+    const m = model!;
+    assert.ok(m.steps.length <= MODEL_CAPS.metrics && m.steps.length > MODEL_CAPS.metrics / 2, `${m.steps.length} points`);
+    assert.ok(m.evalSteps.length <= MODEL_CAPS.evals && m.gradMaps.length <= MODEL_CAPS.gradMaps && m.samples.length <= MODEL_CAPS.samples);
+    assert.strictEqual(m.lastStep, total);
+    assert.ok(m.steps.every((s, i) => i === 0 || s > m.steps[i - 1]), 'steps ascending');
+    assert.ok(m.gradMaps.every((g, i) => i === 0 || g.step > m.gradMaps[i - 1].step));
+    // The curve keeps its shape: the drop at step 50,000 stays there.
+    assert.ok(m.steps.every((s, i) => (s < 49_000 ? m.loss[i] === 3 : s > 51_000 ? m.loss[i] === 1 : true)));
+    const newest = m.steps.slice(-1000);
+    assert.deepStrictEqual(newest, Array.from({ length: 1000 }, (_, i) => total - 999 + i), 'the newest points are whole');
+  });
+
   it('replaces everything on a snapshot and appends deltas of the same run', () => {
     let { model } = applyRunMessage(undefined, { type: 'snapshot', runId: 'run-a', run: view({ metrics: [point(1), point(2)] }), readOnly: false });
     assert.deepStrictEqual(model!.steps, [1, 2]);

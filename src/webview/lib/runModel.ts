@@ -7,6 +7,13 @@ import type { HostToPanel, RunView } from '../../protocol/panel';
 import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunInfo, RunSummary, SampleRecord, TrainConfig } from '../../protocol/types';
 import { baseName } from './format';
 
+/**
+ * Points the page keeps per series while a run goes on (the host's snapshot is bounded likewise,
+ * host/boundedHistory.ts): past these, the older half is thinned to every other point, so a panel left
+ * open on a run of a million steps holds a bounded history.
+ */
+export const MODEL_CAPS = { metrics: 20_000, evals: 4_000, gradMaps: 1_000, samples: 400 } as const;
+
 export class RunModel {
   summary: RunSummary;
   config: TrainConfig;
@@ -22,6 +29,8 @@ export class RunModel {
   readonly gradNorm: number[] = [];
   readonly clipped: boolean[] = [];
   readonly elapsedMs: number[] = [];
+  /** How many steps each point stands for (1 until a long run's older points are merged). */
+  readonly weight: number[] = [];
   tokensPerSec: number | undefined;
   /** Incremented whenever recorded history is cut (a rewind), so derived caches know to start over. */
   revision = 0;
@@ -44,7 +53,7 @@ export class RunModel {
     this.appendMetrics(run.metrics);
     for (const e of run.evals) this.addEval(e);
     for (const g of run.gradMaps) this.addGradMap(g);
-    for (const s of run.samples) this.samples.push(s);
+    for (const s of run.samples) this.addSample(s);
   }
 
   /**
@@ -58,15 +67,68 @@ export class RunModel {
       if (p.step <= last) {
         const cut = firstIndexAtOrAfter(this.steps, p.step);
         this.revision++;
-        for (const column of [this.steps, this.loss, this.gradNorm, this.clipped, this.elapsedMs] as unknown[][]) column.length = cut;
+        for (const column of [this.steps, this.loss, this.gradNorm, this.clipped, this.elapsedMs, this.weight] as unknown[][]) column.length = cut;
       }
       this.steps.push(p.step);
       this.loss.push(p.loss);
       this.gradNorm.push(p.gradNorm);
       this.clipped.push(p.clipped);
       this.elapsedMs.push(p.elapsedMs);
+      this.weight.push(1);
       this.tokensPerSec = p.tokensPerSec;
     }
+    if (this.steps.length > MODEL_CAPS.metrics) this.thinMetrics();
+  }
+
+  /**
+   * Merges the older half into buckets of equal width (in points), the widest there already is or
+   * twice that, with the loss and norm averaged by weight: older history keeps an even resolution and
+   * the curve its shape.
+   */
+  private thinMetrics(): void {
+    const half = Math.floor(this.steps.length / 2);
+    let widest = 1;
+    let older = 0;
+    for (let i = 0; i < half; i++) {
+      widest = Math.max(widest, this.weight[i]);
+      older += this.weight[i];
+    }
+    // The older half fits in a quarter of the cap, in buckets of a power of two (never narrower than before).
+    let width = widest;
+    while (older / width > MODEL_CAPS.metrics / 4) width *= 2;
+    this.mergeOlder(half, width);
+    this.revision++;
+  }
+
+  /** Merges runs of neighbours among the first `half` points into buckets of at most `width` steps' points; returns the new length. */
+  private mergeOlder(half: number, width: number): number {
+    const { steps, loss, gradNorm, clipped, elapsedMs, weight } = this;
+    let w = 0;
+    let r = 0;
+    while (r < steps.length) {
+      let n = weight[r];
+      let lossSum = loss[r] * n;
+      let normSum = gradNorm[r] * n;
+      let anyClipped = clipped[r];
+      let last = r;
+      while (r < half && last + 1 < half && n + weight[last + 1] <= width) {
+        last++;
+        n += weight[last];
+        lossSum += loss[last] * weight[last];
+        normSum += gradNorm[last] * weight[last];
+        anyClipped ||= clipped[last];
+      }
+      steps[w] = steps[last];
+      loss[w] = lossSum / n;
+      gradNorm[w] = normSum / n;
+      clipped[w] = anyClipped;
+      elapsedMs[w] = elapsedMs[last];
+      weight[w] = n;
+      w++;
+      r = last + 1;
+    }
+    for (const column of [steps, loss, gradNorm, clipped, elapsedMs, weight] as unknown[][]) column.length = w;
+    return w;
   }
 
   addEval(point: EvalPoint): void {
@@ -75,6 +137,9 @@ export class RunModel {
     this.valLoss.length = cut;
     this.evalSteps.push(point.step);
     this.valLoss.push(point.valLoss);
+    if (this.evalSteps.length > MODEL_CAPS.evals) {
+      for (const column of [this.evalSteps, this.valLoss]) thinOlderHalf(column);
+    }
   }
 
   addGradMap(map: GradMap): void {
@@ -82,10 +147,12 @@ export class RunModel {
     while (cut > 0 && this.gradMaps[cut - 1].step >= map.step) cut--;
     this.gradMaps.length = cut;
     this.gradMaps.push(map);
+    if (this.gradMaps.length > MODEL_CAPS.gradMaps) thinOlderHalf(this.gradMaps);
   }
 
   addSample(sample: SampleRecord): void {
     this.samples.push(sample);
+    if (this.samples.length > MODEL_CAPS.samples) thinOlderHalf(this.samples);
   }
 
   setStatus(summary: RunSummary, info: RunInfo | undefined, checkpoints: readonly CheckpointRef[], displayFiles?: readonly string[]): void {
@@ -171,4 +238,12 @@ export function firstIndexAtOrAfter(sorted: readonly number[], value: number): n
     else hi = mid;
   }
   return lo;
+}
+
+/** Keeps every other entry of the older half of `list` (the later of each pair), in place. */
+function thinOlderHalf<T>(list: T[]): void {
+  const half = Math.floor(list.length / 2);
+  let w = 0;
+  for (let r = 0; r < list.length; r++) if (r >= half || r % 2 === 1) list[w++] = list[r];
+  list.length = w;
 }
