@@ -13,7 +13,7 @@ import type { HostServices } from './host/services';
 import { StartupProgress } from './host/startupProgress';
 import { RunStatusBar } from './host/statusBar';
 import { registerTrainCommands } from './host/trainCommands';
-import { TrainingPanels } from './host/trainingPanel';
+import { TrainingPanels } from './host/trainingPanels';
 import { workerSpawner } from './host/workerProcess';
 import { WorkspaceRuns } from './host/workspaceRuns';
 

@@ -6,7 +6,7 @@ import type { EventLoopMonitor } from './eventLoopMonitor';
 import type { Logger } from './logger';
 import type { RunManager } from './runManager';
 import type { RunsViewProvider } from './runsView';
-import type { TrainingPanels } from './trainingPanel';
+import type { TrainingPanels } from './trainingPanels';
 import type { WorkspaceRuns } from './workspaceRuns';
 
 export interface HostServices {

@@ -1,24 +1,20 @@
 /**
- * The training panel: a webview panel per run (and one for comparisons). The host holds the truth:
- * when the page says `ready` it gets a snapshot of the run's history, then deltas (gathered into at
- * most one message per 250 ms, whatever the run's pace). A serializer reopens panels after a window
- * reload from the state the page keeps (`PanelState`).
+ * One training panel: the webview of a run (or of a comparison). The host holds the truth: when the
+ * page says `ready` it gets a snapshot of the run's history, then deltas (gathered into at most one
+ * message per 250 ms, whatever the run's pace). `TrainingPanels` (trainingPanels.ts) owns them all.
  */
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isPanelToHost, type CompareSeries, type HostToPanel, type PanelState, type PanelToHost } from '../protocol/panel';
-import { isRunId } from '../protocol/validate';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
 import { errorText, guarded } from './guarded';
 import type { Logger } from './logger';
 import { RunDeltaBuffer } from './runDeltaBuffer';
 import type { RunEvent, RunManager } from './runManager';
-import { runsDirOf } from './runStore';
+import { displayPaths } from './displayPaths';
 import { modelLabel } from './statusText';
 import { getWebviewHtml, webviewOptions } from './webviewHtml';
 
-export const PANEL_VIEW_TYPE = 'sequenceLab.trainingPanel';
 
 /** Metrics arrive every step, gradient maps every few: the page hears of them at most this often. */
 const DELTAS_BATCH_MS = 250;
@@ -27,9 +23,9 @@ const TOKENS_BATCH_MS = 50;
 /** Live comparisons are re-sent at most this often. */
 const COMPARE_REFRESH_MS = 2000;
 
-type Target = { readonly kind: 'run'; readonly runId: string } | { readonly kind: 'compare'; readonly runIds: readonly string[] };
+export type Target = { readonly kind: 'run'; readonly runId: string } | { readonly kind: 'compare'; readonly runIds: readonly string[] };
 
-interface PanelDeps {
+export interface PanelDeps {
   readonly extensionUri: vscode.Uri;
   readonly manager: RunManager;
   readonly log: Logger;
@@ -253,90 +249,4 @@ export class TrainingPanel extends Disposable {
 
 function summarizeRecord(manager: RunManager, runId: string) {
   return manager.getSummaries().find((s) => s.id === runId);
-}
-
-/**
- * `files` as a person reads them in that workspace: relative to the workspace folder holding the run
- * (`<folder>/.seqlab/runs/<id>`) when inside it, absolute otherwise (another folder, another drive).
- * Undefined when `runDir` is not in a runs folder, so no workspace folder is known.
- */
-function displayPaths(files: readonly string[], runDir: string): string[] | undefined {
-  const runsDir = path.dirname(path.resolve(runDir));
-  const folder = path.dirname(path.dirname(runsDir));
-  if (runsDirOf(folder) !== runsDir) return undefined;
-  return files.map((file) => {
-    const relative = path.relative(folder, file);
-    const inside = relative !== '' && relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative);
-    return inside ? relative : file;
-  });
-}
-
-// ---------------------------------------------------------------- all panels, and their serializer
-
-export class TrainingPanels extends Disposable implements vscode.WebviewPanelSerializer<PanelState> {
-  private readonly panels = new Set<TrainingPanel>();
-
-  constructor(private readonly deps: PanelDeps) {
-    super();
-    this._register(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, this));
-    this._register({ dispose: () => { for (const p of [...this.panels]) p.dispose(); } });
-    // A deleted run's panel has nothing left to show.
-    this._register(deps.manager.onDidChangeRuns(() => this.closeDeleted()));
-  }
-
-  /** Opens (or reveals) the panel of a run. */
-  open(runId: string, options: { preserveFocus?: boolean; viewColumn?: vscode.ViewColumn } = {}): TrainingPanel {
-    const existing = [...this.panels].find((p) => p.runId === runId);
-    if (existing) {
-      existing.reveal(options.preserveFocus ?? false);
-      return existing;
-    }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Sequence Lab', { viewColumn: options.viewColumn ?? vscode.ViewColumn.Active, preserveFocus: options.preserveFocus }, webviewOptions(this.deps.extensionUri));
-    return this.adopt(panel, { kind: 'run', runId });
-  }
-
-  /** Opens the comparison panel (reusing it if open) on these runs. */
-  openCompare(runIds: readonly string[]): TrainingPanel {
-    const existing = [...this.panels].find((p) => p.isCompare);
-    if (existing) {
-      existing.showCompare(runIds);
-      existing.reveal(false);
-      return existing;
-    }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Compare runs', vscode.ViewColumn.Active, webviewOptions(this.deps.extensionUri));
-    return this.adopt(panel, { kind: 'compare', runIds });
-  }
-
-  /** The run ids with an open panel (for tests and the status bar). */
-  get openRunIds(): string[] {
-    return [...this.panels].map((p) => p.runId).filter((id): id is string => !!id);
-  }
-
-  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: PanelState | undefined): Promise<void> {
-    // The state comes from the page: check it like any other message.
-    const compareIds = Array.isArray(state?.compareIds) ? state.compareIds.filter(isRunId).slice(0, 8) : [];
-    if (compareIds.length) {
-      this.adopt(panel, { kind: 'compare', runIds: compareIds });
-      return;
-    }
-    const runId = isRunId(state?.runId) ? state.runId : this.deps.manager.activeRunId ?? this.deps.manager.getSummaries()[0]?.id;
-    if (!runId) {
-      panel.dispose();
-      return;
-    }
-    this.adopt(panel, { kind: 'run', runId });
-  }
-
-  private adopt(panel: vscode.WebviewPanel, target: Target): TrainingPanel {
-    const view = new TrainingPanel(panel, target, this.deps);
-    this.panels.add(view);
-    view.onDidDispose(() => this.panels.delete(view));
-    return view;
-  }
-
-  private closeDeleted(): void {
-    if (!this.deps.manager.hasListed) return;
-    const known = new Set(this.deps.manager.getSummaries().map((s) => s.id));
-    for (const p of [...this.panels]) if (p.runId && !known.has(p.runId) && !this.deps.manager.isLive(p.runId)) p.dispose();
-  }
 }
