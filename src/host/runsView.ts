@@ -5,10 +5,11 @@
  * the command palette behave the same.
  */
 import * as vscode from 'vscode';
-import { isSidebarToHost, type HostToSidebar, type RunDetails, type SidebarToHost } from '../protocol/sidebar';
+import { isSidebarToHost, type HostToSidebar, type RunDetails, type SidebarToHost, type UnreadableRunEntry } from '../protocol/sidebar';
 import { Disposable } from './dispose';
 import type { Logger } from './logger';
 import type { RunManager } from './runManager';
+import { unreadableRuns } from './runStore';
 import { getWebviewHtml, webviewOptions } from './webviewHtml';
 
 export const RUNS_VIEW_ID = 'sequenceLab.runs';
@@ -149,7 +150,8 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
   }
 
   private sendList(): void {
-    this.post({ type: 'runs', runs: this.manager.getSummaries(), trusted: vscode.workspace.isTrusted, hasWorkspace: this.hasWorkspace() });
+    const unreadable: UnreadableRunEntry[] = unreadableRuns().map((u) => ({ key: u.key, name: u.name, folder: vscode.workspace.asRelativePath(u.dir, true), reason: u.reason, deletable: u.deletable }));
+    this.post({ type: 'runs', runs: this.manager.getSummaries(), trusted: vscode.workspace.isTrusted, hasWorkspace: this.hasWorkspace(), unreadable });
   }
 
   private async sendDetails(runId: string): Promise<void> {
