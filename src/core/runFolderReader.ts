@@ -141,6 +141,7 @@ function bool(value: unknown, where: string): boolean {
 }
 
 function oneOf<T extends string>(value: unknown, where: string, options: readonly T[]): T {
+  if (value === undefined) fail(where, 'is missing');
   if (typeof value !== 'string' || !(options as readonly string[]).includes(value)) fail(where, `must be one of ${options.join(', ')}`);
   return value as T;
 }
@@ -473,7 +474,7 @@ export function readRunJson(dir: string): Checked<RunRecord> {
   } catch {
     stat = undefined;
   }
-  const problem = runFolderProblem(stat);
+  const problem = runFolderProblem(stat) ?? checkRunFolderLayoutSync(dir);
   if (problem) return { ok: false, reason: problem };
   let fd: number;
   try {
@@ -506,7 +507,7 @@ export function readRunJson(dir: string): Checked<RunRecord> {
 /** `readRunJson` without blocking: for the extension host. */
 export async function readRunJsonAsync(dir: string): Promise<Checked<RunRecord>> {
   const stat = await fs.promises.lstat(dir).catch(() => undefined);
-  const problem = runFolderProblem(stat);
+  const problem = runFolderProblem(stat) ?? (await checkRunFolderLayout(dir));
   if (problem) return { ok: false, reason: problem };
   let handle: fs.promises.FileHandle;
   try {
@@ -602,18 +603,38 @@ export async function readLogCheckedAsync<K extends LogName>(dir: string, log: K
 
 // ---------------------------------------------------------------- the folder's layout
 
+const LAYOUT: readonly [string, 'file' | 'folder'][] = [['run.json', 'file'], ['checkpoints', 'folder'], ...LOG_NAMES.map((l): [string, 'file'] => [`${l}.jsonl`, 'file'])];
+
+function layoutProblem(name: string, kind: 'file' | 'folder', st: fs.Stats | undefined): string | undefined {
+  if (!st) return undefined;
+  if (st.isSymbolicLink()) return `${name} is a symbolic link (refused: links in a run folder are not followed)`;
+  if (kind === 'folder' ? !st.isDirectory() : !st.isFile()) return `${name} is not a ${kind}`;
+  return undefined;
+}
+
 /**
  * Refuses a run folder whose known entries are symbolic links or of the wrong kind (`checkpoints` must
  * be a real folder, the logs real files): a link there could lead reads, appends or the pruning of old
- * checkpoints out of the workspace. Cheap (one lstat per entry): the listing runs it for every run.
+ * checkpoints out of the workspace. Cheap (one lstat per entry): every read of run.json runs it.
  */
 export async function checkRunFolderLayout(dir: string): Promise<string | undefined> {
-  const entries: [string, 'file' | 'folder'][] = [['run.json', 'file'], ['checkpoints', 'folder'], ...LOG_NAMES.map((l): [string, 'file'] => [`${l}.jsonl`, 'file'])];
-  for (const [name, kind] of entries) {
-    const st = await fs.promises.lstat(path.join(dir, name)).catch(() => undefined);
-    if (!st) continue;
-    if (st.isSymbolicLink()) return `${name} is a symbolic link (refused: links in a run folder are not followed)`;
-    if (kind === 'folder' ? !st.isDirectory() : !st.isFile()) return `${name} is not a ${kind}`;
+  for (const [name, kind] of LAYOUT) {
+    const problem = layoutProblem(name, kind, await fs.promises.lstat(path.join(dir, name)).catch(() => undefined));
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+export function checkRunFolderLayoutSync(dir: string): string | undefined {
+  for (const [name, kind] of LAYOUT) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.lstatSync(path.join(dir, name));
+    } catch {
+      st = undefined;
+    }
+    const problem = layoutProblem(name, kind, st);
+    if (problem) return problem;
   }
   return undefined;
 }

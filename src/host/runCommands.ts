@@ -24,7 +24,7 @@ import { isRecord, isRunId } from '../protocol/validate';
 import { checkInputFiles, describeInputProblem } from './inputFiles';
 import { pickRun, pickRuns } from './runPicker';
 import { runDirProblem } from './runPaths';
-import { deleteUnreadable, findUnreadable, latestCheckpoint, unreadableRuns, type UnreadableRun } from './runStore';
+import { deleteUnreadable, findUnreadable, latestCheckpoint, readRunFolderAsync, unreadableRuns, type UnreadableRun } from './runStore';
 import type { HostServices } from './services';
 import { modelLabel } from './statusText';
 import { maxFileSizeBytes } from './settings';
@@ -143,6 +143,9 @@ export function registerRunCommands(s: HostServices): vscode.Disposable[] {
       const dir = s.manager.getRunDir(id);
       const contained = dir ? runDirProblem(dir) : undefined;
       if (contained) return refuse(`cannot resume ${record.name}: ${contained}`);
+      // Its logs are read again on resume: one that fails the checks makes the run unreadable (and listed so).
+      const history = dir ? await readRunFolderAsync(dir) : undefined;
+      if (history && !history.ok) return refuse(`cannot resume ${record.name}: it is unreadable (${history.reason}).`);
       // run.json names the files a run reads, and a run folder can come from anyone: outside the workspace, ask first.
       const outside = filesOutsideWorkspace(record.files);
       if (outside.length) {
@@ -189,7 +192,7 @@ export function registerRunCommands(s: HostServices): vscode.Disposable[] {
 
     vscode.commands.registerCommand('sequenceLab.deleteRun', async (runId?: unknown, options?: unknown) => {
       const given = validId(runId);
-      const id = given ?? (await pickRun(s.manager, { placeHolder: 'Delete which run?', none: 'No runs to delete.' }));
+      const id = given ?? (await pickRun(s.manager, { placeHolder: 'Delete which run?', none: 'No runs to delete.', withUnreadable: true }));
       if (!id) return false;
       const confirm = isRecord(options) && typeof options.confirm === 'boolean' ? options.confirm : given === undefined;
       const record = s.manager.getRecord(id);

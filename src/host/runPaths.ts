@@ -61,15 +61,23 @@ export function containRunDir(dir: string): string {
   const real = fs.realpathSync(dir);
   const expected = path.join(fs.realpathSync(runsDir), path.basename(dir));
   if (real !== expected) throw new ContainmentError(`${dir} resolves to ${real}, outside ${runsDir}.`);
-  const checkpoints = lstatOrUndefined(path.join(dir, 'checkpoints'));
-  if (checkpoints?.isSymbolicLink()) throw new ContainmentError(linkMessage(path.join(dir, 'checkpoints')));
   return real;
 }
 
-/** `containRunDir` as a question: the refusal's message, or undefined when the folder is contained. */
+/** A `checkpoints` link would send checkpoint reads, writes and pruning out of the run folder. */
+function refuseLinkedCheckpoints(dir: string): void {
+  const checkpoints = path.join(dir, 'checkpoints');
+  if (lstatOrUndefined(checkpoints)?.isSymbolicLink()) throw new ContainmentError(linkMessage(checkpoints));
+}
+
+/**
+ * Why a run folder must not be read or written (`containRunDir`, and a linked `checkpoints`), or
+ * undefined when it may. (Deleting needs only `containRunDir`: removing a folder removes a link in it, not its target.)
+ */
 export function runDirProblem(dir: string): string | undefined {
   try {
     containRunDir(dir);
+    refuseLinkedCheckpoints(dir);
     return undefined;
   } catch (e) {
     return (e as Error).message;
@@ -85,6 +93,7 @@ export function containCheckpoint(runDir: string, ref: CheckpointRef): string {
     throw new ContainmentError(`The checkpoint at step ${ref.step} names ${JSON.stringify(String(ref.path).slice(0, 80))}, not checkpoints/step-NNNNNNN in its run folder: refused.`);
   }
   const real = containRunDir(runDir);
+  refuseLinkedCheckpoints(runDir);
   const folder = path.join(real, ...ref.path.split('/'));
   const st = lstatOrUndefined(folder);
   if (st?.isSymbolicLink()) throw new ContainmentError(linkMessage(folder));

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkRunFolderLayout, readLogCheckedAsync, readRunJsonAsync, type Checked } from '../core/runFolderReader';
+import { readLogCheckedAsync, readRunJsonAsync, type Checked } from '../core/runFolderReader';
 import { RUNS_FOLDER, RunWriter, dropRewound, readRunRecord, writeFileAtomic, type RunHistory, type RunRecord } from '../core/runFiles';
 import type { CheckpointRef, TrainConfig } from '../protocol/types';
 import { Emitter } from './event';
@@ -200,8 +200,6 @@ async function logsSignature(dir: string): Promise<string> {
 export async function readRunFolderAsync(dir: string): Promise<Checked<RunHistory>> {
   const contained = runDirProblem(dir);
   if (contained) return { ok: false, reason: contained };
-  const layout = await checkRunFolderLayout(dir);
-  if (layout) return { ok: false, reason: layout };
   const record = await readRunJsonAsync(dir);
   if (!record.ok) return record;
   const [metrics, evals, gradMaps, samples] = await Promise.all([
@@ -235,8 +233,6 @@ async function listOne(runsDir: string, entry: fs.Dirent): Promise<Listed> {
   // A link is refused, whatever it points at; a file or anything else is not a run: skipped.
   if (entry.isSymbolicLink()) return { unreadable: unreadable(dir, 'the run folder is a symbolic link (refused: links under .seqlab are not followed)', false) };
   if (!entry.isDirectory()) return undefined;
-  const layout = await checkRunFolderLayout(dir);
-  if (layout) return { unreadable: unreadable(dir, layout) };
   const checked = await readRunJsonAsync(dir);
   if (!checked.ok) return { unreadable: unreadable(dir, checked.reason) };
   const failure = historyFailures.get(dir);
