@@ -24,7 +24,7 @@ import { isRecord, isRunId } from '../protocol/validate';
 import { checkInputFiles, describeInputProblem } from './inputFiles';
 import { pickRun, pickRuns } from './runPicker';
 import { runDirProblem } from './runPaths';
-import { deleteUnreadable, findUnreadable, latestCheckpoint, readRunFolderAsync, unreadableRuns, type UnreadableRun } from './runStore';
+import { checkpointFolder, deleteUnreadable, findUnreadable, latestCheckpoint, readRunFolderAsync, unreadableRuns, type UnreadableRun } from './runStore';
 import type { HostServices } from './services';
 import { modelLabel } from './statusText';
 import { maxFileSizeBytes } from './settings';
@@ -146,6 +146,15 @@ export function registerRunCommands(s: HostServices): vscode.Disposable[] {
       // Its logs are read again on resume: one that fails the checks makes the run unreadable (and listed so).
       const history = dir ? await readRunFolderAsync(dir) : undefined;
       if (history && !history.ok) return refuse(`cannot resume ${record.name}: it is unreadable (${history.reason}).`);
+      // Its latest checkpoint must be checkpoints/step-NNNNNNN inside the run folder, not a link out of it.
+      const checkpoint = latestCheckpoint(record);
+      if (dir && checkpoint) {
+        try {
+          checkpointFolder(dir, checkpoint);
+        } catch (e) {
+          return refuse(`cannot resume ${record.name}: ${errorText(e)}`);
+        }
+      }
       // run.json names the files a run reads, and a run folder can come from anyone: outside the workspace, ask first.
       const outside = filesOutsideWorkspace(record.files);
       if (outside.length) {

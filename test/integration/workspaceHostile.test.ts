@@ -104,6 +104,12 @@ describe('a hostile workspace (crafted run folders)', function () {
     assert.deepEqual(checksumTree(outside), outsideBefore);
   });
 
+  it('refuses to resume a run whose checkpoint folder is a link out of it', async () => {
+    assert.equal(await vscode.commands.executeCommand('sequenceLab.resumeRun', 'symlinked-checkpoint-step', { allowOutsideFiles: false }), undefined);
+    await sleep(500);
+    assert.equal(readRunRecord(path.join(runsDir(), 'symlinked-checkpoint-step'))?.state, 'stopped', 'not queued');
+  });
+
   it('refuses Resume on every unreadable folder', async () => {
     for (const entry of (await unreadable()).filter((u) => path.dirname(u.dir) === runsDir())) {
       assert.equal(await vscode.commands.executeCommand('sequenceLab.resumeRun', entry.key, { allowOutsideFiles: false }), undefined, entry.dir);
@@ -129,7 +135,10 @@ describe('a hostile workspace (crafted run folders)', function () {
       }
     }
     assert.ok(deleted >= 30, `${deleted} crafted folders deleted`);
-    assert.equal(await vscode.commands.executeCommand('sequenceLab.deleteRun', 'files-outside', { confirm: false }), true);
+    for (const name of ['files-outside', 'symlinked-checkpoint-step']) {
+      assert.equal(await vscode.commands.executeCommand('sequenceLab.deleteRun', name, { confirm: false }), true, name);
+      assert.equal(fs.existsSync(path.join(runsDir(), name)), false, `${name} is gone`);
+    }
     for (const g of ws.genuine) assert.ok(readRunFolder(path.join(runsDir(), g.id)).ok, `${g.id} is intact`);
     assert.deepEqual(checksumTree(outside), outsideBefore, 'no file outside the workspace changed');
   });

@@ -78,7 +78,7 @@ describe('run folders: the checked reader against a hostile workspace', () => {
 
   it('lists the genuine runs (and the readable crafted ones), and every crafted folder as unreadable with its reason', async () => {
     const listed = await listRunsAsync(runsDir);
-    const readable = ws.cases.filter((c) => c.outcome === 'history' || c.outcome === 'asks').map((c) => c.name);
+    const readable = ws.cases.filter((c) => c.outcome === 'history' || c.outcome === 'asks' || c.outcome === 'refused').map((c) => c.name);
     assert.deepEqual(listed.map((r) => path.basename(r.dir)).sort(), [...ws.genuine.map((g) => g.id), ...readable].sort());
     const genuineListed = listed.filter((r) => ws.genuine.some((g) => g.id === r.record.id));
     assert.deepEqual(genuineListed.map((r) => path.basename(r.dir)).sort(), ws.genuine.map((g) => g.id).sort(), 'the duplicate id does not take the genuine run\'s place');
@@ -105,7 +105,7 @@ describe('run folders: the checked reader against a hostile workspace', () => {
       assert.ok(!sync.ok && c.reason!.test(sync.reason), `${c.name} (sync reader)`);
     }
     const listed = await listRunsAsync(runsDir);
-    assert.deepEqual(listed.map((r) => path.basename(r.dir)).sort(), [...ws.genuine.map((g) => g.id), 'files-outside'].sort());
+    assert.deepEqual(listed.map((r) => path.basename(r.dir)).sort(), [...ws.genuine.map((g) => g.id), 'files-outside', 'symlinked-checkpoint-step'].sort());
     for (const c of ws.cases.filter((x) => x.outcome === 'history')) {
       assert.match(unreadableRuns([runsDir]).find((u) => u.name === c.name)?.reason ?? '', c.reason!, c.name);
     }
@@ -133,6 +133,7 @@ describe('run folders: the checked reader against a hostile workspace', () => {
     for (const bad of ['../../outside', '/etc', 'checkpoints/../../x', 'checkpoints/step-0000010/../../..', 'weights']) {
       assert.throws(() => containCheckpoint(genuineDir, { step: 10, path: bad, time: '' }), /not checkpoints\/step-NNNNNNN/, bad);
     }
+    assert.throws(() => containCheckpoint(path.join(runsDir, 'symlinked-checkpoint-step'), { step: 10, path: 'checkpoints/step-0000010', time: '' }), /step-0000010 is a symbolic link/);
     assert.equal(containCheckpoint(genuineDir, { step: 10, path: 'checkpoints/step-0000010', time: '' }), path.join(fs.realpathSync(genuineDir), 'checkpoints', 'step-0000010'));
     assert.deepEqual(checksumTree(outside), outsideBefore);
   });
