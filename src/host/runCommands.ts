@@ -14,7 +14,8 @@
  *   sequenceLab.deleteRun(runId?, { confirm? }?)  -> Promise<boolean> (asks first when picked in the UI or confirm: true);
  *                                                    runId may be an unreadable folder's key (see runStore.unreadableRuns)
  *   sequenceLab.inspectText(runId?, text?)        -> Promise<(InspectResult & { source }) | undefined>
- *   sequenceLab.getDiagnostics()                  -> { eventLoop, activeRunId, queued, unreadable } (for tests and bug reports)
+ *   sequenceLab.getDiagnostics({ refresh? }?)     -> { eventLoop, activeRunId, queued, unreadable } (for tests and bug reports;
+ *                                                    refresh: true lists the runs folders again first)
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -260,14 +261,22 @@ export function registerRunCommands(s: HostServices): vscode.Disposable[] {
       }
     }),
 
-    vscode.commands.registerCommand('sequenceLab.getDiagnostics', () => ({
+    vscode.commands.registerCommand('sequenceLab.getDiagnostics', async (options?: unknown) => {
+      // { refresh: true } (tests): list the runs folders again first, not waiting on the file watcher.
+      if (isRecord(options) && options.refresh === true) await s.manager.refresh();
+      return diagnostics(s);
+    }),
+  ];
+}
+
+function diagnostics(s: HostServices) {
+  return {
       eventLoop: s.loopMonitor.snapshot(),
       activeRunId: s.manager.activeRunId,
       queued: s.manager.queuedRunIds,
       liveStates: s.manager.getSummaries().filter((r) => LIVE.includes(r.state)).map((r) => ({ id: r.id, state: r.state })),
       unreadable: unreadableRuns().map((u) => ({ key: u.key, dir: u.dir, reason: u.reason, deletable: u.deletable })),
-    })),
-  ];
+  };
 }
 
 /** Deletes an unreadable run folder (a real folder only), after naming it exactly when `confirm`. */

@@ -90,6 +90,8 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
       case 'ready':
         this.ready = true;
         this.sendList();
+        // Opening the view lists the runs folders again: a folder without run.json (unreadable) wakes no watcher.
+        void this.manager.refresh();
         if (this.selected) await this.sendDetails(this.selected);
         if (this.lastInspection) this.post(this.lastInspection);
         return;

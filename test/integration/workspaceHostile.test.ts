@@ -23,7 +23,11 @@ interface Unreadable {
 }
 
 async function unreadable(): Promise<Unreadable[]> {
-  const d = await vscode.commands.executeCommand<{ unreadable?: Unreadable[] }>('sequenceLab.getDiagnostics');
+  // refresh: the listing is not left to the file watcher (which can be late under load).
+  const d = await Promise.race([
+    vscode.commands.executeCommand<{ unreadable?: Unreadable[] }>('sequenceLab.getDiagnostics', { refresh: true }),
+    sleep(20_000).then(() => Promise.reject(new Error('listing the runs folders did not settle within 20 s'))),
+  ]);
   return d?.unreadable ?? [];
 }
 
@@ -79,6 +83,7 @@ describe('a hostile workspace (crafted run folders)', function () {
   });
 
   it('keeps every genuine run listed and openable, its history read back', async () => {
+    await vscode.commands.executeCommand('sequenceLab.getDiagnostics', { refresh: true });
     for (const g of ws.genuine) {
       const dir = await vscode.commands.executeCommand<string | undefined>('sequenceLab.openRunFolder', g.id);
       assert.equal(dir, path.join(runsDir(), g.id), `${g.id} is listed`);
