@@ -439,9 +439,12 @@ function describeOpenError(name: string, e: NodeJS.ErrnoException): string {
   }
 }
 
+/** The reason when the folder vanished between listing and reading it (deleted meanwhile): not a problem of the run. */
+export const RUN_FOLDER_GONE = 'the run folder is gone';
+
 /** Why a run folder itself is refused (a link, not a folder), or undefined when it is a real folder. */
 export function runFolderProblem(stat: fs.Stats | undefined): string | undefined {
-  if (!stat) return 'the run folder is gone';
+  if (!stat) return RUN_FOLDER_GONE;
   if (stat.isSymbolicLink()) return 'the run folder is a symbolic link (refused: links under .seqlab are not followed)';
   if (!stat.isDirectory()) return 'not a folder';
   return undefined;

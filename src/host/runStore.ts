@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readLogCheckedAsync, readRunJsonAsync, type Checked } from '../core/runFolderReader';
+import { RUN_FOLDER_GONE, readLogCheckedAsync, readRunJsonAsync, type Checked } from '../core/runFolderReader';
 import { RUNS_FOLDER, RunWriter, dropRewound, readRunRecord, writeFileAtomic, type RunHistory, type RunRecord } from '../core/runFiles';
 import type { CheckpointRef, TrainConfig } from '../protocol/types';
 import { Emitter } from './event';
@@ -234,6 +234,8 @@ async function listOne(runsDir: string, entry: fs.Dirent): Promise<Listed> {
   if (entry.isSymbolicLink()) return { unreadable: unreadable(dir, 'the run folder is a symbolic link (refused: links under .seqlab are not followed)', false) };
   if (!entry.isDirectory()) return undefined;
   const checked = await readRunJsonAsync(dir);
+  // Deleted while the folder was being listed: gone, not unreadable.
+  if (!checked.ok && checked.reason === RUN_FOLDER_GONE) return undefined;
   if (!checked.ok) return { unreadable: unreadable(dir, checked.reason) };
   const failure = historyFailures.get(dir);
   if (failure) {
