@@ -465,6 +465,13 @@ function decodeRunJson(bytes: Uint8Array): Checked<RunRecord> {
   return record.ok ? record : { ok: false, reason: `run.json: ${record.reason}` };
 }
 
+/** A buffer twice as long (at most the run.json limit plus one byte), holding `buf`. */
+function grow(buf: Buffer): Buffer {
+  const next = Buffer.allocUnsafe(Math.min(buf.length * 2 + 1024, RUN_LIMITS.runJsonBytes + 1));
+  buf.copy(next);
+  return next;
+}
+
 function tooBig(size: number): Checked<RunRecord> {
   return { ok: false, reason: `run.json is ${(size / (1024 * 1024)).toFixed(1)} MB, above the limit of ${RUN_LIMITS.runJsonBytes / (1024 * 1024)} MB` };
 }
@@ -490,14 +497,17 @@ export function readRunJson(dir: string): Checked<RunRecord> {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return { ok: false, reason: 'run.json is not a regular file' };
     if (st.size > RUN_LIMITS.runJsonBytes) return tooBig(st.size);
-    // Read at most the limit plus one byte, whatever the size claimed: the file may grow meanwhile.
-    const buf = Buffer.alloc(RUN_LIMITS.runJsonBytes + 1);
+    let buf: Buffer = Buffer.allocUnsafe(st.size + 1);
     let n = 0;
     for (;;) {
       const got = fs.readSync(fd, buf, n, buf.length - n, null);
       if (got === 0) break;
       n += got;
-      if (n === buf.length) return tooBig(n);
+      if (n === buf.length) {
+        // Longer than its size said (it grew meanwhile): read on, never past the limit.
+        if (buf.length > RUN_LIMITS.runJsonBytes) return tooBig(n);
+        buf = grow(buf);
+      }
     }
     return decodeRunJson(buf.subarray(0, n));
   } catch (e) {
@@ -523,13 +533,16 @@ export async function readRunJsonAsync(dir: string): Promise<Checked<RunRecord>>
     const st = await handle.stat();
     if (!st.isFile()) return { ok: false, reason: 'run.json is not a regular file' };
     if (st.size > RUN_LIMITS.runJsonBytes) return tooBig(st.size);
-    const buf = Buffer.alloc(RUN_LIMITS.runJsonBytes + 1);
+    let buf: Buffer = Buffer.allocUnsafe(st.size + 1);
     let n = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buf, n, buf.length - n, null);
       if (bytesRead === 0) break;
       n += bytesRead;
-      if (n === buf.length) return tooBig(n);
+      if (n === buf.length) {
+        if (buf.length > RUN_LIMITS.runJsonBytes) return tooBig(n);
+        buf = grow(buf);
+      }
     }
     return decodeRunJson(buf.subarray(0, n));
   } catch (e) {
