@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import type { RunSummary } from '../protocol/types';
 import type { RunManager } from './runManager';
+import { unreadableRuns } from './runStore';
 import { runDescription } from './statusText';
 
 interface RunItem extends vscode.QuickPickItem {
@@ -16,10 +17,18 @@ function item(s: RunSummary): RunItem {
 
 /**
  * One run matching `filter`: chosen without asking when exactly one matches and `autoPickSingle`, else
- * by quick pick. Tells the user (and resolves undefined) when none matches.
+ * by quick pick. Tells the user (and resolves undefined) when none matches. Unreadable run folders are
+ * offered only with `withUnreadable` (Delete: the one thing to do with them), never as a run.
  */
-export async function pickRun(manager: RunManager, options: { placeHolder: string; filter?: (s: RunSummary) => boolean; none: string; autoPickSingle?: boolean }): Promise<string | undefined> {
+export async function pickRun(manager: RunManager, options: { placeHolder: string; filter?: (s: RunSummary) => boolean; none: string; autoPickSingle?: boolean; withUnreadable?: boolean }): Promise<string | undefined> {
   const runs = manager.getSummaries().filter(options.filter ?? (() => true));
+  const bad: RunItem[] = options.withUnreadable
+    ? unreadableRuns().filter((u) => u.deletable).map((u) => ({ id: u.key, label: `$(warning) ${u.name}`, description: 'unreadable', detail: `${u.dir} · ${u.reason}` }))
+    : [];
+  if (bad.length) {
+    const picked = await vscode.window.showQuickPick([...runs.map(item), ...bad], { placeHolder: options.placeHolder, matchOnDescription: true, matchOnDetail: true });
+    return picked?.id;
+  }
   if (runs.length === 0) {
     void vscode.window.showInformationMessage(options.none);
     return undefined;

@@ -11,6 +11,7 @@ import { WORKER_ERROR_LOG, type RunRecord } from '../core/runFiles';
 import type { RunState } from '../protocol/types';
 import { Disposable } from './dispose';
 import type { Logger } from './logger';
+import { runDirProblem } from './runPaths';
 import { isProcessAlive, latestCheckpoint, patchRunRecord, readRunLock, removeRunLock, writeRunLock } from './runStore';
 
 /** A run whose orphaned worker is still finishing after a reload is checked again after this long. */
@@ -20,6 +21,16 @@ const ORPHAN_MAX_AGE_MS = 3 * 60_000;
 const LOCK_HEARTBEAT_MS = 60_000;
 
 const LIVE_STATES: readonly RunState[] = ['queued', 'starting', 'training', 'paused'];
+
+/**
+ * Whether recovery may write: false in Restricted Mode (an untrusted workspace), where Sequence Lab
+ * writes nothing into the workspace's run folders. The extension sets it from workspace trust; the
+ * command line and unit tests leave it writable.
+ */
+let mayWrite: () => boolean = () => true;
+export function setRecoveryMayWrite(check: () => boolean): void {
+  mayWrite = check;
+}
 
 /** Writes (or rewrites) a live run's lock: this extension host holds it, and `workerPid` trains it. */
 export function lockRun(dir: string, workerPid?: number): void {
@@ -66,8 +77,17 @@ export class RunRecovery extends Disposable {
     const { log } = this.host;
     await this.host.refresh();
     const recovered: string[] = [];
+    if (!mayWrite()) {
+      log.info('Restricted Mode: runs left live by a reload are not marked interrupted until the workspace is trusted');
+      return recovered;
+    }
     for (const { dir, record } of this.host.runs()) {
       if (!LIVE_STATES.includes(record.state) || this.host.isLive(record.id)) continue;
+      const refused = runDirProblem(dir);
+      if (refused) {
+        log.warn(`run ${record.id}: not recovered: ${refused}`);
+        continue;
+      }
       const lock = readRunLock(dir);
       const fresh = lock !== undefined && Date.now() - Date.parse(lock.since) < ORPHAN_MAX_AGE_MS;
       if (lock && fresh && lock.hostPid !== process.pid && isProcessAlive(lock.hostPid)) {
@@ -114,11 +134,19 @@ export class RunRecovery extends Disposable {
 
 /** Of a worker that failed with no host left to tell, what it wrote beside the run (its last error's first line). */
 function workerError(dir: string): string {
+  let fd: number | undefined;
   try {
-    const lines = fs.readFileSync(path.join(dir, WORKER_ERROR_LOG), 'utf8').trim().split('\n');
+    // Its last 16 KB, never through a link: the file is the run folder's, so it is untrusted too.
+    fd = fs.openSync(path.join(dir, WORKER_ERROR_LOG), fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(Math.min(size, 16 * 1024));
+    const n = fs.readSync(fd, buf, 0, buf.length, Math.max(0, size - buf.length));
+    const lines = buf.subarray(0, n).toString('utf8').trim().split('\n');
     const last = lines.reverse().find((l) => /^\d{4}-\d\d-\d\dT/.test(l));
     return last ? ` The training process failed after the window went: ${last.replace(/^\S+\s+/, '').slice(0, 300)} (see ${WORKER_ERROR_LOG} in the run folder).` : '';
   } catch {
     return '';
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }

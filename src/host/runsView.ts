@@ -5,10 +5,11 @@
  * the command palette behave the same.
  */
 import * as vscode from 'vscode';
-import { isSidebarToHost, type HostToSidebar, type RunDetails, type SidebarToHost } from '../protocol/sidebar';
+import { isSidebarToHost, type HostToSidebar, type RunDetails, type SidebarToHost, type UnreadableRunEntry } from '../protocol/sidebar';
 import { Disposable } from './dispose';
 import type { Logger } from './logger';
 import type { RunManager } from './runManager';
+import { unreadableRuns } from './runStore';
 import { getWebviewHtml, webviewOptions } from './webviewHtml';
 
 export const RUNS_VIEW_ID = 'sequenceLab.runs';
@@ -89,6 +90,8 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
       case 'ready':
         this.ready = true;
         this.sendList();
+        // Opening the view lists the runs folders again: a folder without run.json (unreadable) wakes no watcher.
+        void this.manager.refresh();
         if (this.selected) await this.sendDetails(this.selected);
         if (this.lastInspection) this.post(this.lastInspection);
         return;
@@ -149,7 +152,8 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
   }
 
   private sendList(): void {
-    this.post({ type: 'runs', runs: this.manager.getSummaries(), trusted: vscode.workspace.isTrusted, hasWorkspace: this.hasWorkspace() });
+    const unreadable: UnreadableRunEntry[] = unreadableRuns().map((u) => ({ key: u.key, name: u.name, folder: vscode.workspace.asRelativePath(u.dir, true), reason: u.reason, deletable: u.deletable }));
+    this.post({ type: 'runs', runs: this.manager.getSummaries(), trusted: vscode.workspace.isTrusted, hasWorkspace: this.hasWorkspace(), unreadable });
   }
 
   private async sendDetails(runId: string): Promise<void> {

@@ -3,7 +3,9 @@
  */
 import type { CellType, MetricPoint, RunSummary } from '../protocol/types';
 
+/** Summaries come from checked run.json files; a value that is still not a cell reads as "?" rather than throwing. */
 export function cellLabel(cell: CellType): string {
+  if (typeof cell !== 'string') return '?';
   return cell === 'window' ? 'Window MLP' : cell.toUpperCase();
 }
 

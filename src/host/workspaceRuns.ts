@@ -1,13 +1,15 @@
 /**
  * Where runs live in the open workspace: `<folder>/.seqlab/runs` for every workspace folder. New runs go
  * to the folder that contains the file (else the first folder). Watches run.json files so the sidebar
- * follows runs written by the worker, the command line or another window.
+ * follows runs written by the worker, the command line or another window. In Restricted Mode nothing is
+ * written into run folders (recovery waits for trust).
  */
 import * as vscode from 'vscode';
 import { RUNS_FOLDER } from '../core/runFiles';
 import { Disposable } from './dispose';
 import type { RunManager } from './runManager';
-import { runsDirOf } from './runStore';
+import { setRecoveryMayWrite } from './runRecovery';
+import { forgetRunsDirsExcept, onDidFindUnreadable, runsDirOf } from './runStore';
 
 export class WorkspaceRuns extends Disposable {
   private watchers: vscode.Disposable[] = [];
@@ -15,7 +17,12 @@ export class WorkspaceRuns extends Disposable {
 
   constructor(private readonly manager: RunManager) {
     super();
+    setRecoveryMayWrite(() => vscode.workspace.isTrusted);
     this._register(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.update()));
+    // Runs a reload left live are marked interrupted once the workspace is trusted.
+    this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => void this.manager.recoverInterrupted()));
+    // A run whose history failed the checks is listed again, now as unreadable.
+    this._register(onDidFindUnreadable(() => this.scheduleRefresh()));
     this._register({ dispose: () => this.disposeWatchers() });
     this._register({ dispose: () => clearTimeout(this.refreshTimer) });
   }
@@ -30,7 +37,9 @@ export class WorkspaceRuns extends Disposable {
       const schedule = () => this.scheduleRefresh();
       this.watchers.push(watcher, watcher.onDidCreate(schedule), watcher.onDidChange(schedule), watcher.onDidDelete(schedule));
     }
-    await this.manager.setRunsDirs(folders.map((f) => runsDirOf(f.uri.fsPath)));
+    const runsDirs = folders.map((f) => runsDirOf(f.uri.fsPath));
+    forgetRunsDirsExcept(runsDirs);
+    await this.manager.setRunsDirs(runsDirs);
   }
 
   get hasWorkspace(): boolean {
