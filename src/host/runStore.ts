@@ -265,7 +265,11 @@ export async function listRunsAsync(runsDir: string): Promise<{ dir: string; rec
   const listed = await Promise.all(entries.map((e) => listOne(runsDir, e).catch((err: Error): Listed => ({ unreadable: unreadable(path.join(runsDir, e.name), err.message) }))));
   const runs: { dir: string; record: RunRecord }[] = [];
   const bad: UnreadableRun[] = [];
-  for (const item of listed) if (item) 'unreadable' in item ? bad.push(item.unreadable) : runs.push(item);
+  for (const item of listed) {
+    if (!item) continue;
+    if ('unreadable' in item) bad.push(item.unreadable);
+    else runs.push(item);
+  }
   // Two folders claiming one id: the folder named after it keeps it; the other cannot pose as that run.
   const byId = new Map<string, { dir: string; record: RunRecord }>();
   for (const run of [...runs].sort((a, b) => Number(path.basename(b.dir) === b.record.id) - Number(path.basename(a.dir) === a.record.id))) {
