@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { EventLoopMonitor } from '../../src/host/eventLoopMonitor';
-import { nullLogger } from '../../src/host/logger';
+import { EventLoopMonitor } from '../../src/host/base/eventLoopMonitor';
+import { nullLogger } from '../../src/host/base/logger';
 
 describe('host: event-loop delay monitor', () => {
   it('sees a 150 ms block of the event loop and reports it in milliseconds', async () => {

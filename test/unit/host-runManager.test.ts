@@ -10,10 +10,10 @@ import * as path from 'node:path';
 import { DEFAULT_CONFIG } from '../../src/core/config';
 import { RunWriter, readRunRecord, type RunRecord } from '../../src/core/runFiles';
 import type { TrainConfig } from '../../src/protocol/types';
-import type { Logger } from '../../src/host/logger';
-import { RunManager, type RunEvent, type RunNotice } from '../../src/host/runManager';
-import { writeRunLock } from '../../src/host/runStore';
-import { workerSpawner } from '../../src/host/workerProcess';
+import type { Logger } from '../../src/host/base/logger';
+import { RunManager, type RunEvent, type RunNotice } from '../../src/host/runs/runManager';
+import { writeRunLock } from '../../src/host/runs/runStore';
+import { workerSpawner } from '../../src/host/runs/workerProcess';
 import type { FakeWorkerOptions } from '../fixtures/fakeWorker';
 
 const FAKE_WORKER = path.join(__dirname, '..', 'fixtures', 'fakeWorker.js');

@@ -9,8 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LineSplitter, RUN_LIMITS, checkRunRecord, depthWithin, readLogChecked, readRunJson } from '../../src/core/runFolderReader';
 import { RunWriter, readLog, readRunFolder, readRunRecord, type RunRecord } from '../../src/core/runFiles';
-import { containCheckpoint, containRunDir } from '../../src/host/runPaths';
-import { RunRecovery, setRecoveryMayWrite } from '../../src/host/runRecovery';
+import { containCheckpoint, containRunDir } from '../../src/host/runs/runPaths';
+import { RunRecovery, setRecoveryMayWrite } from '../../src/host/runs/runRecovery';
 import {
   deleteRunFolder,
   deleteUnreadable,
@@ -20,7 +20,7 @@ import {
   readRunFolderAsync,
   unreadableRuns,
   writeRunLock,
-} from '../../src/host/runStore';
+} from '../../src/host/runs/runStore';
 import { MAX_CELLS, MAX_ROWS, heatmapGrid, layerCount } from '../../src/webview/lib/heatmapModel';
 import type { GradMap } from '../../src/protocol/types';
 import { checksumTree, makeOutsideFolder, relaxHostileRuns, writeHostileRuns, type HostileWorkspace } from '../fixtures/hostileRuns';
