@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readRunHistory, readRunRecord, type RunRecord } from '../../src/core/runFiles';
-import { readRunLock } from '../../src/host/runs/runStore';
+import { readRunLock } from '../../src/host/runs/runLock';
 import type { RunState } from '../../src/protocol/types';
 import { eventually, runsDir, sleep, workspaceFolder } from './support';
 

@@ -12,7 +12,7 @@ import { RunWriter, readRunRecord, type RunRecord } from '../../src/core/runFile
 import type { TrainConfig } from '../../src/protocol/types';
 import type { Logger } from '../../src/host/base/logger';
 import { RunManager, type RunEvent, type RunNotice } from '../../src/host/runs/runManager';
-import { writeRunLock } from '../../src/host/runs/runStore';
+import { writeRunLock } from '../../src/host/runs/runLock';
 import { workerSpawner } from '../../src/host/runs/workerProcess';
 import type { FakeWorkerOptions } from '../fixtures/fakeWorker';
 

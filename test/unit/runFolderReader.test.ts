@@ -11,16 +11,9 @@ import { LineSplitter, RUN_LIMITS, checkRunRecord, depthWithin, readLogChecked, 
 import { RunWriter, readLog, readRunFolder, readRunRecord, type RunRecord } from '../../src/core/runFiles';
 import { containCheckpoint, containRunDir } from '../../src/host/runs/runPaths';
 import { RunRecovery, setRecoveryMayWrite } from '../../src/host/runs/runRecovery';
-import {
-  deleteRunFolder,
-  deleteUnreadable,
-  ensureRunsDirWritable,
-  listRunsAsync,
-  patchRunRecord,
-  readRunFolderAsync,
-  unreadableRuns,
-  writeRunLock,
-} from '../../src/host/runs/runStore';
+import { deleteRunFolder, ensureRunsDirWritable, patchRunRecord } from '../../src/host/runs/runStore';
+import { deleteUnreadable, listRunsAsync, readRunFolderAsync, unreadableRuns } from '../../src/host/runs/runListing';
+import { writeRunLock } from '../../src/host/runs/runLock';
 import { MAX_CELLS, MAX_ROWS, heatmapGrid, layerCount } from '../../src/webview/lib/heatmapModel';
 import type { GradMap } from '../../src/protocol/types';
 import { checksumTree, makeOutsideFolder, relaxHostileRuns, writeHostileRuns, type HostileWorkspace } from '../fixtures/hostileRuns';

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isRecord, isRunId } from '../../protocol/validate';
 import type { HostServices } from '../base/services';
-import { unreadableRuns } from '../runs/runStore';
+import { unreadableRuns } from '../runs/runListing';
 import { LIVE, validId } from './commandArgs';
 import { registerModelCommands } from './modelCommands';
 import { registerRunFolderCommands } from './runFolderCommands';

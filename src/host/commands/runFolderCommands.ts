@@ -15,7 +15,8 @@ import { maxFileSizeBytes } from '../base/settings';
 import { requireTrust } from '../base/trust';
 import { checkInputFiles, describeInputProblem } from '../runs/inputFiles';
 import { runDirProblem } from '../runs/runPaths';
-import { checkpointFolder, deleteUnreadable, findUnreadable, latestCheckpoint, readRunFolderAsync, type UnreadableRun } from '../runs/runStore';
+import { checkpointFolder, latestCheckpoint } from '../runs/runStore';
+import { deleteUnreadable, findUnreadable, readRunFolderAsync, type UnreadableRun } from '../runs/runListing';
 import { commandErrorText, refuse, RESUMABLE, validId } from './commandArgs';
 import { pickRun } from './runPicker';
 

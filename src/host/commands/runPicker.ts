@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../protocol/types';
 import type { RunManager } from '../runs/runManager';
-import { unreadableRuns } from '../runs/runStore';
+import { unreadableRuns } from '../runs/runListing';
 import { runDescription } from '../views/statusText';
 
 interface RunItem extends vscode.QuickPickItem {

@@ -16,7 +16,9 @@ import { HeartbeatWatch, type HeartbeatOptions } from './heartbeat';
 import type { Logger } from '../base/logger';
 import type { NoticeAction, RunEvent, RunNotice } from './runEvents';
 import { lockRun } from './runRecovery';
-import { latestCheckpoint, patchRunRecord, readRunHistoryAsync, removeRunLock } from './runStore';
+import { latestCheckpoint, patchRunRecord } from './runStore';
+import { readRunHistoryAsync } from './runListing';
+import { removeRunLock } from './runLock';
 import { describeExit, type WorkerExit, type WorkerProcess } from './workerProcess';
 import { newRequestId, type WorkerRequests } from './workerRequests';
 

@@ -8,7 +8,8 @@ import * as path from 'node:path';
 import type { RunRecord } from '../../core/runFiles';
 import type { CheckpointRef, FinishReason, RunState } from '../../protocol/types';
 import type { NoticeAction } from './runEvents';
-import { patchRunRecord, readRunHistoryAsync } from './runStore';
+import { patchRunRecord } from './runStore';
+import { readRunHistoryAsync } from './runListing';
 import { describeExit, type WorkerExit } from './workerProcess';
 
 /** What the active run knew when its worker exited. */

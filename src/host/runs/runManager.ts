@@ -25,18 +25,9 @@ import { formatBytes } from './inputFiles';
 import type { Logger } from '../base/logger';
 import type { RunEvent, RunNotice } from './runEvents';
 import { RunRecovery, lockRun } from './runRecovery';
-import {
-  checkpointFolder,
-  clearRunLogs,
-  createQueuedRun,
-  deleteRunFolder,
-  latestCheckpoint,
-  listRunsAsync,
-  patchRunRecord,
-  readRunHistoryAsync,
-  removeRunLock,
-  runName,
-} from './runStore';
+import { checkpointFolder, clearRunLogs, createQueuedRun, deleteRunFolder, latestCheckpoint, patchRunRecord, runName } from './runStore';
+import { listRunsAsync, readRunHistoryAsync } from './runListing';
+import { removeRunLock } from './runLock';
 import { UtilityWorker } from './utilityWorker';
 import { WorkerProcess, type WorkerSpawner } from './workerProcess';
 import { RunSampling, type SampleOptions } from './runSampling';

@@ -12,7 +12,8 @@ import type { RunState } from '../../protocol/types';
 import { Disposable } from '../base/dispose';
 import type { Logger } from '../base/logger';
 import { runDirProblem } from './runPaths';
-import { isProcessAlive, latestCheckpoint, patchRunRecord, readRunLock, removeRunLock, writeRunLock } from './runStore';
+import { latestCheckpoint, patchRunRecord } from './runStore';
+import { isProcessAlive, readRunLock, removeRunLock, writeRunLock } from './runLock';
 
 /** A run whose orphaned worker is still finishing after a reload is checked again after this long. */
 const ORPHAN_RECHECK_MS = 15_000;

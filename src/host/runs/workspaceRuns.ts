@@ -9,7 +9,8 @@ import { RUNS_FOLDER } from '../../core/runFiles';
 import { Disposable } from '../base/dispose';
 import type { RunManager } from './runManager';
 import { setRecoveryMayWrite } from './runRecovery';
-import { forgetRunsDirsExcept, onDidFindUnreadable, runsDirOf } from './runStore';
+import { runsDirOf } from './runStore';
+import { forgetRunsDirsExcept, onDidFindUnreadable } from './runListing';
 
 export class WorkspaceRuns extends Disposable {
   private watchers: vscode.Disposable[] = [];

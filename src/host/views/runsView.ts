@@ -9,7 +9,7 @@ import { isSidebarToHost, type HostToSidebar, type RunDetails, type SidebarToHos
 import { Disposable } from '../base/dispose';
 import type { Logger } from '../base/logger';
 import type { RunManager } from '../runs/runManager';
-import { unreadableRuns } from '../runs/runStore';
+import { unreadableRuns } from '../runs/runListing';
 import { getWebviewHtml, webviewOptions } from './webviewHtml';
 
 export const RUNS_VIEW_ID = 'sequenceLab.runs';
