@@ -26,12 +26,14 @@ describe('a workspace that ships crafted run folders', function () {
     const { workspace } = session();
     outside = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-e2e-outside-'));
     makeOutsideFolder(outside);
-    checksums = checksumTree(outside);
     hostile = writeHostileRuns(runsDir(workspace), outside, path.join(workspace, FIXTURE_FILE));
+    // After writing the crafted runs, which put a foreign run.json out there for a link to point at.
+    checksums = checksumTree(outside);
   });
 
-  after(() => {
-    // Leave the workspace as the other tests expect it: only their own runs.
+  after(async () => {
+    // Leave the workbench and the workspace as the other tests expect them: the explorer shown, only their own runs.
+    await session().driver.activityBarItem('Explorer').click().catch(() => undefined);
     const dir = runsDir(session().workspace);
     relaxHostileRuns(dir);
     for (const c of hostile?.cases ?? []) fs.rmSync(path.join(dir, c.name), { recursive: true, force: true });
