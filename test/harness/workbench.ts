@@ -130,6 +130,17 @@ export interface TestServerOptions {
  * the `extensionDevelopmentPath`/`extensionTestsPath` payload that runs a test module in the extension
  * host, as `@vscode/test-electron` does on the desktop.
  */
+/**
+ * Built-in extensions the integration hosts turn off: Sequence Lab does not use them, and their first
+ * load, set off by a test opening a run's README.md, shares the extension host's loop with it.
+ */
+export const MARKDOWN_BUILTINS = ['vscode.markdown-language-features', 'vscode.markdown-math', 'vscode.mermaid-markdown-features'];
+
+/** `--disable-extension <id>` for each of MARKDOWN_BUILTINS (--disable-extensions leaves built-ins on). */
+export function disableMarkdownArgs(): string[] {
+  return MARKDOWN_BUILTINS.flatMap((id) => ['--disable-extension', id]);
+}
+
 export async function startTestServer(options: TestServerOptions): Promise<RunningWorkbench> {
   const { node24, codeServer } = tools();
   const port = await freePort();
@@ -143,6 +154,11 @@ export async function startTestServer(options: TestServerOptions): Promise<Runni
     // desktop: built-in extensions activating mid-test (markdown's, once) held the shared extension
     // host's loop for 120 ms, inside the figure that measures Sequence Lab's own work.
     '--disable-extensions',
+    // --disable-extensions leaves the built-ins on. Markdown's activate when a test opens a run's
+    // README.md, and their first load (module compile, markdown-it and KaTeX set-up: 107 ms and 52 ms
+    // of the loop's CPU in a profile) landed inside the next training run: VS Code's work, not Sequence
+    // Lab's.
+    ...disableMarkdownArgs(),
     '--user-data-dir', profile.userDataDir,
     '--server-data-dir', path.join(profile.dir, 'server-data'),
     '--extensions-dir', profile.extensionsDir,
