@@ -19,6 +19,7 @@ import { ActiveRun, type ActiveRunHost, type QueuedRun } from './activeRun';
 import { boundHistory } from './boundedHistory';
 import { Disposable } from './dispose';
 import { Emitter } from './event';
+import { markRunStarting } from './eventLoopMonitor';
 import { errorText, guarded } from './guarded';
 import { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat';
 import { formatBytes } from './inputFiles';
@@ -326,7 +327,8 @@ export class RunManager extends Disposable {
       this.pump();
       return;
     }
-    // Spawning holds the event loop (the process is forked synchronously): logged, as it counts against the budget.
+    // Spawning holds the event loop (the process is forked synchronously): logged, and measured as part of the run.
+    markRunStarting();
     const spawnStarted = performance.now();
     const worker = new WorkerProcess(this.options.spawnWorker, this.log, `worker ${q.id}`);
     const spawnMs = performance.now() - spawnStarted;

@@ -17,7 +17,7 @@ import { formatLoopReport, readLoopReport } from './eventLoopReport';
 import { startService, tail, waitFor, type Service } from './processes';
 import { count, printResults, readResults, writeResults, type SuiteResults } from './results';
 import { makeWorkspace } from './sampleWorkspace';
-import { disableMarkdownArgs, EXTENSION_ROOT, makeProfile, RESULTS_DIR, ROOT, scratchDir, startTestServer, testRunUrl } from './workbench';
+import { EXTENSION_ROOT, makeProfile, RESULTS_DIR, ROOT, scratchDir, startTestServer, testRunUrl } from './workbench';
 
 type SuiteName = 'main' | 'untrusted';
 const SUITES: readonly SuiteName[] = ['main', 'untrusted'];
@@ -114,7 +114,7 @@ async function runInDesktop(suite: SuiteName, scratch: string): Promise<SuiteRes
   const display = await ensureDisplay(scratch);
   const started = Date.now();
   try {
-    const profileArgs = ['--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, ...disableMarkdownArgs()];
+    const profileArgs = ['--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir];
     if (suite === 'main') {
       await runTests({
         vscodeExecutablePath: executable,

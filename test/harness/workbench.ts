@@ -131,15 +131,12 @@ export interface TestServerOptions {
  * host, as `@vscode/test-electron` does on the desktop.
  */
 /**
- * Built-in extensions the integration hosts turn off: Sequence Lab does not use them, and their first
+ * Built-in extensions the test server leaves out: Sequence Lab does not use them, and their first
  * load, set off by a test opening a run's README.md, shares the extension host's loop with it.
+ * (`--disable-extensions` leaves built-ins on and, when given, makes the server ignore every
+ * `--disable-extension <id>`; VSCODE_SKIP_BUILTIN_EXTENSIONS is read by the server's scanner.)
  */
-export const MARKDOWN_BUILTINS = ['vscode.markdown-language-features', 'vscode.markdown-math', 'vscode.mermaid-markdown-features'];
-
-/** `--disable-extension <id>` for each of MARKDOWN_BUILTINS (--disable-extensions leaves built-ins on). */
-export function disableMarkdownArgs(): string[] {
-  return MARKDOWN_BUILTINS.flatMap((id) => ['--disable-extension', id]);
-}
+const SKIPPED_BUILTINS = ['vscode.markdown-language-features', 'vscode.markdown-math', 'vscode.mermaid-markdown-features'];
 
 export async function startTestServer(options: TestServerOptions): Promise<RunningWorkbench> {
   const { node24, codeServer } = tools();
@@ -154,17 +151,16 @@ export async function startTestServer(options: TestServerOptions): Promise<Runni
     // desktop: built-in extensions activating mid-test (markdown's, once) held the shared extension
     // host's loop for 120 ms, inside the figure that measures Sequence Lab's own work.
     '--disable-extensions',
-    // --disable-extensions leaves the built-ins on. Markdown's activate when a test opens a run's
-    // README.md, and their first load (module compile, markdown-it and KaTeX set-up: 107 ms and 52 ms
-    // of the loop's CPU in a profile) landed inside the next training run: VS Code's work, not Sequence
-    // Lab's.
-    ...disableMarkdownArgs(),
     '--user-data-dir', profile.userDataDir,
     '--server-data-dir', path.join(profile.dir, 'server-data'),
     '--extensions-dir', profile.extensionsDir,
     ...(options.trusted ? ['--disable-workspace-trust'] : []),
   ];
-  const service = startService(node24, args, path.join(profile.dir, 'vscode-server.log'), { ...serverEnv(), ...options.env });
+  // Markdown's built-ins activate when a test opens a run's README.md; their first load (module compile,
+  // markdown-it and KaTeX set-up: 107 ms and 52 ms of the loop's CPU in a profile) landed inside the
+  // next training run: VS Code's work, not Sequence Lab's.
+  const env = { ...serverEnv(), VSCODE_SKIP_BUILTIN_EXTENSIONS: SKIPPED_BUILTINS.join(','), ...options.env };
+  const service = startService(node24, args, path.join(profile.dir, 'vscode-server.log'), env);
   const url = `http://127.0.0.1:${port}/`;
   await waitForHttp(url, service, 60_000);
   return { url, port, service, profile, stop: () => service.stop() };

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { EventLoopMonitor } from '../../src/host/eventLoopMonitor';
+import { EventLoopMonitor, markRunStarting } from '../../src/host/eventLoopMonitor';
 import { nullLogger } from '../../src/host/logger';
 
 describe('host: event-loop delay monitor', () => {
@@ -19,6 +19,26 @@ describe('host: event-loop delay monitor', () => {
     assert.ok(lines.some((l) => l.startsWith('WARN test: event-loop delay over the whole run: max') && l.includes('own work at most')), lines.join('\n'));
     assert.equal(monitor.snapshot().worst.maxMs, stats.maxMs);
     assert.equal(monitor.stop(), undefined, 'stopping twice is harmless');
+    monitor.dispose();
+  });
+
+  it('counts the synchronous work of starting a run (the fork of its worker) from the mark before it', async () => {
+    const lines: string[] = [];
+    const monitor = new EventLoopMonitor({ ...nullLogger, info: (m) => lines.push(m), warn: (m) => lines.push(`WARN ${m}`) }, 60_000);
+    markRunStarting();
+    const t = Date.now();
+    while (Date.now() - t < 120) {
+      // the launch: fork, run.json, listeners, all before the monitor starts
+    }
+    monitor.start('launch');
+    await new Promise((r) => setTimeout(r, 50));
+    const stats = monitor.stop()!;
+    assert.ok(stats.maxMs >= 100 && stats.ownMaxMs >= 100, `the launch was measured: max ${stats.maxMs}, own ${stats.ownMaxMs}`);
+    assert.ok(lines.some((l) => l.startsWith('WARN launch: the event loop was held')), lines.join('\n'));
+    // A mark is used once: the next run starts from its own start.
+    monitor.start('next');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(monitor.stop()!.maxMs < 100, 'the old mark was not reused');
     monitor.dispose();
   });
 
