@@ -3,19 +3,19 @@
  * VS Code for disposal; each object wires its own events.
  */
 import * as vscode from 'vscode';
-import { EventLoopMonitor } from './host/eventLoopMonitor';
-import { guardedLogger } from './host/logger';
-import { RunNotices } from './host/notices';
-import { registerRunCommands } from './host/runCommands';
-import { RunManager } from './host/runManager';
-import { RunsViewProvider } from './host/runsView';
-import type { HostServices } from './host/services';
-import { StartupProgress } from './host/startupProgress';
-import { RunStatusBar } from './host/statusBar';
-import { registerTrainCommands } from './host/trainCommands';
-import { TrainingPanels } from './host/trainingPanel';
-import { workerSpawner } from './host/workerProcess';
-import { WorkspaceRuns } from './host/workspaceRuns';
+import { EventLoopMonitor } from './host/base/eventLoopMonitor';
+import { guardedLogger } from './host/base/logger';
+import { RunNotices } from './host/views/notices';
+import { registerRunCommands } from './host/commands/runCommands';
+import { RunManager } from './host/runs/runManager';
+import { RunsViewProvider } from './host/views/runsView';
+import type { HostServices } from './host/base/services';
+import { StartupProgress } from './host/views/startupProgress';
+import { RunStatusBar } from './host/views/statusBar';
+import { registerTrainCommands } from './host/commands/trainCommands';
+import { TrainingPanels } from './host/views/trainingPanels';
+import { workerSpawner } from './host/runs/workerProcess';
+import { WorkspaceRuns } from './host/runs/workspaceRuns';
 
 export function activate(context: vscode.ExtensionContext): void {
   const push = <T extends vscode.Disposable>(d: T): T => {

@@ -11,10 +11,12 @@
  *   <runDir>/README.md           a human-readable summary, rewritten with run.json
  *
  * Append-only logs survive a crash mid-write with at most a torn last line, which the reader skips.
+ * Every read goes through the checked reader (runFolderReader.ts): run folders are untrusted input.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunInfo, RunState, RunSummary, SampleRecord, TrainConfig } from '../protocol/types';
+import { readLogChecked, readRunJson, type Checked, type LogName } from './runFolderReader';
 
 export const RUNS_FOLDER = path.join('.seqlab', 'runs');
 /** In a run folder: errors of a worker that failed with no extension host left to tell (one per line, ISO time first). */
@@ -48,8 +50,6 @@ export interface RunHistory {
   gradMaps: GradMap[];
   samples: SampleRecord[];
 }
-
-type LogName = 'metrics' | 'evals' | 'gradmaps' | 'samples';
 
 /** Writes `data` to `file` so that readers see the old or the new content, never a torn mix. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
@@ -88,7 +88,12 @@ export function summarize(record: RunRecord): RunSummary {
 /** Appends to a run's logs and rewrites its record. One writer per run at a time. */
 export class RunWriter {
   constructor(readonly dir: string, public record: RunRecord) {
-    fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
+    const checkpoints = path.join(dir, 'checkpoints');
+    fs.mkdirSync(checkpoints, { recursive: true });
+    // A link here would send checkpoint writes (and the pruning of old ones) out of the run folder.
+    for (const p of [dir, checkpoints]) {
+      if (fs.lstatSync(p).isSymbolicLink()) throw new Error(`${p} is a symbolic link: Sequence Lab does not write through links in a run folder.`);
+    }
   }
 
   static create(dir: string, record: RunRecord): RunWriter {
@@ -98,7 +103,13 @@ export class RunWriter {
   }
 
   append(log: LogName, entry: MetricPoint | EvalPoint | GradMap | SampleRecord): void {
-    fs.appendFileSync(path.join(this.dir, `${log}.jsonl`), JSON.stringify(entry) + '\n');
+    // O_NOFOLLOW: a log that is a symbolic link is refused (ELOOP), not appended through.
+    const fd = fs.openSync(path.join(this.dir, `${log}.jsonl`), fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | (fs.constants.O_NOFOLLOW ?? 0), 0o644);
+    try {
+      fs.writeSync(fd, JSON.stringify(entry) + '\n');
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   update(patch: Partial<RunRecord>): void {
@@ -112,45 +123,49 @@ export class RunWriter {
   }
 }
 
+/** A run's record, checked (see runFolderReader.ts); undefined when the folder is not a readable run. */
 export function readRunRecord(dir: string): RunRecord | undefined {
-  try {
-    const record = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8')) as RunRecord;
-    return typeof record.id === 'string' && record.config ? record : undefined;
-  } catch {
-    return undefined;
-  }
+  const checked = readRunJson(dir);
+  return checked.ok ? checked.record : undefined;
 }
 
-/** Reads a JSON-lines log, skipping a torn or corrupt line rather than losing the rest. */
+/**
+ * Reads a JSON-lines log in chunks, skipping a torn line rather than losing the rest. A log that is
+ * not a genuine run's (an invalid entry, a line too long, a link) throws with the reason.
+ */
 export function readLog<T>(dir: string, log: LogName): T[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(dir, `${log}.jsonl`), 'utf8');
-  } catch {
-    return [];
-  }
-  const out: T[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch {
-      // A line torn by a crash mid-append: skip it.
-    }
-  }
-  return out;
+  const checked = readLogChecked(dir, log);
+  if (!checked.ok) throw new Error(`Cannot read ${path.join(dir, `${log}.jsonl`)}: ${checked.reason}.`);
+  return checked.record as unknown as T[];
+}
+
+/** A run's record and history, every part checked; the reason when any part is unreadable. */
+export function readRunFolder(dir: string): Checked<RunHistory> {
+  const record = readRunJson(dir);
+  if (!record.ok) return record;
+  const metrics = readLogChecked(dir, 'metrics');
+  if (!metrics.ok) return metrics;
+  const evals = readLogChecked(dir, 'evals');
+  if (!evals.ok) return evals;
+  const gradMaps = readLogChecked(dir, 'gradmaps');
+  if (!gradMaps.ok) return gradMaps;
+  const samples = readLogChecked(dir, 'samples');
+  if (!samples.ok) return samples;
+  return {
+    ok: true,
+    record: {
+      record: record.record,
+      metrics: dropRewound(metrics.record),
+      evals: dropRewound(evals.record),
+      gradMaps: dropRewound(gradMaps.record),
+      samples: dropRewound(samples.record),
+    },
+  };
 }
 
 export function readRunHistory(dir: string): RunHistory | undefined {
-  const record = readRunRecord(dir);
-  if (!record) return undefined;
-  return {
-    record,
-    metrics: dropRewound(readLog<MetricPoint>(dir, 'metrics')),
-    evals: dropRewound(readLog<EvalPoint>(dir, 'evals')),
-    gradMaps: dropRewound(readLog<GradMap>(dir, 'gradmaps')),
-    samples: dropRewound(readLog<SampleRecord>(dir, 'samples')),
-  };
+  const history = readRunFolder(dir);
+  return history.ok ? history.record : undefined;
 }
 
 /**
@@ -176,6 +191,7 @@ export function listRuns(runsDir: string): RunRecord[] {
   } catch {
     return [];
   }
+  // Only readable runs (checked): a record's createdAt is then a date string, so the sort cannot throw.
   const records = names.map((name) => readRunRecord(path.join(runsDir, name))).filter((r): r is RunRecord => !!r);
   return records.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }

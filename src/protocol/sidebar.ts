@@ -14,8 +14,24 @@ export interface RunDetails {
   readonly folder: string;
 }
 
+/**
+ * A run folder that could not be read (a broken or foreign run.json, a link, a log that fails the
+ * checks): listed apart as "unreadable: reason", with Delete when it is a real folder.
+ */
+export interface UnreadableRunEntry {
+  /** Addresses it like a run id in `{ type: 'run', action: 'delete' }`. */
+  readonly key: string;
+  /** The folder's name. */
+  readonly name: string;
+  /** The folder, relative to the workspace, for display. */
+  readonly folder: string;
+  readonly reason: string;
+  /** False for a link (or a refused runs folder): Delete removes only real folders. */
+  readonly deletable: boolean;
+}
+
 export type HostToSidebar =
-  | { readonly type: 'runs'; readonly runs: RunSummary[]; readonly trusted: boolean; readonly hasWorkspace: boolean }
+  | { readonly type: 'runs'; readonly runs: RunSummary[]; readonly trusted: boolean; readonly hasWorkspace: boolean; readonly unreadable?: UnreadableRunEntry[] }
   | { readonly type: 'details'; readonly details: RunDetails }
   | { readonly type: 'inspection'; readonly runId: string; readonly tokens: InspectedToken[]; readonly meanSurprisal: number; readonly source: string }
   | { readonly type: 'inspectionError'; readonly runId: string; readonly message: string };

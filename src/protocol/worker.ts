@@ -92,7 +92,7 @@ export interface InspectedToken {
 
 export type WorkerToHost =
   | { readonly type: 'hello'; readonly version: number; readonly pid: number }
-  /** Sent every few seconds and after every step: a worker silent for long is hung (host/heartbeat.ts). */
+  /** Sent every few seconds and after every step: a worker silent for long is hung (host/runs/heartbeat.ts). */
   | { readonly type: 'heartbeat'; readonly runId?: string; readonly step?: number }
   | { readonly type: 'progress'; readonly runId: string; readonly phase: StartupPhase; readonly message: string }
   | { readonly type: 'started'; readonly runId: string; readonly info: RunInfo; readonly startStep: number }

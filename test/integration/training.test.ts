@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../../src/core/runFiles';
-import { readRunHistoryAsync, readRunLock } from '../../src/host/runStore';
+import { readRunHistoryAsync } from '../../src/host/runs/runListing';
+import { readRunLock } from '../../src/host/runs/runLock';
 import type { RunState } from '../../src/protocol/types';
 import { eventually, runsDir, sleep, workspaceFolder } from './support';
 

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { DEFAULT_CONFIG } from '../../src/core/config';
 import { summarize, type RunRecord } from '../../src/core/runFiles';
-import { BoundedHistory, BoundedSeries, HISTORY_CAPS, mergeMetrics } from '../../src/host/boundedHistory';
+import { BoundedHistory, BoundedSeries, HISTORY_CAPS, mergeMetrics } from '../../src/host/runs/boundedHistory';
 import type { RunView } from '../../src/protocol/panel';
 import type { MetricPoint } from '../../src/protocol/types';
 

@@ -1,7 +1,7 @@
 /** `guarded`: fire-and-forget work whose failure is logged and recovered from, never left unhandled. */
 import * as assert from 'node:assert/strict';
-import { guarded } from '../../src/host/guarded';
-import type { Logger } from '../../src/host/logger';
+import { guarded } from '../../src/host/base/guarded';
+import type { Logger } from '../../src/host/base/logger';
 
 function memoryLog(): Logger & { lines: string[] } {
   const lines: string[] = [];

@@ -2,8 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { checkInputFiles, describeInputProblem, megabytesToBytes } from '../../src/host/inputFiles';
-import { RunsFolderNotWritableError, ensureRunsDirWritable } from '../../src/host/runStore';
+import { checkInputFiles, describeInputProblem, megabytesToBytes } from '../../src/host/runs/inputFiles';
+import { RunsFolderNotWritableError, ensureRunsDirWritable } from '../../src/host/runs/runStore';
 
 describe('host: input checks before training', () => {
   let dir: string;

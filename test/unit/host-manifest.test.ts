@@ -37,7 +37,8 @@ describe('host: manifest (package.json) matches the code', () => {
   it('declares exactly the commands the host registers, all in the Sequence Lab category', () => {
     const hostDir = path.join(ROOT, 'src', 'host');
     const registered = new Set<string>();
-    for (const file of fs.readdirSync(hostDir)) {
+    // Host modules live in folders by job (base, runs, commands, views).
+    for (const file of fs.readdirSync(hostDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
       const text = fs.readFileSync(path.join(hostDir, file), 'utf8');
       for (const m of text.matchAll(/registerCommand\('(sequenceLab\.[A-Za-z]+)'/g)) registered.add(m[1]);
     }

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { RunDeltaBuffer } from '../../src/host/runDeltaBuffer';
+import { RunDeltaBuffer } from '../../src/host/views/runDeltaBuffer';
 import type { GradMap, MetricPoint } from '../../src/protocol/types';
 
 const point = (step: number): MetricPoint => ({ step, loss: 2, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: step });

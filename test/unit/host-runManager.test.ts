@@ -10,10 +10,10 @@ import * as path from 'node:path';
 import { DEFAULT_CONFIG } from '../../src/core/config';
 import { RunWriter, readRunRecord, type RunRecord } from '../../src/core/runFiles';
 import type { TrainConfig } from '../../src/protocol/types';
-import type { Logger } from '../../src/host/logger';
-import { RunManager, type RunEvent, type RunNotice } from '../../src/host/runManager';
-import { writeRunLock } from '../../src/host/runStore';
-import { workerSpawner } from '../../src/host/workerProcess';
+import type { Logger } from '../../src/host/base/logger';
+import { RunManager, type RunEvent, type RunNotice } from '../../src/host/runs/runManager';
+import { writeRunLock } from '../../src/host/runs/runLock';
+import { workerSpawner } from '../../src/host/runs/workerProcess';
 import type { FakeWorkerOptions } from '../fixtures/fakeWorker';
 
 const FAKE_WORKER = path.join(__dirname, '..', 'fixtures', 'fakeWorker.js');
@@ -149,12 +149,29 @@ describe('host: RunManager with a fake worker', () => {
   });
 
   it('a failure in the worker-exit handler ends the run as failed with the reason, and the queue goes on', async () => {
-    // A checkpoint ref without a path in run.json makes the exit handler throw as it reconciles checkpoints.
-    const m = manager({ crashAtStep: 5, badRefOnCrash: true, stepDelayMs: 10 });
-    await m.setRunsDirs([runsDir]);
-    const first = await m.train({ runsDir, files: [inputFile], config: config() });
-    const second = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
-    await waitFor(() => m.activeRunId === second, 'the next queued run to start');
+    let first = '';
+    let second = '';
+    // The disk fills up as the worker crashes: writing the final run.json throws in the exit handler.
+    // (The host's fs module, patched in place: the worker is another process and unaffected.)
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the CommonJS module object, patchable
+    const realFs = require('node:fs') as typeof fs;
+    const rename = realFs.renameSync;
+    realFs.renameSync = (from, to) => {
+      if (diskFull && String(to).endsWith('run.json') && String(to).includes(first)) throw Object.assign(new Error('ENOSPC: no space left on device, rename'), { code: 'ENOSPC' });
+      return rename(from, to);
+    };
+    let diskFull = false;
+    const m = manager({ crashAtStep: 5, stepDelayMs: 10 });
+    try {
+      await m.setRunsDirs([runsDir]);
+      first = await m.train({ runsDir, files: [inputFile], config: config() });
+      second = await m.train({ runsDir, files: [inputFile], config: config({ steps: 100000 }) });
+      diskFull = true;
+      await waitFor(() => m.activeRunId === second, 'the next queued run to start');
+    } finally {
+      realFs.renameSync = rename;
+      diskFull = false;
+    }
     assert.equal(m.getRecord(first)?.state, 'failed');
     assert.match(m.getRecord(first)?.reason ?? '', /code 3/);
     assert.ok(log.lines.some((l) => l.startsWith('error') && l.includes('worker exit')), 'the failure is logged');

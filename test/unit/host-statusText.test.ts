@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { RunSummary } from '../../src/protocol/types';
-import { formatDuration, formatRate, modelLabel, runDescription, statusBarText } from '../../src/host/statusText';
+import { formatDuration, formatRate, modelLabel, runDescription, statusBarText } from '../../src/host/views/statusText';
 
 const summary = (patch: Partial<RunSummary> = {}): RunSummary => ({
   id: 'r1', name: 'timemachine.txt', state: 'training', files: ['/w/timemachine.txt'], cell: 'lstm', hidden: 128, layers: 1, level: 'char',

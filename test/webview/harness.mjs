@@ -6,7 +6,7 @@
 //   node test/webview/harness.mjs --serve    build and serve on 127.0.0.1, print the URLs, keep running
 //   options: --only NAME (substring of a shot name), --out DIR, --port N
 //
-// The page is the one the extension ships: the HTML comes from src/host/webviewHtml.ts (same CSP,
+// The page is the one the extension ships: the HTML comes from src/host/views/webviewHtml.ts (same CSP,
 // nonce and structure), the scripts are the esbuild bundles of src/webview. Only the host is
 // simulated: stub.js provides acquireVsCodeApi and the theme variables VS Code injects, fixtures.js
 // plays the extension host with realistic data. A CSP violation or page error fails the run.
@@ -47,7 +47,7 @@ await esbuild.build({
 });
 // The page template, with `vscode` replaced by an empty module: renderWebviewDocument never calls it.
 await esbuild.build({
-  entryPoints: [join(root, 'src/host/webviewHtml.ts')],
+  entryPoints: [join(root, 'src/host/views/webviewHtml.ts')],
   outfile: join(buildDir, 'webviewHtml.cjs'),
   bundle: true,
   platform: 'node',

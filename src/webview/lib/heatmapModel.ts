@@ -19,23 +19,45 @@ export interface HeatmapGrid {
   readonly max: number;
 }
 
-/** Number of layers in the maps (the largest, should a run's maps ever differ). */
+/**
+ * Bounds on what the heatmap allocates. The host checks every map it reads, but the page defends
+ * itself too: a map whose "array" claims a length of 1e12 must not make it allocate gigabytes.
+ */
+export const MAX_LAYERS = 8;
+export const MAX_ROWS = 4096;
+/** Cells of one grid (columns x rows): 4M float64 values, 32 MB. Older columns beyond it are left out. */
+export const MAX_CELLS = 4 * 1024 * 1024;
+
+/** A map's norms of one quantity and layer: a real array, at most MAX_ROWS long (empty otherwise). */
+export function layerNorms(map: GradMap, quantity: GradQuantity, layer: number): readonly number[] {
+  const layers = mapNorms(map, quantity);
+  const norms = Array.isArray(layers) && layer < MAX_LAYERS ? (layers[layer] as unknown) : undefined;
+  if (!Array.isArray(norms)) return [];
+  return norms.length > MAX_ROWS ? norms.slice(0, MAX_ROWS) : (norms as number[]);
+}
+
+/** Number of layers in the maps (the largest, should a run's maps ever differ), at most MAX_LAYERS. */
 export function layerCount(maps: readonly GradMap[]): number {
   let n = 0;
-  for (const m of maps) n = Math.max(n, m.hiddenGradNorms.length);
+  for (const m of maps) n = Math.max(n, Array.isArray(m.hiddenGradNorms) ? Math.min(MAX_LAYERS, m.hiddenGradNorms.length) : 0);
   return n;
 }
 
-/** The grid of one quantity and layer; a map without that quantity leaves its column empty (NaN). */
-export function heatmapGrid(maps: readonly GradMap[], layer: number, quantity: GradQuantity): HeatmapGrid {
+/**
+ * The grid of one quantity and layer; a map without that quantity leaves its column empty (NaN).
+ * At most MAX_ROWS rows, and the newest maps that fit in MAX_CELLS.
+ */
+export function heatmapGrid(allMaps: readonly GradMap[], layer: number, quantity: GradQuantity): HeatmapGrid {
   let rows = 0;
-  for (const m of maps) rows = Math.max(rows, mapNorms(m, quantity)?.[layer]?.length ?? 0);
+  for (const m of allMaps) rows = Math.max(rows, layerNorms(m, quantity, layer).length);
+  const maxCols = Math.floor(MAX_CELLS / Math.max(1, rows));
+  const maps = allMaps.length > maxCols ? allMaps.slice(allMaps.length - maxCols) : allMaps;
   const cols = maps.length;
   const values = new Float64Array(cols * rows).fill(NaN);
   let min = Infinity;
   let max = -Infinity;
   maps.forEach((m, c) => {
-    const norms = mapNorms(m, quantity)?.[layer] ?? [];
+    const norms = layerNorms(m, quantity, layer);
     for (let t = 0; t < norms.length; t++) {
       const v = log10Safe(norms[t]);
       values[c * rows + t] = v;

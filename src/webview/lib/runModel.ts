@@ -9,7 +9,7 @@ import { baseName } from './format';
 
 /**
  * Points the page keeps per series while a run goes on (the host's snapshot is bounded likewise,
- * host/boundedHistory.ts): past these, the older half is thinned to every other point, so a panel left
+ * host/runs/boundedHistory.ts): past these, the older half is thinned to every other point, so a panel left
  * open on a run of a million steps holds a bounded history.
  */
 export const MODEL_CAPS = { metrics: 20_000, evals: 4_000, gradMaps: 1_000, samples: 400 } as const;

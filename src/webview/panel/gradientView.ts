@@ -12,10 +12,10 @@ import type { ChartTheme } from '../common/theme';
 import { withAlpha } from '../lib/color';
 import { drawIndices, pick } from '../lib/downsample';
 import { formatCount, formatSci } from '../lib/format';
-import { chooseQuantity, mapNorms, newestWith, oldestWith, quantityText, type GradQuantity } from '../lib/gradQuantity';
+import { chooseQuantity, newestWith, oldestWith, quantityText, type GradQuantity } from '../lib/gradQuantity';
 import { gradSummary } from '../lib/gradSummary';
 import { decadeTicks } from '../lib/scale';
-import { heatmapGrid, layerCount, type HeatmapGrid } from '../lib/heatmapModel';
+import { heatmapGrid, layerCount, layerNorms, type HeatmapGrid } from '../lib/heatmapModel';
 import type { PanelPrefs } from '../lib/prefs';
 import type { RunModel } from '../lib/runModel';
 import { Heatmap, type HeatmapLabels } from './heatmap';
@@ -186,9 +186,10 @@ export class GradientView {
       setText(this.profileTitle, `${text.symbol}${windowCell ? ' by context position' : ''}: no gradient map yet`);
       return;
     }
-    const latest = mapNorms(newestMap, quantity)?.[layer] ?? [];
+    // layerNorms: real arrays only, capped in length (a crafted map cannot make this allocate).
+    const latest = layerNorms(newestMap, quantity, layer);
     const hasFirst = firstMap !== newestMap;
-    const first = hasFirst ? mapNorms(firstMap, quantity)?.[layer] ?? [] : [];
+    const first = hasFirst ? layerNorms(firstMap, quantity, layer) : [];
     const n = Math.max(latest.length, first.length);
     const xs = Array.from({ length: n }, (_, t) => t);
     const positive = (v: number | undefined) => (v !== undefined && v > 0 && Number.isFinite(v) ? v : null);

@@ -9,7 +9,7 @@ import { h, setAttrs, setText } from '../common/dom';
 import type { ChartTheme } from '../common/theme';
 import { colormapTable, normalize } from '../lib/colormap';
 import { formatCount, formatSci } from '../lib/format';
-import { cellAt, type HeatmapGrid } from '../lib/heatmapModel';
+import { MAX_CELLS, cellAt, type HeatmapGrid } from '../lib/heatmapModel';
 import { niceTicks } from '../lib/scale';
 
 const MARGIN = { left: 50, right: 8, top: 8, bottom: 36 };
@@ -142,6 +142,8 @@ export class Heatmap {
     }
 
     // One pixel per cell in an offscreen image, scaled up without smoothing: crisp cells at any size.
+    // The grid is bounded by heatmapModel (MAX_ROWS, MAX_CELLS); refuse anything past it all the same.
+    if (grid.cols * grid.rows > MAX_CELLS || grid.values.length < grid.cols * grid.rows) return;
     const image = new ImageData(grid.cols, grid.rows);
     for (let c = 0; c < grid.cols; c++) {
       for (let r = 0; r < grid.rows; r++) {

@@ -5,7 +5,7 @@
  */
 import './sidebar.css';
 import '../common/elements';
-import type { HostToSidebar, SidebarToHost } from '../../protocol/sidebar';
+import type { HostToSidebar, SidebarToHost, UnreadableRunEntry } from '../../protocol/sidebar';
 import type { RunSummary } from '../../protocol/types';
 import { h, icon, setDisabled, setText } from '../common/dom';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
@@ -13,6 +13,7 @@ import { isActive } from '../lib/runLabels';
 import { InspectView } from './inspectView';
 import { RunDetailsView } from './runDetails';
 import { RunList } from './runList';
+import { UnreadableList } from './unreadableList';
 
 interface SidebarState {
   readonly selected?: string;
@@ -94,6 +95,8 @@ const runsSection = h('section', { class: 'section', attrs: { 'aria-labelledby':
   h('div', { class: 'compare-row' }, compareButton, compareHint),
 );
 
+const unreadableList = new UnreadableList((key) => post({ type: 'run', action: 'delete', runId: key }));
+
 const details = new RunDetailsView((action, runId) => post({ type: 'run', action, runId }));
 const inspect = new InspectView(post, (s) => {
   inspectState = s;
@@ -101,7 +104,7 @@ const inspect = new InspectView(post, (s) => {
 }, { runId: saved.inspectRunId, text: saved.inspectText });
 
 const app = document.getElementById('app') ?? document.body;
-app.append(untrustedNotice, noWorkspaceNotice, runsSection, details.element, inspect.element);
+app.append(untrustedNotice, noWorkspaceNotice, runsSection, unreadableList.element, details.element, inspect.element);
 
 // ---------------------------------------------------------------- behaviour
 
@@ -121,9 +124,10 @@ function updateCompare(): void {
   compareButton.parentElement!.hidden = runs.length < 2;
 }
 
-function onRuns(next: RunSummary[], isTrusted: boolean, hasWorkspace: boolean): void {
+function onRuns(next: RunSummary[], isTrusted: boolean, hasWorkspace: boolean, unreadable: readonly UnreadableRunEntry[]): void {
   const before = new Map(runs.map((r) => [r.id, r.state]));
   runs = next;
+  unreadableList.set(unreadable);
   trusted = isTrusted;
   untrustedNotice.hidden = trusted;
   noWorkspaceNotice.hidden = hasWorkspace;
@@ -131,7 +135,7 @@ function onRuns(next: RunSummary[], isTrusted: boolean, hasWorkspace: boolean): 
   emptyState.hidden = runs.length > 0;
   setText(emptyText, !hasWorkspace
     ? 'No folder is open.'
-    : trusted ? 'No runs yet. Train a language model on any text file: right-click it in the Explorer, or start here.' : 'No runs in this workspace.');
+    : unreadable.length ? 'No readable runs: the folders below cannot be read.' : trusted ? 'No runs yet. Train a language model on any text file: right-click it in the Explorer, or start here.' : 'No runs in this workspace.');
   setDisabled(trainButton, !trusted || !hasWorkspace);
 
   if (selected && !runs.some((r) => r.id === selected)) {
@@ -156,7 +160,7 @@ function onRuns(next: RunSummary[], isTrusted: boolean, hasWorkspace: boolean): 
 onHostMessage<HostToSidebar>((msg) => {
   switch (msg.type) {
     case 'runs':
-      onRuns(msg.runs, msg.trusted, msg.hasWorkspace);
+      onRuns(msg.runs, msg.trusted, msg.hasWorkspace, Array.isArray(msg.unreadable) ? msg.unreadable : []);
       break;
     case 'details':
       if (msg.details.summary.id === selected) details.show(msg.details, trusted);

@@ -1,0 +1,96 @@
+/**
+ * Sample and inspect requests in flight to a worker, keyed by request id. Answers arrive as worker
+ * messages (`sampleToken`, `sampleDone`, `inspected`, `error` with `requestId`); a worker that exits
+ * first fails every request it held, so no caller waits forever.
+ */
+import { randomBytes } from 'node:crypto';
+import type { BackendName } from '../../protocol/types';
+import type { InspectedToken, WorkerToHost } from '../../protocol/worker';
+
+export interface SampleResult {
+  text: string;
+  backend: BackendName;
+}
+
+export interface InspectResult {
+  tokens: InspectedToken[];
+  meanSurprisal: number;
+}
+
+/** A request failed in the worker (`code` from its error message) or because the worker went away. */
+export class WorkerRequestError extends Error {
+  constructor(message: string, readonly code: string, readonly hint?: string) {
+    super(message);
+    this.name = 'WorkerRequestError';
+  }
+}
+
+interface Pending {
+  owner: object;
+  onToken?: (token: string) => void;
+  resolve(value: SampleResult | InspectResult): void;
+  reject(error: Error): void;
+}
+
+export function newRequestId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export class WorkerRequests {
+  private readonly pending = new Map<string, Pending>();
+
+  /** Registers a request whose answer will come from `owner` (a worker). */
+  add<T extends SampleResult | InspectResult>(requestId: string, owner: object, onToken?: (token: string) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(requestId, { owner, onToken, resolve: resolve as Pending['resolve'], reject });
+    });
+  }
+
+  /** Routes a worker message; true when it belonged to a request. */
+  handle(msg: WorkerToHost): boolean {
+    switch (msg.type) {
+      case 'sampleToken':
+        this.pending.get(msg.requestId)?.onToken?.(msg.token);
+        return true;
+      case 'sampleDone':
+        this.settle(msg.requestId, (p) => p.resolve({ text: msg.text, backend: msg.backend }));
+        return true;
+      case 'inspected':
+        this.settle(msg.requestId, (p) => p.resolve({ tokens: msg.tokens, meanSurprisal: msg.meanSurprisal }));
+        return true;
+      case 'error':
+        if (msg.requestId === undefined) return false;
+        this.settle(msg.requestId, (p) => p.reject(new WorkerRequestError(msg.message, msg.code, msg.hint)));
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Fails every request held by `owner` (its process exited). */
+  failOwner(owner: object, reason: string): void {
+    for (const [id, p] of [...this.pending]) {
+      if (p.owner === owner) this.settle(id, (q) => q.reject(new WorkerRequestError(reason, 'WORKER_EXITED')));
+    }
+  }
+
+  /** Fails one request (it timed out, say). */
+  fail(requestId: string, error: Error): void {
+    this.settle(requestId, (p) => p.reject(error));
+  }
+
+  failAll(reason: string): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, (q) => q.reject(new WorkerRequestError(reason, 'CANCELLED')));
+  }
+
+  has(requestId: string): boolean {
+    return this.pending.has(requestId);
+  }
+
+  private settle(requestId: string, fn: (p: Pending) => void): void {
+    const p = this.pending.get(requestId);
+    if (!p) return;
+    this.pending.delete(requestId);
+    fn(p);
+  }
+}
