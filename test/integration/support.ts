@@ -51,13 +51,17 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls `probe` until it returns something other than undefined; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
+/**
+ * Polls `probe` until it returns something other than undefined; fails with `what` (a function: said
+ * as things are at the timeout) after `timeoutMs`. These tests share the extension host's event loop
+ * with the extension, whose delays are measured while it trains: a probe reads asynchronously.
+ */
+export async function eventually<T>(what: () => string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s: ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s: ${what()}`);
     await sleep(200);
   }
 }

@@ -7,7 +7,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readRunHistory, readRunRecord, type RunRecord } from '../../src/core/runFiles';
+import type { RunRecord } from '../../src/core/runFiles';
+import { readRunHistoryAsync } from '../../src/host/runs/runListing';
 import { readRunLock } from '../../src/host/runs/runLock';
 import type { RunState } from '../../src/protocol/types';
 import { eventually, runsDir, sleep, workspaceFolder } from './support';
@@ -24,21 +25,39 @@ function fixture(name = FIXTURE): vscode.Uri {
   return vscode.Uri.file(path.join(workspaceFolder(), name));
 }
 
-function record(runId: string): RunRecord | undefined {
-  return readRunRecord(path.join(runsDir(), runId));
+/**
+ * The run's record as on disk. Read asynchronously: this code runs in the extension host whose event
+ * loop is measured while a run trains, and a test's work must not count as the host's.
+ */
+async function record(runId: string): Promise<RunRecord | undefined> {
+  try {
+    const r = JSON.parse(await fs.promises.readFile(path.join(runsDir(), runId, 'run.json'), 'utf8')) as RunRecord;
+    return typeof r.id === 'string' && r.config ? r : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The run's history as on disk (asynchronous, as `record`). */
+async function history(runId: string) {
+  const h = await readRunHistoryAsync(path.join(runsDir(), runId));
+  assert.ok(h, `run ${runId}: run.json is missing or unreadable`);
+  return h;
 }
 
 function waitForState(runId: string, states: readonly RunState[], timeoutMs = 120_000): Promise<RunRecord> {
-  return eventually(`run ${runId} to reach ${states.join(' or ')} (now ${record(runId)?.state})`, () => {
-    const r = record(runId);
+  let last: RunRecord | undefined;
+  return eventually(() => `run ${runId} to reach ${states.join(' or ')} (now ${last?.state})`, async () => {
+    const r = (last = await record(runId));
     return r && states.includes(r.state) ? r : undefined;
   }, timeoutMs);
 }
 
 /** Waits until the run has trained past `step` (its record is rewritten as it trains). */
 function waitForStep(runId: string, step: number, timeoutMs = 120_000): Promise<RunRecord> {
-  return eventually(`run ${runId} to pass step ${step} (now ${record(runId)?.step}, ${record(runId)?.state})`, () => {
-    const r = record(runId);
+  let last: RunRecord | undefined;
+  return eventually(() => `run ${runId} to pass step ${step} (now ${last?.step}, ${last?.state})`, async () => {
+    const r = (last = await record(runId));
     if (r && ENDED.includes(r.state) && r.state !== 'completed') throw new Error(`run ${runId} ended early: ${r.state} ${r.reason ?? ''}`);
     return r && r.step > step ? r : undefined;
   }, timeoutMs);
@@ -52,7 +71,7 @@ async function train(command: string, ...args: unknown[]): Promise<string> {
 
 async function stopIfLive(runId: string | undefined): Promise<void> {
   if (!runId) return;
-  const r = record(runId);
+  const r = await record(runId);
   if (r && !ENDED.includes(r.state)) {
     await vscode.commands.executeCommand('sequenceLab.stop', runId);
     await waitForState(runId, ENDED, 60_000);
@@ -77,11 +96,9 @@ describe('training through the commands', function () {
     assert.equal(done.config.hidden, QUICK.hidden, 'the workspace settings did not reach the run');
   });
 
-  it('leaves a complete run folder: record, logs, gradient maps, samples, checkpoints, README', () => {
+  it('leaves a complete run folder: record, logs, gradient maps, samples, checkpoints, README', async () => {
     const dir = path.join(runsDir(), completed);
-    const history = readRunHistory(dir);
-    assert.ok(history, 'run.json is missing or unreadable');
-    const { record: r, metrics, evals, gradMaps, samples } = history;
+    const { record: r, metrics, evals, gradMaps, samples } = await history(completed);
     assert.equal(metrics.length, QUICK.steps, 'one metric point per step');
     assert.deepEqual(metrics.map((m) => m.step), Array.from({ length: Number(QUICK.steps) }, (_, i) => i + 1));
     assert.ok(metrics.every((m) => Number.isFinite(m.loss) && Number.isFinite(m.gradNorm) && m.tokensPerSec > 0));
@@ -148,7 +165,7 @@ describe('training through the commands', function () {
       assert.equal(await vscode.commands.executeCommand('sequenceLab.resumeRun', runId), runId);
       const resumed = await waitForStep(runId, stoppedAt + 3);
       assert.equal(resumed.id, runId, 'resuming continues the same run');
-      const steps = readRunHistory(path.join(runsDir(), runId))!.metrics.map((m) => m.step);
+      const steps = (await history(runId)).metrics.map((m) => m.step);
       assert.ok(steps.every((s, i) => i === 0 || s > steps[i - 1]), 'metrics steps went backwards after resuming');
     } finally {
       await stopIfLive(runId);
@@ -161,9 +178,9 @@ describe('training through the commands', function () {
       await waitForStep(runId, 3);
       assert.equal(await vscode.commands.executeCommand('sequenceLab.pauseResume', runId), 'paused');
       await waitForState(runId, ['paused'], 30_000);
-      const before = record(runId)!.step;
+      const before = (await record(runId))!.step;
       await sleep(2000);
-      assert.equal(record(runId)!.step, before, 'a paused run went on training');
+      assert.equal((await record(runId))!.step, before, 'a paused run went on training');
       assert.equal(await vscode.commands.executeCommand('sequenceLab.pauseResume', runId), 'training');
       await waitForStep(runId, before + 2);
     } finally {
@@ -177,7 +194,7 @@ describe('training through the commands', function () {
     try {
       await waitForStep(first, 2);
       second = await train('sequenceLab.trainWithSettings', fixture(), { cell: 'gru', steps: 10 });
-      assert.equal(record(second)?.state, 'queued');
+      assert.equal((await record(second))?.state, 'queued');
       await vscode.commands.executeCommand('sequenceLab.stop', first);
       const done = await waitForState(second, ENDED);
       assert.equal(done.state, 'completed', `${done.state}: ${done.reason ?? ''}`);
@@ -197,7 +214,9 @@ describe('training through the commands', function () {
   });
 
   it('compares runs in the panel', async () => {
-    const others = fs.readdirSync(runsDir()).filter((id) => id !== completed && record(id)?.step);
+    const candidates = fs.readdirSync(runsDir()).filter((id) => id !== completed);
+    const steps = await Promise.all(candidates.map(async (id) => (await record(id))?.step));
+    const others = candidates.filter((_, i) => steps[i]);
     const ids = [completed, others[0]];
     assert.deepEqual(await vscode.commands.executeCommand('sequenceLab.compareRuns', ids), ids);
   });
@@ -226,14 +245,14 @@ describe('training through the commands', function () {
       await waitForStep(runId, 3);
       fs.rmSync(file);
       // The text was read when training started: the run goes on.
-      const later = await waitForStep(runId, record(runId)!.step + 3);
+      const later = await waitForStep(runId, (await record(runId))!.step + 3);
       assert.equal(later.state, 'training');
       assert.equal(await vscode.commands.executeCommand('sequenceLab.stop', runId), true);
       const stopped = await waitForState(runId, ENDED, 30_000);
       assert.equal(stopped.state, 'stopped');
       // Resuming would read the text again: refused, and the run and its checkpoints stay as they were.
       assert.equal(await vscode.commands.executeCommand('sequenceLab.resumeRun', runId), undefined);
-      const after = record(runId)!;
+      const after = (await record(runId))!;
       assert.equal(after.state, 'stopped');
       assert.equal(after.step, stopped.step);
       assert.ok(after.checkpoints.length >= 1 && after.checkpoints.every((c) => fs.existsSync(path.join(runsDir(), runId, c.path, 'checkpoint.json'))), 'checkpoints kept');
@@ -249,7 +268,7 @@ describe('training through the commands', function () {
     const diagnostics = () => vscode.commands.executeCommand<{ activeRunId?: string }>('sequenceLab.getDiagnostics');
     for (let i = 0; i < 100 && (await diagnostics())?.activeRunId === runId; i++) await sleep(100);
     assert.notEqual((await diagnostics())?.activeRunId, runId, 'the host still holds the run');
-    const r = record(runId)!;
+    const r = (await record(runId))!;
     const onDisk = fs.readdirSync(path.join(runsDir(), runId, 'checkpoints')).filter((n) => n.startsWith('step-')).sort();
     // Twelve were written; the worker pruned all but three newest and the best (which may be one of them).
     assert.ok(r.checkpoints.length >= 3 && r.checkpoints.length <= 4, `checkpoints listed: ${r.checkpoints.map((c) => c.step).join(', ')}`);
@@ -272,7 +291,7 @@ describe('training through the commands', function () {
       // The host lives on: it resumes the run from that checkpoint.
       assert.equal(await vscode.commands.executeCommand('sequenceLab.resumeRun', runId), runId);
       await waitForStep(runId, checkpoint + 3);
-      const steps = readRunHistory(path.join(runsDir(), runId))!.metrics.map((m) => m.step);
+      const steps = (await history(runId)).metrics.map((m) => m.step);
       assert.deepEqual(steps.slice(0, checkpoint + 3), Array.from({ length: checkpoint + 3 }, (_, i) => i + 1), 'no step lost or repeated');
     } finally {
       await stopIfLive(runId);
@@ -304,7 +323,7 @@ describe('training through the commands', function () {
     assert.match(r.reason ?? '', /diverged\. Lower the learning rate or enable gradient clipping/);
     assert.ok(r.step < 500, `stopped early, at step ${r.step}`);
     // The step that diverged was neither applied nor logged: the history holds the good steps only.
-    const losses = readRunHistory(path.join(runsDir(), runId))!.metrics.map((m) => m.loss);
+    const losses = (await history(runId)).metrics.map((m) => m.loss);
     assert.equal(losses.length, r.step);
     assert.ok(losses.every(Number.isFinite), `logged losses: ${losses.slice(-5).join(', ')}`);
   });
@@ -321,7 +340,9 @@ describe('training through the commands', function () {
     const worst = diagnostics?.eventLoop?.worst;
     assert.ok(worst && worst.durationMs > 0, 'the event loop was not monitored while training');
     console.log(`      event-loop delay while training: max ${worst.maxMs.toFixed(1)} ms (own work at most ${worst.ownMaxMs.toFixed(1)} ms), p99 ${worst.p99Ms.toFixed(1)} ms over ${(worst.durationMs / 1000).toFixed(0)} s`);
-    // The tests share this loop (they read run folders synchronously), so the bound is on p99, not the max.
+    // The largest delay includes waiting for a core on a busy machine; the host's own work in it may not
+    // pass the budget (the tests poll asynchronously, so their work does not count here).
+    assert.ok(worst.ownMaxMs < 50, `the host's own work held its loop ${worst.ownMaxMs.toFixed(1)} ms in one go`);
     assert.ok(worst.p99Ms < 50, `p99 event-loop delay ${worst.p99Ms} ms`);
   });
 });

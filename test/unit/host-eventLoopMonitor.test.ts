@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { EventLoopMonitor } from '../../src/host/base/eventLoopMonitor';
+import { EventLoopMonitor, markRunStarting } from '../../src/host/base/eventLoopMonitor';
 import { nullLogger } from '../../src/host/base/logger';
 
 describe('host: event-loop delay monitor', () => {
@@ -19,6 +19,30 @@ describe('host: event-loop delay monitor', () => {
     assert.ok(lines.some((l) => l.startsWith('WARN test: event-loop delay over the whole run: max') && l.includes('own work at most')), lines.join('\n'));
     assert.equal(monitor.snapshot().worst.maxMs, stats.maxMs);
     assert.equal(monitor.stop(), undefined, 'stopping twice is harmless');
+    monitor.dispose();
+  });
+
+  it('counts the synchronous work of starting a run (the fork of its worker) from the mark before it', async () => {
+    const lines: string[] = [];
+    const monitor = new EventLoopMonitor({ ...nullLogger, info: (m) => lines.push(m), warn: (m) => lines.push(`WARN ${m}`) }, 60_000);
+    markRunStarting();
+    // The launch (fork, run.json, listeners, all before the monitor starts): 120 ms of this thread's
+    // CPU, however long a busy machine makes it take.
+    const cpu = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.bind(process) ?? (() => process.cpuUsage());
+    const used = () => { const u = cpu(); return (u.user + u.system) / 1000; };
+    const from = used();
+    while (used() - from < 120) {
+      // busy
+    }
+    monitor.start('launch');
+    await new Promise((r) => setTimeout(r, 50));
+    const stats = monitor.stop()!;
+    assert.ok(stats.maxMs >= 100 && stats.ownMaxMs >= 100, `the launch was measured: max ${stats.maxMs}, own ${stats.ownMaxMs}`);
+    assert.ok(lines.some((l) => l.startsWith('WARN launch: the event loop was held')), lines.join('\n'));
+    // A mark is used once: the next run starts from its own start.
+    monitor.start('next');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(monitor.stop()!.maxMs < 100, 'the old mark was not reused');
     monitor.dispose();
   });
 

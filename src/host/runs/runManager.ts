@@ -19,6 +19,7 @@ import { ActiveRun, type ActiveRunHost, type QueuedRun } from './activeRun';
 import { boundHistory } from './boundedHistory';
 import { Disposable } from '../base/dispose';
 import { Emitter } from '../base/event';
+import { markRunStarting } from '../base/eventLoopMonitor';
 import { errorText, guarded } from '../base/guarded';
 import { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat';
 import { formatBytes } from './inputFiles';
@@ -317,7 +318,8 @@ export class RunManager extends Disposable {
       this.pump();
       return;
     }
-    // Spawning holds the event loop (the process is forked synchronously): logged, as it counts against the budget.
+    // Spawning holds the event loop (the process is forked synchronously): logged, and measured as part of the run.
+    markRunStarting();
     const spawnStarted = performance.now();
     const worker = new WorkerProcess(this.options.spawnWorker, this.log, `worker ${q.id}`);
     const spawnMs = performance.now() - spawnStarted;
