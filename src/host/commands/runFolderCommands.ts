@@ -1,8 +1,10 @@
 /**
  * Commands that act on a run's folder, which may have come with the repository (untrusted):
- *   sequenceLab.resumeRun(runId?, { allowOutsideFiles? }?)
+ *   sequenceLab.resumeRun(runId?, { allowOutsideFiles?, allowChangedText? }?)
  *                                                 -> Promise<string | undefined> (a run naming files outside the
- *                                                    workspace asks first; allowOutsideFiles answers for tests)
+ *                                                    workspace asks first; allowOutsideFiles answers for tests;
+ *                                                    allowChangedText continues a run whose text changed since
+ *                                                    its checkpoint as fine-tuning, which otherwise is asked)
  *   sequenceLab.deleteRun(runId?, { confirm? }?)  -> Promise<boolean> (asks first when picked in the UI or confirm: true);
  *                                                    runId may be an unreadable folder's key (see runStore.unreadableRuns)
  */
@@ -63,7 +65,8 @@ export function registerRunFolderCommands(s: HostServices): vscode.Disposable[] 
       // A file above the limit was trained on its first maxBytes (the only way it could start): read it the same way.
       const truncate = !check.ok;
       try {
-        const { fromStep } = await s.manager.resume(id, { maxBytes, truncate });
+        const allowChangedText = isRecord(options) && options.allowChangedText === true;
+        const { fromStep } = await s.manager.resume(id, { maxBytes, truncate, allowChangedText });
         s.log.info(`run ${id}: resuming from step ${fromStep}`);
       } catch (e) {
         return refuse(commandErrorText(e));

@@ -23,10 +23,12 @@ import { describeExit, type WorkerExit, type WorkerProcess } from './workerProce
 import { newRequestId, type WorkerRequests } from './workerRequests';
 
 /** What the worker's start message will carry (protocol/worker.ts), plus where the run lives. */
-export interface QueuedRun extends Pick<StartTraining, 'config' | 'resumeFrom' | 'fineTuneFrom' | 'maxBytes' | 'truncate'> {
+export interface QueuedRun extends Pick<StartTraining, 'config' | 'resumeFrom' | 'fineTuneFrom' | 'maxBytes' | 'truncate' | 'allowChangedText'> {
   id: string;
   dir: string;
   files: string[];
+  /** A resumed run's state and reason before it was queued: where it returns if the resume is declined. */
+  before?: { state: RunState; reason?: string };
 }
 
 /** What the active run needs from the run manager. */
@@ -68,6 +70,8 @@ export class ActiveRun {
   private watch?: HeartbeatWatch;
   private finished?: { state: FinishReason; message: string };
   private failure?: { message: string; hint?: string };
+  /** Set when the worker declined a resume because the text changed: the state to return to. */
+  private textChanged?: { state: RunState; reason?: string };
   private killTimer?: NodeJS.Timeout;
   /** Resolves once the worker has exited and the run is no longer live. */
   readonly done: Promise<void>;
@@ -118,6 +122,7 @@ export class ActiveRun {
       ...(q.fineTuneFrom ? { fineTuneFrom: q.fineTuneFrom } : {}),
       ...(q.maxBytes !== undefined ? { maxBytes: q.maxBytes } : {}),
       ...(q.truncate ? { truncate: true } : {}),
+      ...(q.allowChangedText ? { allowChangedText: true } : {}),
     };
     this.started = this.worker.send(start);
   }
@@ -263,6 +268,17 @@ export class ActiveRun {
         this.shutdownWorker();
         return;
       case 'error':
+        if (msg.code === 'TEXT_CHANGED' && this.queued.before) {
+          // Resuming on a text that changed since the checkpoint: nothing trained, nothing is lost. The run
+          // goes back to how it was, and the user chooses: continue as fine-tuning, or leave it.
+          this.textChanged = this.queued.before;
+          this.setRecord(this.queued.before);
+          log.warn(`run ${this.id}: ${msg.message}`);
+          this.notice('warning', `${record.name}: ${msg.message} Continue it as fine-tuning on the new text (its weights, optimizer and step are kept; batches start afresh), or leave the run as it was.`, ['fineTune']);
+          this.emitStatus();
+          this.shutdownWorker();
+          return;
+        }
         // A run-level error ends the run: the worker cannot train it (bad input, unusable backend, ...).
         this.failure = { message: msg.message, hint: msg.hint };
         this.setRecord({ state: 'failed', reason: msg.hint ? `${msg.message} ${msg.hint}` : msg.message });
@@ -332,8 +348,8 @@ export class ActiveRun {
     let state: RunState = 'failed';
     let reason: string | undefined = `The training process ${describeExit(exit)}.`;
     try {
-      const { started, stopRequested, killedHung, finished, failure } = this;
-      const facts = { started, stopRequested, killedHung, finished, failure, name: this.history.record.name, stopTimeoutMs: this.host.stopTimeoutMs, checkpoint: latestCheckpoint(this.history.record) };
+      const { started, stopRequested, killedHung, finished, failure, textChanged } = this;
+      const facts = { started, stopRequested, killedHung, finished, failure, textChanged, name: this.history.record.name, stopTimeoutMs: this.host.stopTimeoutMs, checkpoint: latestCheckpoint(this.history.record) };
       const ending = endingOf(facts, exit);
       ({ state, reason } = ending);
       if (ending.notice) this.notice('error', ending.notice.message, ending.notice.actions);

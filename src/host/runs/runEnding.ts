@@ -20,6 +20,8 @@ export interface EndFacts {
   readonly killedHung: boolean;
   readonly finished?: { state: FinishReason; message: string };
   readonly failure?: { message: string; hint?: string };
+  /** A resume declined because the text changed: the run returns to this state. */
+  readonly textChanged?: { state: RunState; reason?: string };
   readonly stopTimeoutMs: number;
   readonly checkpoint?: CheckpointRef;
 }
@@ -33,6 +35,7 @@ export interface Ending {
 
 export function endingOf(facts: EndFacts, exit: WorkerExit): Ending {
   const { checkpoint } = facts;
+  if (facts.textChanged) return { state: facts.textChanged.state, reason: facts.textChanged.reason };
   if (facts.finished) return { state: facts.finished.state, reason: facts.finished.message };
   if (facts.failure) {
     const reason = facts.failure.hint ? `${facts.failure.message} ${facts.failure.hint}` : facts.failure.message;

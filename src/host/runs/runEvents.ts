@@ -15,8 +15,11 @@ export type RunEvent =
   | { readonly runId: string; readonly kind: 'progress'; readonly phase: StartupPhase; readonly message: string }
   | { readonly runId: string; readonly kind: 'status' };
 
-/** `kill`: SIGKILL the run's worker (it stopped responding); the run stays resumable. */
-export type NoticeAction = 'resume' | 'showLog' | 'openPanel' | 'kill';
+/**
+ * `kill`: SIGKILL the run's worker (it stopped responding); the run stays resumable.
+ * `fineTune`: resume a run whose text changed since its checkpoint, as fine-tuning on the new text.
+ */
+export type NoticeAction = 'resume' | 'showLog' | 'openPanel' | 'kill' | 'fineTune';
 
 /** Something the user should be told; the UI layer shows it as a notification with these actions. */
 export interface RunNotice {

@@ -264,7 +264,8 @@ export class RunManager extends Disposable {
    * Queues a stopped, interrupted, failed or diverged run again: from its latest checkpoint, or from
    * step 0 (logs cleared) when it has none.
    */
-  async resume(runId: string, limits: { maxBytes?: number; truncate?: boolean } = {}): Promise<{ fromStep: number }> {
+  /** `allowChangedText`: continue as fine-tuning if the text changed since the checkpoint (otherwise the worker declines, and the user is asked). */
+  async resume(runId: string, limits: { maxBytes?: number; truncate?: boolean; allowChangedText?: boolean } = {}): Promise<{ fromStep: number }> {
     if (this.isLive(runId)) throw new Error(`Run ${runId} is already ${this.currentRecord(runId)?.state ?? 'queued'}.`);
     const dir = this.getRunDir(runId);
     const record = dir ? (await readRunHistoryAsync(dir))?.record : undefined;
@@ -284,6 +285,8 @@ export class RunManager extends Disposable {
       resumeFrom: checkpoint ? checkpointFolder(dir, checkpoint) : undefined,
       maxBytes: limits.maxBytes,
       truncate: limits.truncate,
+      ...(limits.allowChangedText ? { allowChangedText: true } : {}),
+      before: { state: record.state, reason: record.reason },
     });
     this.log.info(`run ${runId}: queued to resume from ${checkpoint ? `checkpoint step ${checkpoint.step}` : 'step 0 (no checkpoint)'}`);
     this._onDidChangeRuns.fire();

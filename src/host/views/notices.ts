@@ -12,6 +12,7 @@ const LABELS: Record<NoticeAction, string> = {
   showLog: 'Show Log',
   openPanel: 'Open Panel',
   kill: 'Stop (kill the worker)',
+  fineTune: 'Continue as Fine-Tuning',
 };
 
 export class RunNotices extends Disposable {
@@ -30,5 +31,6 @@ export class RunNotices extends Disposable {
     else if (action === 'resume') await vscode.commands.executeCommand('sequenceLab.resumeRun', notice.runId);
     else if (action === 'openPanel') await vscode.commands.executeCommand('sequenceLab.openPanel', notice.runId);
     else if (action === 'kill' && notice.runId) await this.manager.killWorker(notice.runId);
+    else if (action === 'fineTune') await vscode.commands.executeCommand('sequenceLab.resumeRun', notice.runId, { allowChangedText: true });
   }
 }
