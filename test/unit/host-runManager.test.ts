@@ -426,7 +426,7 @@ describe('host: RunManager with a fake worker', () => {
     assert.equal(m.getRecord(id)?.state, 'training');
     // A request the worker's own check refuses (here sent past the command API's check): its error
     // carries the request's id, so the request fails and the run does not.
-    const worker = m['active']!.worker;
+    const worker = m['queue'].active!.worker;
     const refused = m['requests'].add('r-long', worker);
     worker.send({ type: 'sample', requestId: 'r-long', runId: id, prompt: 'x'.repeat(20_000), length: 5, temperature: 1, topK: 0, seed: 1 });
     await assert.rejects(refused, /prompt is 20000 characters long; the limit is 10000/);

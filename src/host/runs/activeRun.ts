@@ -8,51 +8,20 @@
  */
 import type { RunRecord } from '../../core/runFiles';
 import type { FinishReason, RunState } from '../../protocol/types';
-import { WORKER_PROTOCOL_VERSION, type StartTraining, type WorkerToHost } from '../../protocol/worker';
-import { BoundedHistory } from './boundedHistory';
+import { type WorkerToHost } from '../../protocol/worker';
+import { BoundedHistory, recordEntry } from './boundedHistory';
 import { errorText, guarded } from '../base/guarded';
-import { endingOf, writeFinalRecord } from './runEnding';
-import { HeartbeatWatch, type HeartbeatOptions } from './heartbeat';
-import type { Logger } from '../base/logger';
-import type { NoticeAction, RunEvent, RunNotice } from './runEvents';
+import { endingOf, recordEnding } from './runEnding';
+import { startMessage } from './runRequests';
+import { HeartbeatWatch, hungText } from './heartbeat';
+import type { NoticeAction, RunNotice } from './runEvents';
 import { lockRun } from './runRecovery';
 import { latestCheckpoint, patchRunRecord } from './runStore';
 import { readRunHistoryAsync } from './runListing';
 import { removeRunLock } from './runLock';
 import { describeExit, type WorkerExit, type WorkerProcess } from './workerProcess';
-import { newRequestId, type WorkerRequests } from './workerRequests';
-
-/** What the worker's start message will carry (protocol/worker.ts), plus where the run lives. */
-export interface QueuedRun extends Pick<StartTraining, 'config' | 'resumeFrom' | 'fineTuneFrom' | 'maxBytes' | 'truncate' | 'allowChangedText'> {
-  id: string;
-  dir: string;
-  files: string[];
-  /** A resumed run's state and reason before it was queued: where it returns if the resume is declined. */
-  before?: { state: RunState; reason?: string };
-}
-
-/** What the active run needs from the run manager. */
-export interface ActiveRunHost {
-  readonly log: Logger;
-  /** Sample requests in flight; the worker's answers are routed there first. */
-  readonly requests: WorkerRequests;
-  /** How long a worker may take to finish after Stop before it is killed. */
-  readonly stopTimeoutMs: number;
-  /** How long a new worker may take to say hello. */
-  readonly helloTimeoutMs: number;
-  /** How long a finished worker may take to exit after shutdown. */
-  readonly shutdownTimeoutMs: number;
-  /** When a silent worker counts as hung. */
-  readonly heartbeat: HeartbeatOptions;
-  /** The run's record in memory changed. */
-  remember(run: ActiveRun): void;
-  fireRunEvent(event: RunEvent): void;
-  /** The list of runs or a run's summary changed. */
-  didChangeRuns(): void;
-  notice(notice: RunNotice): void;
-  /** The worker is gone and run.json tells the final story. */
-  ended(run: ActiveRun): void;
-}
+import { newRequestId, routeToRequest } from './workerRequests';
+import type { ActiveRunHost, QueuedRun } from './activeRunHost';
 
 /** How long a released worker may take to checkpoint and exit if the extension host stays alive. */
 const RELEASE_GRACE_MS = 30_000;
@@ -102,28 +71,12 @@ export class ActiveRun {
     const [history, hello] = await Promise.all([q.resumeFrom ? readRunHistoryAsync(q.dir) : undefined, this.worker.waitForHello(this.host.helloTimeoutMs)]);
     if (history) await this.history.addAll(history);
     if (!this.worker.isAlive) return; // The exit handler reports it.
-    if (!hello.ok) {
-      this.failure = { message: `Training could not start: ${hello.reason}.` };
+    if (!hello.ok) this.failure = { message: `Training could not start: ${hello.reason}.` };
+    if (!hello.ok || this.stopRequested) {
       this.worker.kill();
       return;
     }
-    if (this.stopRequested) {
-      this.worker.kill();
-      return;
-    }
-    const start: StartTraining = {
-      type: 'start',
-      version: WORKER_PROTOCOL_VERSION,
-      runId: this.id,
-      runDir: this.dir,
-      files: q.files,
-      config: q.config,
-      ...(q.resumeFrom ? { resumeFrom: q.resumeFrom } : {}),
-      ...(q.fineTuneFrom ? { fineTuneFrom: q.fineTuneFrom } : {}),
-      ...(q.maxBytes !== undefined ? { maxBytes: q.maxBytes } : {}),
-      ...(q.truncate ? { truncate: true } : {}),
-      ...(q.allowChangedText ? { allowChangedText: true } : {}),
-    };
+    const start = startMessage(q);
     this.started = this.worker.send(start);
   }
 
@@ -194,16 +147,8 @@ export class ActiveRun {
 
   private onWorkerMessage(msg: WorkerToHost): void {
     const { log } = this.host;
-    if (msg.type === 'error' && (msg.requestId !== undefined || msg.runId === undefined)) {
-      // Scoped to a request (a sample, a checkpoint now, ...): that request fails, training goes on.
-      const pending = msg.requestId !== undefined && this.host.requests.has(msg.requestId);
-      if (pending) this.host.requests.handle(msg);
-      else {
-        log.warn(`run ${this.id}: a request${msg.requestId ? ` (${msg.requestId})` : ''} failed in the worker: ${msg.code}: ${msg.message}`);
-      }
-      return;
-    }
-    if (this.host.requests.handle(msg)) return;
+    // An answer to a request (a sample, a checkpoint now, ...), or an error scoped to one: training goes on.
+    if (routeToRequest(this.host.requests, msg, (line) => log.warn(`run ${this.id}: ${line}`))) return;
     if ('runId' in msg && msg.runId !== undefined && msg.runId !== this.id) {
       log.warn(`run ${this.id}: dropped a '${msg.type}' message for run ${msg.runId}`);
       return;
@@ -224,35 +169,22 @@ export class ActiveRun {
         this.emitStatus();
         return;
       case 'metrics':
-        this.watch?.step();
-        history.metrics.push(msg.point);
-        this.setRecord({ step: msg.point.step, lastLoss: msg.point.loss });
-        this.host.fireRunEvent({ runId: this.id, kind: 'metrics', point: msg.point });
-        this.host.didChangeRuns();
-        return;
-      case 'eval': {
-        history.evals.push(msg.point);
-        const best = record.bestValLoss;
-        if (Number.isFinite(msg.point.valLoss) && (best === undefined || msg.point.valLoss < best)) this.setRecord({ bestValLoss: msg.point.valLoss });
-        this.host.fireRunEvent({ runId: this.id, kind: 'eval', point: msg.point });
-        this.host.didChangeRuns();
+      case 'eval':
+      case 'gradmap':
+      case 'sample': {
+        if (msg.type === 'metrics') this.watch?.step();
+        const { event, patch } = recordEntry(history, msg, this.id);
+        if (patch) this.setRecord(patch);
+        this.host.fireRunEvent(event);
+        // The summaries show the step, the loss and the best validation loss.
+        if (msg.type === 'metrics' || msg.type === 'eval') this.host.didChangeRuns();
         return;
       }
-      case 'gradmap':
-        history.gradMaps.push(msg.map);
-        this.host.fireRunEvent({ runId: this.id, kind: 'gradmap', map: msg.map });
-        return;
-      case 'sample':
-        history.samples.push(msg.sample);
-        this.host.fireRunEvent({ runId: this.id, kind: 'sample', sample: msg.sample });
-        return;
-      case 'checkpoint': {
+      case 'checkpoint':
         // The worker's list, not ours plus the new one: it has deleted the checkpoints it no longer keeps.
-        const checkpoints = [...msg.checkpoints].sort((a, b) => a.step - b.step);
-        this.setRecord({ checkpoints });
+        this.setRecord({ checkpoints: [...msg.checkpoints].sort((a, b) => a.step - b.step) });
         this.emitStatus();
         return;
-      }
       case 'state':
         this.watch?.restartStepClock();
         this.setRecord({ state: msg.state });
@@ -261,35 +193,35 @@ export class ActiveRun {
         return;
       case 'finished':
         this.finished = { state: msg.reason, message: msg.message };
-        this.setRecord({ state: msg.reason, reason: msg.message, step: msg.step });
         log.info(`run ${this.id}: finished (${msg.reason}) at step ${msg.step}: ${msg.message}`);
-        if (msg.reason === 'diverged') this.notice('warning', `Training of ${record.name} diverged: ${msg.message}`, ['openPanel']);
-        this.emitStatus();
-        this.shutdownWorker();
+        this.endWith({ state: msg.reason, reason: msg.message, step: msg.step }, msg.reason === 'diverged' ? ['warning', `Training of ${record.name} diverged: ${msg.message}`, ['openPanel']] : undefined);
         return;
-      case 'error':
+      case 'error': {
         if (msg.code === 'TEXT_CHANGED' && this.queued.before) {
-          // Resuming on a text that changed since the checkpoint: nothing trained, nothing is lost. The run
-          // goes back to how it was, and the user chooses: continue as fine-tuning, or leave it.
+          // A resume on a changed text: nothing trained, the run goes back to how it was, and the user chooses.
           this.textChanged = this.queued.before;
-          this.setRecord(this.queued.before);
           log.warn(`run ${this.id}: ${msg.message}`);
-          this.notice('warning', `${record.name}: ${msg.message} Continue it as fine-tuning on the new text (its weights, optimizer and step are kept; batches start afresh), or leave the run as it was.`, ['fineTune']);
-          this.emitStatus();
-          this.shutdownWorker();
+          this.endWith(this.queued.before, ['warning', `${record.name}: ${msg.message} Continue it as fine-tuning on the new text (its weights, optimizer and step are kept; batches start afresh), or leave the run as it was.`, ['fineTune']]);
           return;
         }
         // A run-level error ends the run: the worker cannot train it (bad input, unusable backend, ...).
         this.failure = { message: msg.message, hint: msg.hint };
-        this.setRecord({ state: 'failed', reason: msg.hint ? `${msg.message} ${msg.hint}` : msg.message });
+        const reason = msg.hint ? `${msg.message} ${msg.hint}` : msg.message;
         log.error(`run ${this.id}: ${msg.code}: ${msg.message}${msg.hint ? ` (${msg.hint})` : ''}`);
-        this.notice('error', msg.hint ? `${msg.message} ${msg.hint}` : msg.message, ['showLog']);
-        this.emitStatus();
-        this.shutdownWorker();
+        this.endWith({ state: 'failed', reason }, ['error', reason, ['showLog']]);
         return;
+      }
       default:
         log.warn(`run ${this.id}: unexpected '${msg.type}' message`);
     }
+  }
+
+  /** The worker is done with the run: record how, tell the user if need be, and let the worker go. */
+  private endWith(patch: Partial<RunRecord>, notice?: [RunNotice['severity'], string, NoticeAction[]]): void {
+    this.setRecord(patch);
+    if (notice) this.notice(...notice);
+    this.emitStatus();
+    this.shutdownWorker();
   }
 
   private setRecord(patch: Partial<RunRecord>): void {
@@ -308,21 +240,17 @@ export class ActiveRun {
 
   /** Reports a worker that has gone silent for too long, with Stop (kill the worker) offered. */
   private watchHeartbeat(): void {
-    const { log } = this.host;
-    const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
     this.watch?.dispose();
     this.watch = new HeartbeatWatch(this.worker, this.host.heartbeat, {
       hung: (silentMs, boundMs) => {
-        const checkpoint = latestCheckpoint(this.history.record);
-        const from = checkpoint ? `the checkpoint at step ${checkpoint.step}` : 'step 0 (no checkpoint yet)';
-        const reason = `Not responding: the training process has sent nothing for ${seconds(silentMs)} (more than ${seconds(boundMs)}). Stop (kill the worker) ends it; resuming continues from ${from}.`;
-        log.warn(`run ${this.id}: ${reason}`);
-        this.setRecord({ reason });
-        this.notice('warning', `${this.history.record.name} is not responding: its training process has sent nothing for ${seconds(silentMs)}. Kill it? Resuming continues from ${from}.`, ['kill', 'showLog']);
+        const text = hungText(this.history.record.name, latestCheckpoint(this.history.record), silentMs, boundMs);
+        this.host.log.warn(`run ${this.id}: ${text.reason}`);
+        this.setRecord({ reason: text.reason });
+        this.notice('warning', text.notice, ['kill', 'showLog']);
         this.emitStatus();
       },
       recovered: (silentMs) => {
-        log.info(`run ${this.id}: the training process responds again (after ${seconds(silentMs)})`);
+        this.host.log.info(`run ${this.id}: the training process responds again (after ${Math.round(silentMs / 1000)} s)`);
         this.setRecord({ reason: undefined });
         this.emitStatus();
       },
@@ -345,28 +273,12 @@ export class ActiveRun {
   private async onWorkerExit(exit: WorkerExit): Promise<void> {
     clearTimeout(this.killTimer);
     this.watch?.dispose();
-    let state: RunState = 'failed';
-    let reason: string | undefined = `The training process ${describeExit(exit)}.`;
     try {
       const { started, stopRequested, killedHung, finished, failure, textChanged } = this;
       const facts = { started, stopRequested, killedHung, finished, failure, textChanged, name: this.history.record.name, stopTimeoutMs: this.host.stopTimeoutMs, checkpoint: latestCheckpoint(this.history.record) };
       const ending = endingOf(facts, exit);
-      ({ state, reason } = ending);
       if (ending.notice) this.notice('error', ending.notice.message, ending.notice.actions);
-      this.host.log.info(`run ${this.id}: ${state}${reason ? `: ${reason}` : ''}`);
-      const final = await writeFinalRecord(this.dir, this.history.record, state, reason);
-      if (!final) this.host.log.warn(`run ${this.id}: run.json is missing after the worker exited (folder deleted?)`);
-      this.setRecord(final ?? { state, reason });
-    } catch (e) {
-      // Whatever broke (a full disk, a run.json the host cannot use), the run ends here and the queue goes on.
-      this.host.log.error(`run ${this.id}: worker exit: could not record the final state: ${e instanceof Error && e.stack ? e.stack : errorText(e)}`);
-      const failed = { state: 'failed' as const, reason: `${reason ?? 'The run ended.'} Its final state could not be saved (${errorText(e)}).` };
-      this.setRecord(failed);
-      try {
-        patchRunRecord(this.dir, failed);
-      } catch {
-        // Logged above; memory tells the story for this session.
-      }
+      this.setRecord(await recordEnding(this.id, this.dir, this.history.record, ending, this.host.log));
     } finally {
       this.cleanUpAfterExit(exit);
     }

@@ -7,6 +7,8 @@
  */
 import type { RunHistory, RunRecord } from '../../core/runFiles';
 import type { EvalPoint, GradMap, MetricPoint, SampleRecord } from '../../protocol/types';
+import type { WorkerToHost } from '../../protocol/worker';
+import type { RunEvent } from './runEvents';
 
 /** Merges two adjacent points (`a` before `b`) standing for `wa` and `wb` steps into one. */
 export type Merge<T> = (a: T, b: T, wa: number, wb: number) => T;
@@ -177,4 +179,30 @@ export async function boundHistory(history: RunHistory): Promise<RunHistory> {
   const bounded = new BoundedHistory(history.record);
   await bounded.addAll(history);
   return bounded.toHistory();
+}
+
+type DataMessage = Extract<WorkerToHost, { type: 'metrics' | 'eval' | 'gradmap' | 'sample' }>;
+
+/**
+ * Adds what a worker's data message carries to a live run's history; returns the event for the views,
+ * and what changes in the run's record (its step and last loss, or a better validation loss).
+ */
+export function recordEntry(history: BoundedHistory, msg: DataMessage, runId: string): { event: RunEvent; patch?: Partial<RunRecord> } {
+  switch (msg.type) {
+    case 'metrics':
+      history.metrics.push(msg.point);
+      return { event: { runId, kind: 'metrics', point: msg.point }, patch: { step: msg.point.step, lastLoss: msg.point.loss } };
+    case 'eval': {
+      history.evals.push(msg.point);
+      const best = history.record.bestValLoss;
+      const better = Number.isFinite(msg.point.valLoss) && (best === undefined || msg.point.valLoss < best);
+      return { event: { runId, kind: 'eval', point: msg.point }, patch: better ? { bestValLoss: msg.point.valLoss } : undefined };
+    }
+    case 'gradmap':
+      history.gradMaps.push(msg.map);
+      return { event: { runId, kind: 'gradmap', map: msg.map } };
+    case 'sample':
+      history.samples.push(msg.sample);
+      return { event: { runId, kind: 'sample', sample: msg.sample } };
+  }
 }

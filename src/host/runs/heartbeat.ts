@@ -75,3 +75,13 @@ export class HeartbeatWatch extends Disposable {
     }
   }
 }
+
+/** What a run whose worker went silent says: its reason, and the notification offering to kill it. */
+export function hungText(name: string, checkpoint: { step: number } | undefined, silentMs: number, boundMs: number): { reason: string; notice: string } {
+  const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+  const from = checkpoint ? `the checkpoint at step ${checkpoint.step}` : 'step 0 (no checkpoint yet)';
+  return {
+    reason: `Not responding: the training process has sent nothing for ${seconds(silentMs)} (more than ${seconds(boundMs)}). Stop (kill the worker) ends it; resuming continues from ${from}.`,
+    notice: `${name} is not responding: its training process has sent nothing for ${seconds(silentMs)}. Kill it? Resuming continues from ${from}.`,
+  };
+}

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import type { RunRecord } from '../../core/runFiles';
 import type { CheckpointRef, FinishReason, RunState } from '../../protocol/types';
 import type { NoticeAction } from './runEvents';
+import { errorText } from '../base/guarded';
+import type { Logger } from '../base/logger';
 import { patchRunRecord } from './runStore';
 import { readRunHistoryAsync } from './runListing';
 import { describeExit, type WorkerExit } from './workerProcess';
@@ -56,6 +58,30 @@ export function endingOf(facts: EndFacts, exit: WorkerExit): Ending {
   const reason = `The training process ${describeExit(exit)}.${lastLines(exit.stderrTail)}`;
   const next = checkpoint ? ` Resume continues from the checkpoint at step ${checkpoint.step}.` : ' It had written no checkpoint yet; resuming starts it again from step 0.';
   return { state: 'failed', reason, notice: { message: `Training of ${facts.name} failed: ${reason}${next}`, actions: ['resume', 'showLog'] } };
+}
+
+/**
+ * Records how the run ended, in run.json and for memory: the record to keep. Whatever breaks (a full
+ * disk, a run.json the host cannot use), it does not throw: the run ends failed, saying why, and the
+ * queue goes on.
+ */
+export async function recordEnding(runId: string, dir: string, memory: RunRecord, ending: Ending, log: Logger): Promise<Partial<RunRecord>> {
+  const { state, reason } = ending;
+  try {
+    log.info(`run ${runId}: ${state}${reason ? `: ${reason}` : ''}`);
+    const final = await writeFinalRecord(dir, memory, state, reason);
+    if (!final) log.warn(`run ${runId}: run.json is missing after the worker exited (folder deleted?)`);
+    return final ?? { state, reason };
+  } catch (e) {
+    log.error(`run ${runId}: worker exit: could not record the final state: ${e instanceof Error && e.stack ? e.stack : errorText(e)}`);
+    const failed = { state: 'failed' as const, reason: `${reason ?? 'The run ended.'} Its final state could not be saved (${errorText(e)}).` };
+    try {
+      patchRunRecord(dir, failed);
+    } catch {
+      // Logged above; memory tells the story for this session.
+    }
+    return failed;
+  }
 }
 
 /**

@@ -94,3 +94,17 @@ export class WorkerRequests {
     fn(p);
   }
 }
+
+/**
+ * Routes a worker message that belongs to a request: its answer, or an error carrying a request id (or
+ * no run id), which fails that request alone (`warn` says so when nobody waits for it any more).
+ * False when the message is the run's own.
+ */
+export function routeToRequest(requests: WorkerRequests, msg: WorkerToHost, warn: (line: string) => void): boolean {
+  if (msg.type === 'error' && (msg.requestId !== undefined || msg.runId === undefined)) {
+    if (msg.requestId !== undefined && requests.has(msg.requestId)) requests.handle(msg);
+    else warn(`a request${msg.requestId ? ` (${msg.requestId})` : ''} failed in the worker: ${msg.code}: ${msg.message}`);
+    return true;
+  }
+  return requests.handle(msg);
+}
