@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CheckpointData, loadCheckpoint, pruneCheckpoints, resolveCheckpoint, saveCheckpoint } from '../../src/core/checkpoint';
 import { checkCheckpointJSON, checkLatestJSON, MAX_CHECKPOINT_JSON_BYTES, MAX_FLOATS_PER_FILE } from '../../src/core/checkpointFormat';
-import { NUMBER_RULES } from '../../src/core/config';
+import { ConfigError, NUMBER_RULES, parseConfigStrict } from '../../src/core/config';
 import type { CheckpointRef } from '../../src/protocol/types';
 import { tinyConfig } from './helpers';
 
@@ -51,6 +51,16 @@ function data(step: number, over: Partial<CheckpointData> = {}): CheckpointData 
     elapsedMs: 1234.5,
     ...over,
   };
+}
+
+/** The problems parseConfigStrict lists for `config`. */
+function configProblems(config: unknown): string[] {
+  try {
+    parseConfigStrict(config as Record<string, unknown>);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+  }
+  throw new Error('no problems');
 }
 
 function tmpDir(): string {
@@ -226,7 +236,12 @@ describe('checkpoints: the checked reader, field by field', () => {
     ['createdAt of 101 characters', (j) => (j.createdAt = 'x'.repeat(101)), 'createdAt must be a short string'],
     ['step a string', (j) => (j.step = 'x'), `step must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`],
     ['version 0', (j) => (j.version = 0), 'version must be a whole number from 1 to 2'],
-    ['config with two problems', (j) => Object.assign(j.config, { hidden: 'big', layers: 'many' }), /^config: \S.* \S.*$/],
+    ['config with two problems', (j) => Object.assign(j.config, { hidden: 'big', layers: 'many' }), `config: ${configProblems({ ...CONFIG, hidden: 'big', layers: 'many' }).join(' ')}`],
+    ['createdAt a list', (j) => (j.createdAt = ['x']), 'createdAt must be a short string'],
+    ['optimizer not a list', (j) => (j.optimizer = 'x'), 'optimizer must be a list of at most 10000 arrays'],
+    ['elapsedMs a string', (j) => (j.elapsedMs = 'x'), 'elapsedMs must be a finite number'],
+    ['a textHash in a list', (j) => (j.textHash = ['a'.repeat(64)]), 'textHash must be 64 hex digits'],
+    ['lastEval with a string loss', (j) => (j.lastEval.valLoss = '1'), 'lastEval.valLoss must be a finite number'],
     ['vocab not an object', (j) => (j.vocab = ['a', 'b']), 'vocab.tokens must be a list of 2 to 50001 tokens'],
     ['a vocabulary of one token', (j) => (j.vocab.tokens = ['a']), 'vocab.tokens must be a list of 2 to 50001 tokens'],
     ['a vocabulary of 50002 tokens', (j) => (j.vocab.tokens = Array.from({ length: NUMBER_RULES.maxVocab.max + 2 }, (_, i) => `${i}`)), 'vocab.tokens must be a list of 2 to 50001 tokens'],
@@ -314,6 +329,7 @@ describe('checkpoints: the checked reader, field by field', () => {
       assert.equal(none.startLoss, undefined);
       assert.equal(none.lastEval, undefined);
       assert.equal(checkCheckpointJSON(v1((j) => delete j.history)).startLoss, undefined);
+      assert.equal(checkCheckpointJSON(v1((j) => delete j.carriedState)).carriedState, undefined);
       assert.equal(checkCheckpointJSON(v1((j) => (j.history.metrics = [7]))).startLoss, undefined);
       assert.equal(checkCheckpointJSON(v1((j) => (j.carriedState[0].c = null))).carriedState![0].c, undefined);
       // A version 1 textHash or carried manifest is not read.
@@ -323,6 +339,8 @@ describe('checkpoints: the checked reader, field by field', () => {
     const cases: [string, (j: Json) => void, string][] = [
       ['carriedState not a list', (j) => (j.carriedState = {}), 'carriedState must hold one entry per layer'],
       ['carriedState of 3 layers in a 2-layer model', (j) => j.carriedState.push(j.carriedState[0]), 'carriedState must hold one entry per layer'],
+      ['a state entry null', (j) => (j.carriedState[1] = null), 'carriedState[1].shape must be [batch, hidden]'],
+      ['h a string of 16 characters', (j) => (j.carriedState[0].h = 'x'.repeat(16)), 'carriedState[0].h must hold 16 finite numbers'],
       ['a state entry not an object', (j) => (j.carriedState[1] = [2, 8]), 'carriedState[1].shape must be [batch, hidden]'],
       ['a state shape not a list', (j) => (j.carriedState[0].shape = 16), 'carriedState[0].shape must be [batch, hidden]'],
       ['a state shape of 3 numbers', (j) => (j.carriedState[0].shape = [2, 8, 1]), 'carriedState[0].shape must be [batch, hidden]'],
@@ -342,7 +360,7 @@ describe('checkpoints: the checked reader, field by field', () => {
   it('latest.json: a step and a step folder name, nothing else', () => {
     assert.deepEqual(checkLatestJSON({ step: 3, path: 'step-0000003', extra: 1 }), { step: 3, path: 'step-0000003' });
     assert.deepEqual(checkLatestJSON({ step: 0, path: 'step-12345678' }), { step: 0, path: 'step-12345678' });
-    for (const bad of [null, [], 'step-0000003', { step: 3 }, { path: 'step-0000003' }, { step: 3, path: 7 }, { step: 3, path: 'step-000003' },
+    for (const bad of [null, [], 'step-0000003', { step: 3 }, { path: 'step-0000003' }, { step: 3, path: 7 }, { step: 3, path: ['step-0000003'] }, { step: 3, path: 'step-000003' },
       { step: 3, path: 'x/step-0000003' }, { step: 3, path: 'step-0000003/..' }, { step: -1, path: 'step-0000003' }, { step: 1.5, path: 'step-0000003' }, { step: '3', path: 'step-0000003' }]) {
       assert.equal(checkLatestJSON(bad), undefined, JSON.stringify(bad));
     }
@@ -398,7 +416,8 @@ describe('checkpoints: resolving, pruning and the order of a write', () => {
     assert.deepEqual(fs.readdirSync(dir).sort(), ['step-0000001', 'step-0000002', 'step-0000009']);
     // Default: the newest three and the best.
     const dir2 = tmpDir();
-    const refs2 = [1, 2, 3, 4, 5, 6].map((s) => ref(s, s === 2 ? 0.5 : 1));
+    // A NaN loss first is never the best.
+    const refs2 = [1, 2, 3, 4, 5, 6].map((s) => ref(s, s === 1 ? NaN : s === 2 ? 0.5 : 1));
     for (const r of refs2) fs.mkdirSync(path.join(dir2, `step-000000${r.step}`));
     assert.deepEqual(pruneCheckpoints(dir2, refs2).map((r) => r.step), [2, 4, 5, 6]);
     assert.deepEqual(fs.readdirSync(dir2).sort(), ['step-0000002', 'step-0000004', 'step-0000005', 'step-0000006']);
@@ -411,7 +430,8 @@ describe('checkpoints: resolving, pruning and the order of a write', () => {
   it('a save removes what interrupted writes left, and puts back an aside folder whose replacement never arrived', () => {
     const dir = tmpDir();
     saveCheckpoint(dir, data(2));
-    fs.mkdirSync(path.join(dir, '.step-0000001.9-x-0.tmp'));
+    fs.mkdirSync(path.join(dir, '.step-0000001.9-x-0.tmp', 'sub'), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.step-0000001.9-x-0.tmp', 'sub', 'weights.bin'), 'partial');
     fs.writeFileSync(path.join(dir, '.latest.json.9-x-1.tmp'), '{}');
     fs.cpSync(path.join(dir, 'step-0000002'), path.join(dir, '.step-0000002.9-x-2.old'), { recursive: true });
     fs.cpSync(path.join(dir, 'step-0000002'), path.join(dir, '.step-0000003.9-x-3.old'), { recursive: true });
