@@ -27,6 +27,7 @@ export default {
       'out/test/unit/text.test.js',
       'out/test/unit/checkpointSafety.test.js',
       'out/test/unit/checkpointReader.test.js',
+      'out/test/unit/checkpointRoundTrip.test.js', // every field's round trip, each refusal's message, pruning, a write's order
     ],
   },
   coverageAnalysis: 'perTest',
