@@ -11,9 +11,28 @@ const readonly = (names) => Object.fromEntries(names.map((n) => [n, 'readonly'])
 // Globals of the plain JavaScript test pages (browser) and their Node launchers, listed here rather
 // than taken from the `globals` package, which is not a dependency of the project.
 const browserAndNode = readonly([
-  'window', 'document', 'location', 'navigator', 'sessionStorage', 'localStorage', 'console', 'performance',
-  'requestAnimationFrame', 'cancelAnimationFrame', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval',
-  'URL', 'URLSearchParams', 'getComputedStyle', 'HTMLElement', 'CustomEvent', 'MessageEvent', 'process', 'Buffer',
+  'window',
+  'document',
+  'location',
+  'navigator',
+  'sessionStorage',
+  'localStorage',
+  'console',
+  'performance',
+  'requestAnimationFrame',
+  'cancelAnimationFrame',
+  'setTimeout',
+  'clearTimeout',
+  'setInterval',
+  'clearInterval',
+  'URL',
+  'URLSearchParams',
+  'getComputedStyle',
+  'HTMLElement',
+  'CustomEvent',
+  'MessageEvent',
+  'process',
+  'Buffer',
 ]);
 
 export default tseslint.config(

@@ -94,8 +94,14 @@ async function train(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }])),
-      out: { type: 'string' }, resume: { type: 'string' }, 'fine-tune': { type: 'string' }, 'allow-changed-text': { type: 'boolean' },
-      'max-mb': { type: 'string' }, truncate: { type: 'boolean' }, quiet: { type: 'boolean' }, json: { type: 'boolean' },
+      out: { type: 'string' },
+      resume: { type: 'string' },
+      'fine-tune': { type: 'string' },
+      'allow-changed-text': { type: 'boolean' },
+      'max-mb': { type: 'string' },
+      truncate: { type: 'boolean' },
+      quiet: { type: 'boolean' },
+      json: { type: 'boolean' },
     },
   });
   if (positionals.length === 0) throw new UsageError('train needs at least one text file.');
@@ -126,7 +132,11 @@ async function train(args: string[]): Promise<number> {
     truncate: !!values.truncate,
     control,
     onProgress: (_phase, message) => values.quiet || process.stderr.write(`${message}...\n`),
-    onStarted: (info) => values.quiet || process.stderr.write(`Backend ${info.backend} (${info.backendReason}), ${info.threads ?? 1} thread(s); vocabulary ${info.vocabSize}; ${info.paramCount.toLocaleString('en-US')} parameters; ${info.trainTokens.toLocaleString('en-US')} training tokens.\n`),
+    onStarted: (info) =>
+      values.quiet ||
+      process.stderr.write(
+        `Backend ${info.backend} (${info.backendReason}), ${info.threads ?? 1} thread(s); vocabulary ${info.vocabSize}; ${info.paramCount.toLocaleString('en-US')} parameters; ${info.trainTokens.toLocaleString('en-US')} training tokens.\n`,
+      ),
     hooks: {
       onStep: (p) => bar(p, lastVal),
       onEval: (e) => (lastVal = e.valLoss),
@@ -135,7 +145,9 @@ async function train(args: string[]): Promise<number> {
   if (process.stderr.isTTY && !values.quiet) process.stderr.write('\n');
   const finalVal = lastVal;
   if (values.json) {
-    process.stdout.write(JSON.stringify({ runDir, reason: result.reason, step: result.step, valLoss: finalVal, bestValLoss: result.bestValLoss, backend: result.info.backend }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ runDir, reason: result.reason, step: result.step, valLoss: finalVal, bestValLoss: result.bestValLoss, backend: result.info.backend }) + '\n',
+    );
   } else {
     process.stdout.write(`${result.message}\nRun folder: ${runDir}\n`);
     if (finalVal !== undefined) {
@@ -151,9 +163,12 @@ async function sample(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      prompt: { type: 'string', default: '' }, length: { type: 'string', default: '200' },
-      temperature: { type: 'string', default: '0.8' }, 'top-k': { type: 'string', default: '0' },
-      seed: { type: 'string', default: '0' }, backend: { type: 'string', default: 'auto' },
+      prompt: { type: 'string', default: '' },
+      length: { type: 'string', default: '200' },
+      temperature: { type: 'string', default: '0.8' },
+      'top-k': { type: 'string', default: '0' },
+      seed: { type: 'string', default: '0' },
+      backend: { type: 'string', default: 'auto' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('sample needs one checkpoint (a run folder or checkpoint folder).');
@@ -171,7 +186,11 @@ async function sample(args: string[]): Promise<number> {
     model.params.write(checkpoint.weights);
     process.stdout.write(values.prompt);
     generate(model, vocab, checkpoint.config.level, {
-      prompt: values.prompt, length, temperature, topK, rng: new Rng(Number(values.seed)),
+      prompt: values.prompt,
+      length,
+      temperature,
+      topK,
+      rng: new Rng(Number(values.seed)),
       onToken: (t) => process.stdout.write(t),
     });
     process.stdout.write('\n');
@@ -205,7 +224,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-  process.stderr.write(`Unexpected error: ${(e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`Unexpected error: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+  },
+);

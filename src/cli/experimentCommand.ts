@@ -77,14 +77,29 @@ export async function experimentCommand(args: string[]): Promise<number> {
     writeExperiment(dir, record);
     const history = readRunHistory(runDir);
     rows.push({
-      ...resultRow({ label, state, info: history?.record.info, durationMs: history?.record.durationMs ?? 0, metrics: history?.metrics ?? [], evals: history?.evals ?? [], gradMaps: history?.gradMaps ?? [] }),
+      ...resultRow({
+        label,
+        state,
+        info: history?.record.info,
+        durationMs: history?.record.durationMs ?? 0,
+        metrics: history?.metrics ?? [],
+        evals: history?.evals ?? [],
+        gradMaps: history?.gradMaps ?? [],
+      }),
       runDir,
     });
   }
   record.state = cancelled ? 'cancelled' : 'completed';
   writeExperiment(dir, record);
   if (values.json) {
-    const runs = rows.map((r, i) => ({ value: plan[i].label, runDir: r.runDir, bestValLoss: r.bestValLoss ?? null, memoryHorizon: r.memoryHorizon ?? null, tokensPerSec: r.tokensPerSec ?? null, state: r.state }));
+    const runs = rows.map((r, i) => ({
+      value: plan[i].label,
+      runDir: r.runDir,
+      bestValLoss: r.bestValLoss ?? null,
+      memoryHorizon: r.memoryHorizon ?? null,
+      tokensPerSec: r.tokensPerSec ?? null,
+      state: r.state,
+    }));
     process.stdout.write(JSON.stringify({ experimentDir: dir, state: record.state, runs }) + '\n');
   } else {
     process.stdout.write(`${resultsMarkdown(rows)}Experiment: ${dir}\n`);

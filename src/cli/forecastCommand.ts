@@ -22,9 +22,16 @@ export function forecastCommand(args: string[]): number {
     args,
     allowPositionals: true,
     options: {
-      column: { type: 'string' }, 'time-column': { type: 'string' }, model: { type: 'string', default: 'linear' },
-      tau: { type: 'string' }, 'train-fraction': { type: 'string' }, period: { type: 'string' }, generate: { type: 'string' },
-      interpolate: { type: 'boolean' }, seed: { type: 'string' }, json: { type: 'boolean' },
+      column: { type: 'string' },
+      'time-column': { type: 'string' },
+      model: { type: 'string', default: 'linear' },
+      tau: { type: 'string' },
+      'train-fraction': { type: 'string' },
+      period: { type: 'string' },
+      generate: { type: 'string' },
+      interpolate: { type: 'boolean' },
+      seed: { type: 'string' },
+      json: { type: 'boolean' },
     },
   });
   if (!values.generate && positionals.length !== 1) throw new UsageError('forecast needs one table file (CSV, TSV or JSON lines), or --generate NAME.');
@@ -35,7 +42,14 @@ export function forecastCommand(args: string[]): number {
   const result = runForecast({
     file: positionals[0],
     generate: values.generate as GeneratorName | undefined,
-    table: { columns: values.column?.split(',').map((c) => c.trim()).filter(Boolean), timeColumn: values['time-column'], interpolate: !!values.interpolate },
+    table: {
+      columns: values.column
+        ?.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+      timeColumn: values['time-column'],
+      interpolate: !!values.interpolate,
+    },
     model,
     tau: num(values.tau, '--tau'),
     trainFraction: num(values['train-fraction'], '--train-fraction'),
@@ -51,7 +65,10 @@ export function forecastCommand(args: string[]): number {
     `${result.source}: ${result.columns.join(', ')}; ${result.length} steps, the first ${result.trainLength} for training; ${model}, tau ${result.tau}`,
     'k-step-ahead mean squared error on the test part (original units):',
     `  ${'k'.padStart(4)}  ${'model'.padStart(10)}  ${'last value'.padStart(10)}${result.baseline_mse.seasonal_naive ? `  ${'seasonal'.padStart(10)}` : ''}`,
-    ...Object.keys(result.test_mse).map((k) => `  ${k.padStart(4)}  ${result.test_mse[k].toPrecision(4).padStart(10)}  ${result.baseline_mse.last_value[k].toPrecision(4).padStart(10)}${result.baseline_mse.seasonal_naive?.[k] !== undefined ? `  ${result.baseline_mse.seasonal_naive[k].toPrecision(4).padStart(10)}` : ''}`),
+    ...Object.keys(result.test_mse).map(
+      (k) =>
+        `  ${k.padStart(4)}  ${result.test_mse[k].toPrecision(4).padStart(10)}  ${result.baseline_mse.last_value[k].toPrecision(4).padStart(10)}${result.baseline_mse.seasonal_naive?.[k] !== undefined ? `  ${result.baseline_mse.seasonal_naive[k].toPrecision(4).padStart(10)}` : ''}`,
+    ),
     `Free-running from the end of the training part: ${result.free_run_mse.toPrecision(4)}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -4,12 +4,32 @@ import type { TrainConfig } from '../protocol/types';
 
 /** Command-line flag -> TrainConfig field, for the numeric and enum settings. */
 export const FLAGS: Record<string, keyof TrainConfig> = {
-  cell: 'cell', level: 'level', hidden: 'hidden', layers: 'layers', embedding: 'embedding', tau: 'tau',
-  batch: 'batch', window: 'window', batching: 'batching', optimizer: 'optimizer', lr: 'lr', clip: 'clip',
-  steps: 'steps', seed: 'seed', backend: 'backend', 'eval-interval': 'evalInterval', 'eval-tokens': 'evalTokens',
-  'grad-map-interval': 'gradMapInterval', 'sample-interval': 'sampleInterval', 'checkpoint-interval': 'checkpointInterval',
-  'min-freq': 'minFreq', 'max-vocab': 'maxVocab', 'val-fraction': 'valFraction', temperature: 'temperature',
-  'sample-length': 'sampleLength', threads: 'threads',
+  cell: 'cell',
+  level: 'level',
+  hidden: 'hidden',
+  layers: 'layers',
+  embedding: 'embedding',
+  tau: 'tau',
+  batch: 'batch',
+  window: 'window',
+  batching: 'batching',
+  optimizer: 'optimizer',
+  lr: 'lr',
+  clip: 'clip',
+  steps: 'steps',
+  seed: 'seed',
+  backend: 'backend',
+  'eval-interval': 'evalInterval',
+  'eval-tokens': 'evalTokens',
+  'grad-map-interval': 'gradMapInterval',
+  'sample-interval': 'sampleInterval',
+  'checkpoint-interval': 'checkpointInterval',
+  'min-freq': 'minFreq',
+  'max-vocab': 'maxVocab',
+  'val-fraction': 'valFraction',
+  temperature: 'temperature',
+  'sample-length': 'sampleLength',
+  threads: 'threads',
 };
 
 const ENUMS = new Set(['cell', 'level', 'batching', 'optimizer', 'backend']);

@@ -29,7 +29,9 @@ async function tryTensorflow(): Promise<string | undefined> {
     require('@tensorflow/tfjs-node');
   } catch (e) {
     const missing = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
-    return missing ? '@tensorflow/tfjs-node is not installed (it is optional: `npm install @tensorflow/tfjs-node` where its download works)' : `@tensorflow/tfjs-node failed to load: ${(e as Error).message}`;
+    return missing
+      ? '@tensorflow/tfjs-node is not installed (it is optional: `npm install @tensorflow/tfjs-node` where its download works)'
+      : `@tensorflow/tfjs-node failed to load: ${(e as Error).message}`;
   }
   return (await tf.setBackend('tensorflow')) ? undefined : 'the tensorflow backend did not initialise';
 }
@@ -63,7 +65,8 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendSelec
     const problem = await LOADERS[name]();
     if (!problem) {
       await tf.ready();
-      const why = name === 'tensorflow' ? 'native TensorFlow is installed and loads' : name === 'wasm' ? 'the wasm backend is the fastest that loads' : 'the only backend that loads';
+      const why =
+        name === 'tensorflow' ? 'native TensorFlow is installed and loads' : name === 'wasm' ? 'the wasm backend is the fastest that loads' : 'the only backend that loads';
       return { name, reason: skipped.length ? `${why}; skipped ${skipped.join('; ')}` : why };
     }
     skipped.push(`${name}: ${problem}`);

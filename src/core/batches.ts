@@ -54,7 +54,13 @@ function fill(ids: Int32Array, starts: readonly number[], window: number, prefix
 export class RandomBatcher implements Batcher {
   private rng: Rng;
 
-  constructor(private readonly ids: Int32Array, private readonly batch: number, private readonly window: number, private readonly prefix: number, seed: number) {
+  constructor(
+    private readonly ids: Int32Array,
+    private readonly batch: number,
+    private readonly window: number,
+    private readonly prefix: number,
+    seed: number,
+  ) {
     if (ids.length < prefix + window + 1) throw new RangeError('text shorter than one window');
     this.rng = new Rng(seed);
   }
@@ -82,7 +88,13 @@ export class SequentialBatcher implements Batcher {
   private position = 0;
   private streamLength = 0;
 
-  constructor(private readonly ids: Int32Array, private readonly batch: number, private readonly window: number, private readonly prefix: number, seed: number) {
+  constructor(
+    private readonly ids: Int32Array,
+    private readonly batch: number,
+    private readonly window: number,
+    private readonly prefix: number,
+    seed: number,
+  ) {
     this.rng = new Rng(seed);
     this.startEpoch();
     if (this.streamLength < window) throw new RangeError('text too short for sequential batches');

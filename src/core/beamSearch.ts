@@ -57,11 +57,23 @@ export function beamSearch(model: LanguageModel, vocab: Vocabulary, level: Token
         return c.beam.predictor;
       });
       const last = step + 1 === options.length;
-      const survivors: Live[] = chosen.map((c, i) => ({ ids: [...c.beam.ids, c.id], logProb: c.logProb, predictor: predictors[i], next: last ? new Float32Array(0) : predictors[i].feed(c.id) }));
+      const survivors: Live[] = chosen.map((c, i) => ({
+        ids: [...c.beam.ids, c.id],
+        logProb: c.logProb,
+        predictor: predictors[i],
+        next: last ? new Float32Array(0) : predictors[i].feed(c.id),
+      }));
       for (const beam of beams) if (!claimed.has(beam.predictor)) beam.predictor.dispose();
       beams = survivors;
     }
-    return beams.map((b) => ({ ids: b.ids, logProb: b.logProb, text: detokenize(b.ids.map((id) => vocab.tokens[id]), level) }));
+    return beams.map((b) => ({
+      ids: b.ids,
+      logProb: b.logProb,
+      text: detokenize(
+        b.ids.map((id) => vocab.tokens[id]),
+        level,
+      ),
+    }));
   } finally {
     for (const b of beams) b.predictor.dispose();
   }

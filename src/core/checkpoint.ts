@@ -19,8 +19,18 @@ import * as path from 'node:path';
 import type { CheckpointRef, EvalPoint, TrainConfig } from '../protocol/types';
 import type { BatcherState } from './batches';
 import {
-  CHECKPOINT_FORMAT, CHECKPOINT_VERSION, checkCheckpointJSON, checkLatestJSON, CheckpointJSON, floatsOf, Manifest,
-  MAX_CHECKPOINT_JSON_BYTES, MAX_LATEST_JSON_BYTES, MAX_LEGACY_CHECKPOINT_JSON_BYTES, sizeOf, STEP_FOLDER,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  checkCheckpointJSON,
+  checkLatestJSON,
+  CheckpointJSON,
+  floatsOf,
+  Manifest,
+  MAX_CHECKPOINT_JSON_BYTES,
+  MAX_LATEST_JSON_BYTES,
+  MAX_LEGACY_CHECKPOINT_JSON_BYTES,
+  sizeOf,
+  STEP_FOLDER,
 } from './checkpointFormat';
 import { SeqLabError } from './errors';
 import type { NamedArray } from './params';
@@ -95,7 +105,11 @@ function assertNotSymlink(checkpointsDir: string): void {
     return;
   }
   if (stat.isSymbolicLink() || !stat.isDirectory()) {
-    throw new SeqLabError('BAD_CHECKPOINT', `${checkpointsDir} is a symbolic link or not a folder: Sequence Lab does not write or delete checkpoints through it.`, 'Replace it with a real folder (delete the link), then resume.');
+    throw new SeqLabError(
+      'BAD_CHECKPOINT',
+      `${checkpointsDir} is a symbolic link or not a folder: Sequence Lab does not write or delete checkpoints through it.`,
+      'Replace it with a real folder (delete the link), then resume.',
+    );
   }
 }
 
@@ -113,10 +127,7 @@ function pack(arrays: readonly NamedArray[]): { manifest: Manifest[]; bytes: Uin
 }
 
 function carriedArrays(state: CheckpointData['carriedState']): NamedArray[] {
-  return (state ?? []).flatMap((s, i) => [
-    { name: `layer${i}/h`, shape: [...s.shape], data: s.h },
-    ...(s.c ? [{ name: `layer${i}/c`, shape: [...s.shape], data: s.c }] : []),
-  ]);
+  return (state ?? []).flatMap((s, i) => [{ name: `layer${i}/h`, shape: [...s.shape], data: s.h }, ...(s.c ? [{ name: `layer${i}/c`, shape: [...s.shape], data: s.c }] : [])]);
 }
 
 export function checkpointFolderName(step: number): string {
@@ -258,8 +269,13 @@ function readCheckpointJSON(dir: string): CheckpointJSON {
   const file = path.join(dir, 'checkpoint.json');
   const bytes = readBounded(file, MAX_LEGACY_CHECKPOINT_JSON_BYTES);
   const json = checkCheckpointJSON(JSON.parse(bytes.toString('utf8')));
-  if (json.version === CHECKPOINT_VERSION && bytes.length > MAX_CHECKPOINT_JSON_BYTES) throw new Error(`checkpoint.json is ${bytes.length} bytes, above the limit of ${MAX_CHECKPOINT_JSON_BYTES}`);
-  for (const [bin, manifest] of [['weights.bin', json.weights], ['optimizer.bin', json.optimizer], ['state.bin', json.carried]] as const) {
+  if (json.version === CHECKPOINT_VERSION && bytes.length > MAX_CHECKPOINT_JSON_BYTES)
+    throw new Error(`checkpoint.json is ${bytes.length} bytes, above the limit of ${MAX_CHECKPOINT_JSON_BYTES}`);
+  for (const [bin, manifest] of [
+    ['weights.bin', json.weights],
+    ['optimizer.bin', json.optimizer],
+    ['state.bin', json.carried],
+  ] as const) {
     if (!manifest) continue;
     const expected = floatsOf(manifest) * 4;
     let size: number;
@@ -386,6 +402,10 @@ export function loadCheckpoint(location: string): LoadedCheckpoint {
     };
   } catch (e) {
     if (e instanceof SeqLabError) throw e;
-    throw new SeqLabError('BAD_CHECKPOINT', `The checkpoint at ${dir} cannot be read: ${(e as Error).message}.`, 'It may be from another version of Sequence Lab or damaged; use an earlier checkpoint of the run.');
+    throw new SeqLabError(
+      'BAD_CHECKPOINT',
+      `The checkpoint at ${dir} cannot be read: ${(e as Error).message}.`,
+      'It may be from another version of Sequence Lab or damaged; use an earlier checkpoint of the run.',
+    );
   }
 }

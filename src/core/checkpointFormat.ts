@@ -154,7 +154,8 @@ function legacyCarriedState(v: unknown, cfg: TrainConfig): CheckpointJSON['carri
     if (!isRecord(s) || !Array.isArray(s.shape) || s.shape.length !== 2) fail(`carriedState[${i}].shape must be [batch, hidden]`);
     const shape = [int(s.shape[0], 'carriedState batch', 1, NUMBER_RULES.batch.max), int(s.shape[1], 'carriedState hidden', 1, NUMBER_RULES.hidden.max)] as [number, number];
     const floats = (x: unknown, what: string): number[] => {
-      if (!Array.isArray(x) || x.length !== shape[0] * shape[1] || !x.every((f) => typeof f === 'number' && Number.isFinite(f))) fail(`carriedState[${i}].${what} must hold ${shape[0] * shape[1]} finite numbers`);
+      if (!Array.isArray(x) || x.length !== shape[0] * shape[1] || !x.every((f) => typeof f === 'number' && Number.isFinite(f)))
+        fail(`carriedState[${i}].${what} must hold ${shape[0] * shape[1]} finite numbers`);
       return x as number[];
     };
     return { shape, h: floats(s.h, 'h'), c: s.c === undefined || s.c === null ? undefined : floats(s.c, 'c') };

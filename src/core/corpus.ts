@@ -57,11 +57,17 @@ export function buildCorpus(text: string, options: CorpusOptions): Corpus {
   if (!vocab) {
     const counts = new Float64Array(distinct.length);
     for (let i = 0; i < split; i++) counts[ids[i]]++;
-    vocab = Vocabulary.fromCounts(distinct.map((t, i) => [t, counts[i]] as const), { minFreq: options.minFreq, maxSize: options.maxVocab });
+    vocab = Vocabulary.fromCounts(
+      distinct.map((t, i) => [t, counts[i]] as const),
+      { minFreq: options.minFreq, maxSize: options.maxVocab },
+    );
     if (vocab.size <= 2) {
       const only = vocab.tokens[1] ?? '';
-      throw new SeqLabError('ONE_TOKEN', `The text consists of a single repeated token (${JSON.stringify(only)}): there is nothing to predict.`,
-        'Train on text with some variety. A language model learns which token follows which.');
+      throw new SeqLabError(
+        'ONE_TOKEN',
+        `The text consists of a single repeated token (${JSON.stringify(only)}): there is nothing to predict.`,
+        'Train on text with some variety. A language model learns which token follows which.',
+      );
     }
   }
   const final = Int32Array.from(distinct, (t) => vocab.id(t));
@@ -71,8 +77,11 @@ export function buildCorpus(text: string, options: CorpusOptions): Corpus {
   const train = used.subarray(0, split);
   const val = used.subarray(split);
   if (train.length < options.minTrainTokens) {
-    throw new SeqLabError('TOO_FEW_TOKENS', `The text has ${train.length} training tokens; this configuration needs at least ${options.minTrainTokens}.`,
-      `Use a longer text, or a shorter window (at most ${Math.max(2, train.length - 2)} time steps).`);
+    throw new SeqLabError(
+      'TOO_FEW_TOKENS',
+      `The text has ${train.length} training tokens; this configuration needs at least ${options.minTrainTokens}.`,
+      `Use a longer text, or a shorter window (at most ${Math.max(2, train.length - 2)} time steps).`,
+    );
   }
   const chars = options.level === 'char' ? n : codePointCount(text);
   return { vocab, level: options.level, train, val, charsPerToken: chars / n, unigramLoss: unigramLoss(train, val, vocab.size) };

@@ -27,7 +27,11 @@ export type InputErrorCode =
   | 'TABLE_CONSTANT';
 
 export class SeqLabError extends Error {
-  constructor(readonly code: InputErrorCode, message: string, readonly hint?: string) {
+  constructor(
+    readonly code: InputErrorCode,
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'SeqLabError';
   }

@@ -45,7 +45,11 @@ export class LocalGradients implements GradientSource {
   private state: ModelState | undefined;
 
   /** `lastStepMap` false: the whole-window map only (a data-parallel replica; see DataParallelGradients). */
-  constructor(private readonly model: LanguageModel, private readonly carryState: boolean, private readonly lastStepMap = true) {}
+  constructor(
+    private readonly model: LanguageModel,
+    private readonly carryState: boolean,
+    private readonly lastStepMap = true,
+  ) {}
 
   async compute(batch: Batch, wantMap: boolean): Promise<Gradients> {
     return this.computeSync(batch, wantMap);

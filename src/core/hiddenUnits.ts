@@ -113,7 +113,7 @@ export function findSimilar(acts: Float32Array, H: number, T: number, selection:
   const off = units.filter((u) => !on.includes(u));
   const fits = (t: number) => on.every((u) => acts[t * H + u] > threshold) && off.every((u) => !(acts[t * H + u] > threshold));
   const matches: Span[] = [];
-  for (let t = 0; t < T; ) {
+  for (let t = 0; t < T;) {
     if (!fits(t)) {
       t++;
       continue;

@@ -66,5 +66,10 @@ export function crossEntropySum(logits: tf.Tensor2D, targets: Int32Array): tf.Sc
 
 /** Frobenius norm of each tensor in a list of same-shaped tensors, as one [count] tensor. */
 export function norms(tensors: tf.Tensor[]): tf.Tensor1D {
-  return tf.sqrt(tf.sum(tf.square(tf.stack(tensors)), tensors[0].shape.map((_, i) => i + 1))) as tf.Tensor1D;
+  return tf.sqrt(
+    tf.sum(
+      tf.square(tf.stack(tensors)),
+      tensors[0].shape.map((_, i) => i + 1),
+    ),
+  ) as tf.Tensor1D;
 }

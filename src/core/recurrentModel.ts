@@ -57,7 +57,12 @@ export class RecurrentModel implements LanguageModel {
   private readonly embedding?: string;
 
   /** `implementation` defaults to fused kernels where the backend runs them. */
-  constructor(readonly config: TrainConfig, readonly vocabSize: number, rng: Rng, implementation?: Implementation) {
+  constructor(
+    readonly config: TrainConfig,
+    readonly vocabSize: number,
+    rng: Rng,
+    implementation?: Implementation,
+  ) {
     if (config.cell === 'window') throw new Error('RecurrentModel needs a recurrent cell');
     registerFusedKernels();
     this.implementation = implementation ?? (fusedAvailable() ? 'fused' : 'reference');
@@ -268,13 +273,30 @@ export class RecurrentModel implements LanguageModel {
         const caches = tr.caches as Record<string, tf.Tensor2D>[];
         if (this.config.cell === 'lstm') {
           // c_t = f ⊙ c_{t-1} + i ⊙ g, recomputed from the cached gates (the cache keeps c_{t-1} and tanh c_t).
-          const acts = tf.concat(caches.map((k) => k.acts), 0);
+          const acts = tf.concat(
+            caches.map((k) => k.acts),
+            0,
+          );
           const [i, f, g] = tf.split(acts, 4, 1);
-          const cPrev = tf.concat(caches.map((k) => k.cPrev), 0);
+          const cPrev = tf.concat(
+            caches.map((k) => k.cPrev),
+            0,
+          );
           const c = tf.add(tf.mul(f, cPrev), tf.mul(i, g));
           return { h, c: (c.dataSync() as Float32Array).slice(), gates: (acts.dataSync() as Float32Array).slice() };
         }
-        if (this.config.cell === 'gru') return { h, gates: (tf.concat(caches.map((k) => k.gates), 0).dataSync() as Float32Array).slice() };
+        if (this.config.cell === 'gru')
+          return {
+            h,
+            gates: (
+              tf
+                .concat(
+                  caches.map((k) => k.gates),
+                  0,
+                )
+                .dataSync() as Float32Array
+            ).slice(),
+          };
         return { h };
       });
     });

@@ -87,7 +87,10 @@ export function summarize(record: RunRecord): RunSummary {
 
 /** Appends to a run's logs and rewrites its record. One writer per run at a time. */
 export class RunWriter {
-  constructor(readonly dir: string, public record: RunRecord) {
+  constructor(
+    readonly dir: string,
+    public record: RunRecord,
+  ) {
     const checkpoints = path.join(dir, 'checkpoints');
     fs.mkdirSync(checkpoints, { recursive: true });
     // A link here would send checkpoint writes (and the pruning of old ones) out of the run folder.

@@ -80,7 +80,8 @@ export function depthWithin(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -263,7 +264,24 @@ export function checkRunRecord(value: unknown): Checked<RunRecord> {
   });
 }
 
-const KNOWN_RECORD_KEYS = new Set(['id', 'name', 'createdAt', 'updatedAt', 'files', 'config', 'state', 'reason', 'step', 'info', 'bestValLoss', 'lastLoss', 'durationMs', 'checkpoints', 'fineTunedFrom', '__proto__']);
+const KNOWN_RECORD_KEYS = new Set([
+  'id',
+  'name',
+  'createdAt',
+  'updatedAt',
+  'files',
+  'config',
+  'state',
+  'reason',
+  'step',
+  'info',
+  'bestValLoss',
+  'lastLoss',
+  'durationMs',
+  'checkpoints',
+  'fineTunedFrom',
+  '__proto__',
+]);
 
 /** [layer][t] norms: bounded in both directions; null (a norm JSON could not write) reads as NaN, which the views draw as missing. */
 function norms(value: unknown, where: string): number[][] {
@@ -331,7 +349,11 @@ export class LineSplitter {
   /** 1-based number of the line being assembled. */
   lineNo = 1;
 
-  constructor(private readonly maxBytes: number, private readonly onLine: (line: string, lineNo: number) => void, private readonly onTooLong: (lineNo: number) => void) {}
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onLine: (line: string, lineNo: number) => void,
+    private readonly onTooLong: (lineNo: number) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     let start = 0;

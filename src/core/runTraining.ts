@@ -72,22 +72,23 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
   const progress = options.onProgress ?? (() => undefined);
   const previous = readRunRecord(options.runDir);
   const now = new Date().toISOString();
-  const record: RunRecord = previous && options.resumeFrom
-    ? { ...previous, state: 'starting', reason: undefined, updatedAt: now }
-    : {
-        id: options.runId,
-        // A run the host queued already has a name and a creation time: keep them.
-        name: previous?.name ?? options.files.map((f) => path.basename(f)).join(', '),
-        createdAt: previous?.createdAt ?? now,
-        updatedAt: now,
-        files: options.files,
-        config,
-        state: 'starting',
-        step: 0,
-        durationMs: 0,
-        checkpoints: [],
-        fineTunedFrom: options.fineTuneFrom,
-      };
+  const record: RunRecord =
+    previous && options.resumeFrom
+      ? { ...previous, state: 'starting', reason: undefined, updatedAt: now }
+      : {
+          id: options.runId,
+          // A run the host queued already has a name and a creation time: keep them.
+          name: previous?.name ?? options.files.map((f) => path.basename(f)).join(', '),
+          createdAt: previous?.createdAt ?? now,
+          updatedAt: now,
+          files: options.files,
+          config,
+          state: 'starting',
+          step: 0,
+          durationMs: 0,
+          checkpoints: [],
+          fineTunedFrom: options.fineTuneFrom,
+        };
   const writer = RunWriter.create(options.runDir, record);
   let model: LanguageModel | undefined;
   let trainer: Trainer | undefined;
@@ -95,16 +96,29 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
     progress('backend', `Loading the ${config.backend} backend`);
     const backend = await selectBackend(config.backend);
 
-    const checkpoint: (CheckpointData & { dir: string }) | undefined = options.resumeFrom ? loadCheckpoint(options.resumeFrom) : options.fineTuneFrom ? loadCheckpoint(options.fineTuneFrom) : undefined;
+    const checkpoint: (CheckpointData & { dir: string }) | undefined = options.resumeFrom
+      ? loadCheckpoint(options.resumeFrom)
+      : options.fineTuneFrom
+        ? loadCheckpoint(options.fineTuneFrom)
+        : undefined;
     // A resumed run keeps its configuration; fine-tuning keeps the architecture and vocabulary.
-    const runConfig: TrainConfig = options.resumeFrom && checkpoint ? { ...checkpoint.config, steps: Math.max(config.steps, checkpoint.config.steps) } : checkpoint ? { ...config, ...architectureOf(checkpoint.config) } : config;
+    const runConfig: TrainConfig =
+      options.resumeFrom && checkpoint
+        ? { ...checkpoint.config, steps: Math.max(config.steps, checkpoint.config.steps) }
+        : checkpoint
+          ? { ...config, ...architectureOf(checkpoint.config) }
+          : config;
 
     progress('reading', `Reading ${options.files.map((f) => path.basename(f)).join(', ')}`);
     const text = readCorpusText(options.files, options.maxBytes, options.truncate);
     const hash = textHash(text);
     const textChanged = !!options.resumeFrom && !!checkpoint?.textHash && checkpoint.textHash !== hash;
     if (textChanged && !options.allowChangedText) {
-      throw new SeqLabError('TEXT_CHANGED', `The text changed since the checkpoint at step ${checkpoint!.step} was written: its saved batch order would not apply to it.`, 'Continue as fine-tuning on the new text (the weights and optimizer carry over, batches start afresh), or restore the original text.');
+      throw new SeqLabError(
+        'TEXT_CHANGED',
+        `The text changed since the checkpoint at step ${checkpoint!.step} was written: its saved batch order would not apply to it.`,
+        'Continue as fine-tuning on the new text (the weights and optimizer carry over, batches start afresh), or restore the original text.',
+      );
     }
     progress('tokenizing', `Tokenizing ${text.length.toLocaleString('en-US')} characters (${runConfig.level} level)`);
     const prefix = runConfig.cell === 'window' ? runConfig.tau - 1 : 0;
@@ -143,41 +157,44 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
 
     const hooks = options.hooks ?? {};
     let sinceSave = Date.now();
-    const outcome = await trainer.run({
-      onStep(point) {
-        writer.append('metrics', point);
-        hooks.onStep?.(point);
-        // run.json follows along every few seconds, so a crash loses little of the summary.
-        if (Date.now() - sinceSave > 5000) {
-          writer.update({ step: point.step, lastLoss: point.loss, durationMs: point.elapsedMs, bestValLoss: trainer!.best });
-          sinceSave = Date.now();
-        }
+    const outcome = await trainer.run(
+      {
+        onStep(point) {
+          writer.append('metrics', point);
+          hooks.onStep?.(point);
+          // run.json follows along every few seconds, so a crash loses little of the summary.
+          if (Date.now() - sinceSave > 5000) {
+            writer.update({ step: point.step, lastLoss: point.loss, durationMs: point.elapsedMs, bestValLoss: trainer!.best });
+            sinceSave = Date.now();
+          }
+        },
+        onEval(point) {
+          writer.append('evals', point);
+          hooks.onEval?.(point);
+        },
+        onGradMap(map) {
+          writer.append('gradmaps', map);
+          hooks.onGradMap?.(map);
+        },
+        onStateChange(state) {
+          writer.update({ state });
+          hooks.onStateChange?.(state);
+        },
+        onSample(sample) {
+          writer.append('samples', sample);
+          hooks.onSample?.(sample);
+        },
+        onCheckpoint(data) {
+          const ref = saveCheckpoint(path.join(options.runDir, 'checkpoints'), { ...data, textHash: hash });
+          const all = [...writer.record.checkpoints.filter((c) => c.step !== ref.step), ref];
+          const checkpoints = pruneCheckpoints(path.join(options.runDir, 'checkpoints'), all);
+          writer.update({ checkpoints, step: data.step, lastLoss: data.lastLoss, bestValLoss: data.bestValLoss, durationMs: data.elapsedMs });
+          options.onCheckpointSaved?.(checkpoints);
+          return ref;
+        },
       },
-      onEval(point) {
-        writer.append('evals', point);
-        hooks.onEval?.(point);
-      },
-      onGradMap(map) {
-        writer.append('gradmaps', map);
-        hooks.onGradMap?.(map);
-      },
-      onStateChange(state) {
-        writer.update({ state });
-        hooks.onStateChange?.(state);
-      },
-      onSample(sample) {
-        writer.append('samples', sample);
-        hooks.onSample?.(sample);
-      },
-      onCheckpoint(data) {
-        const ref = saveCheckpoint(path.join(options.runDir, 'checkpoints'), { ...data, textHash: hash });
-        const all = [...writer.record.checkpoints.filter((c) => c.step !== ref.step), ref];
-        const checkpoints = pruneCheckpoints(path.join(options.runDir, 'checkpoints'), all);
-        writer.update({ checkpoints, step: data.step, lastLoss: data.lastLoss, bestValLoss: data.bestValLoss, durationMs: data.elapsedMs });
-        options.onCheckpointSaved?.(checkpoints);
-        return ref;
-      },
-    }, control);
+      control,
+    );
 
     writer.update({
       state: outcome.reason,

@@ -81,7 +81,14 @@ export function generate(model: LanguageModel, vocab: Vocabulary, level: TokenLe
  * Per-token surprisal of `text` under the model: -ln p(token | everything before it), and the model's
  * top guesses at each position. The first token has no prediction.
  */
-export function inspect(model: LanguageModel, vocab: Vocabulary, level: TokenLevel, text: string, topK: number, maxTokens = 5000): { tokens: InspectedToken[]; meanSurprisal: number } {
+export function inspect(
+  model: LanguageModel,
+  vocab: Vocabulary,
+  level: TokenLevel,
+  text: string,
+  topK: number,
+  maxTokens = 5000,
+): { tokens: InspectedToken[]; meanSurprisal: number } {
   const tokens = tokenize(text, level).slice(0, maxTokens);
   const ids = vocab.encode(tokens);
   const predictor = model.predictor();
@@ -95,7 +102,10 @@ export function inspect(model: LanguageModel, vocab: Vocabulary, level: TokenLev
         entry.surprisal = -logp[ids[i]];
         sum += entry.surprisal;
         const p = logp;
-        entry.top = Array.from(p.keys()).sort((a, b) => p[b] - p[a]).slice(0, topK).map((k) => ({ token: vocab.tokens[k], p: Math.exp(p[k]) }));
+        entry.top = Array.from(p.keys())
+          .sort((a, b) => p[b] - p[a])
+          .slice(0, topK)
+          .map((k) => ({ token: vocab.tokens[k], p: Math.exp(p[k]) }));
       }
       out.push(entry);
       logp = predictor.feed(ids[i]);

@@ -42,8 +42,11 @@ export function readTextFile(file: string, options: ReadTextOptions = {}): TextF
   if (!stat.isFile()) throw new SeqLabError('NOT_A_FILE', `${name} is not a file.`, 'Pick a text file, not a folder.');
   if (stat.size === 0) throw new SeqLabError('EMPTY', `${name} is empty.`, 'Train on a file with some text in it: a few kilobytes at least.');
   if (stat.size > maxBytes && !options.truncate) {
-    throw new SeqLabError('TOO_LARGE', `${name} is ${megabytes(stat.size)}, above the limit of ${megabytes(maxBytes)}.`,
-      `Train on its first ${megabytes(maxBytes)} instead, or raise the limit (sequenceLab.maxFileSizeMB, or --max-mb on the command line).`);
+    throw new SeqLabError(
+      'TOO_LARGE',
+      `${name} is ${megabytes(stat.size)}, above the limit of ${megabytes(maxBytes)}.`,
+      `Train on its first ${megabytes(maxBytes)} instead, or raise the limit (sequenceLab.maxFileSizeMB, or --max-mb on the command line).`,
+    );
   }
   const length = Math.min(stat.size, maxBytes);
   const bytes = Buffer.allocUnsafe(length);
@@ -93,7 +96,11 @@ export function sniffText(head: Uint8Array, name: string, fileBytes: number): vo
 function decodeUtf8(bytes: Uint8Array, name: string, cutAtEnd: boolean): string {
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
-    throw new SeqLabError('BINARY', `${name} looks binary: it contains a NUL byte at offset ${nul}.`, 'Sequence Lab trains on plain text (UTF-8). Pick a .txt, .md or source file.');
+    throw new SeqLabError(
+      'BINARY',
+      `${name} looks binary: it contains a NUL byte at offset ${nul}.`,
+      'Sequence Lab trains on plain text (UTF-8). Pick a .txt, .md or source file.',
+    );
   }
   let end = bytes.length;
   if (cutAtEnd) end = completeUtf8Prefix(bytes);
@@ -101,8 +108,11 @@ function decodeUtf8(bytes: Uint8Array, name: string, cutAtEnd: boolean): string 
     return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes.subarray(0, end));
   } catch {
     const offset = firstInvalidUtf8(bytes.subarray(0, end));
-    throw new SeqLabError('NOT_UTF8', `${name} is not valid UTF-8 (first bad byte at offset ${offset}).`,
-      'Convert it to UTF-8 first (in VS Code: "Reopen with Encoding", then "Save with Encoding" > UTF-8).');
+    throw new SeqLabError(
+      'NOT_UTF8',
+      `${name} is not valid UTF-8 (first bad byte at offset ${offset}).`,
+      'Convert it to UTF-8 first (in VS Code: "Reopen with Encoding", then "Save with Encoding" > UTF-8).',
+    );
   }
 }
 

@@ -28,13 +28,18 @@ export interface TokenStats {
 export function tokenStats(ids: Int32Array, vocabSize: number, topK = 20, skipRanks = 0): TokenStats {
   const counts = new Float64Array(vocabSize);
   for (const id of ids) counts[id]++;
-  const ranked = Array.from(counts, (c, id) => [id, c] as [number, number]).filter(([, c]) => c > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const ranked = Array.from(counts, (c, id) => [id, c] as [number, number])
+    .filter(([, c]) => c > 0)
+    .sort((a, b) => b[1] - a[1] || a[0] - b[0]);
   const rankCounts = ranked.map(([, c]) => c);
   // Fit ranks with counts above 1: the tail of singletons is a flat line of ties, not the law.
   let last = rankCounts.length;
   while (last > 0 && rankCounts[last - 1] <= 1) last--;
   const first = Math.min(skipRanks + 1, Math.max(1, last));
-  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  let sx = 0,
+    sy = 0,
+    sxx = 0,
+    sxy = 0;
   const m = last - first + 1;
   for (let i = first; i <= last; i++) {
     const x = Math.log(i);

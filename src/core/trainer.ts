@@ -85,7 +85,11 @@ export class Trainer {
   private lastEval: EvalPoint | undefined;
   elapsedMs = 0;
 
-  constructor(readonly model: LanguageModel, readonly corpus: Corpus, readonly config: TrainConfig) {
+  constructor(
+    readonly model: LanguageModel,
+    readonly corpus: Corpus,
+    readonly config: TrainConfig,
+  ) {
     this.optimizer = createOptimizer(config.optimizer, config.lr);
     // Separate streams: sampling during training must not change which batches come next.
     this.batcher = createBatcher(config.batching, corpus.train, config.batch, config.window, model.prefix, config.seed + 1);
@@ -179,7 +183,10 @@ export class Trainer {
       // Keep what was learned: a stopped run ends with a checkpoint of its last step.
       if (this.step > 0) await hooks.onCheckpoint?.(await this.checkpointData(this.priorMs + (Date.now() - started)));
       if (control.interrupted) {
-        return this.finish('interrupted', `Interrupted at step ${this.step}: VS Code was reloaded or closed while it trained. Resume continues from the checkpoint at step ${this.step}.`);
+        return this.finish(
+          'interrupted',
+          `Interrupted at step ${this.step}: VS Code was reloaded or closed while it trained. Resume continues from the checkpoint at step ${this.step}.`,
+        );
       }
       return this.finish('stopped', `Stopped at step ${this.step}.`);
     }
@@ -277,6 +284,7 @@ export function divergence(loss: number, globalNorm: number, startLoss: number):
   if (!Number.isFinite(loss)) return `The loss became ${loss} (not a number): training diverged. Lower the learning rate or enable gradient clipping.`;
   if (!Number.isFinite(globalNorm)) return `The gradient norm became ${globalNorm}: training diverged. Lower the learning rate or enable gradient clipping.`;
   const limit = Math.max(3 * startLoss, startLoss + 10);
-  if (loss > limit) return `The loss rose to ${loss.toFixed(2)}, far above its start (${startLoss.toFixed(2)}): training diverged. Lower the learning rate or enable gradient clipping.`;
+  if (loss > limit)
+    return `The loss rose to ${loss.toFixed(2)}, far above its start (${startLoss.toFixed(2)}): training diverged. Lower the learning rate or enable gradient clipping.`;
   return undefined;
 }

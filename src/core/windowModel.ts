@@ -36,7 +36,12 @@ export class WindowModel implements LanguageModel {
   readonly implementation: Implementation;
   private readonly fused: boolean;
 
-  constructor(readonly config: TrainConfig, readonly vocabSize: number, rng: Rng, implementation?: Implementation) {
+  constructor(
+    readonly config: TrainConfig,
+    readonly vocabSize: number,
+    rng: Rng,
+    implementation?: Implementation,
+  ) {
     registerFusedKernels();
     this.implementation = implementation ?? (fusedAvailable() ? 'fused' : 'reference');
     this.fused = this.implementation === 'fused';

@@ -57,7 +57,14 @@ export interface RunDeltas {
 export type HostToPanel =
   | { readonly type: 'snapshot'; readonly runId: string; readonly run: RunView; readonly readOnly: boolean; readonly displayFiles?: string[] }
   | ({ readonly type: 'deltas'; readonly runId: string } & RunDeltas)
-  | { readonly type: 'status'; readonly runId: string; readonly summary: RunSummary; readonly info?: RunInfo; readonly checkpoints: CheckpointRef[]; readonly displayFiles?: string[] }
+  | {
+      readonly type: 'status';
+      readonly runId: string;
+      readonly summary: RunSummary;
+      readonly info?: RunInfo;
+      readonly checkpoints: CheckpointRef[];
+      readonly displayFiles?: string[];
+    }
   | { readonly type: 'compare'; readonly runs: CompareSeries[] }
   | { readonly type: 'sampleToken'; readonly requestId: string; readonly token: string }
   | { readonly type: 'sampleDone'; readonly requestId: string; readonly text: string }
@@ -85,8 +92,15 @@ export function isPanelToHost(msg: unknown): msg is PanelToHost {
     case 'control':
       return isOneOf(msg.action, PANEL_ACTIONS) && isRunId(msg.runId);
     case 'sampleNow':
-      return isRunId(msg.runId) && isString(msg.requestId, 100) && isString(msg.prompt, 10_000) &&
-        isFiniteNumber(msg.temperature) && msg.temperature >= 0 && msg.temperature <= 10 && isInteger(msg.length, 1, 10_000);
+      return (
+        isRunId(msg.runId) &&
+        isString(msg.requestId, 100) &&
+        isString(msg.prompt, 10_000) &&
+        isFiniteNumber(msg.temperature) &&
+        msg.temperature >= 0 &&
+        msg.temperature <= 10 &&
+        isInteger(msg.length, 1, 10_000)
+      );
     default:
       return false;
   }

@@ -2,7 +2,18 @@
  * The contract between the extension host and the training worker (a forked Node process).
  * Both sides import this file; the worker rejects a `start` whose version differs.
  */
-import { FINISH_REASONS, type BackendName, type CheckpointRef, type EvalPoint, type FinishReason, type GradMap, type MetricPoint, type RunInfo, type SampleRecord, type TrainConfig } from './types';
+import {
+  FINISH_REASONS,
+  type BackendName,
+  type CheckpointRef,
+  type EvalPoint,
+  type FinishReason,
+  type GradMap,
+  type MetricPoint,
+  type RunInfo,
+  type SampleRecord,
+  type TrainConfig,
+} from './types';
 import { isFiniteNumber, isInteger, isOneOf, isRecord, isRunId, isString, isStringArray } from './validate';
 
 export const WORKER_PROTOCOL_VERSION = 1;
@@ -74,7 +85,8 @@ export function sampleRequestProblem(r: { prompt?: unknown; length?: unknown; te
   if (typeof r.prompt !== 'string') return 'The prompt must be text.';
   if (r.prompt.length > L.maxPromptChars) return `The prompt is ${r.prompt.length} characters long; the limit is ${L.maxPromptChars}.`;
   if (!isInteger(r.length, 1, L.maxLength)) return `The length must be a whole number of tokens from 1 to ${L.maxLength} (got ${String(r.length)}).`;
-  if (!isFiniteNumber(r.temperature) || r.temperature < 0 || r.temperature > L.maxTemperature) return `The temperature must be a number from 0 (greedy) to ${L.maxTemperature} (got ${String(r.temperature)}).`;
+  if (!isFiniteNumber(r.temperature) || r.temperature < 0 || r.temperature > L.maxTemperature)
+    return `The temperature must be a number from 0 (greedy) to ${L.maxTemperature} (got ${String(r.temperature)}).`;
   if (!isInteger(r.topK, 0, L.maxTopK)) return `Top-k must be a whole number of tokens, or 0 for all of them (got ${String(r.topK)}).`;
   return undefined;
 }
@@ -118,14 +130,26 @@ export function isHostToWorker(msg: unknown): msg is HostToWorker {
   if (!isRecord(msg)) return false;
   switch (msg.type) {
     case 'start':
-      return isInteger(msg.version) && isRunId(msg.runId) && isString(msg.runDir) && isStringArray(msg.files) &&
-        isRecord(msg.config) && (msg.resumeFrom === undefined || isString(msg.resumeFrom)) &&
+      return (
+        isInteger(msg.version) &&
+        isRunId(msg.runId) &&
+        isString(msg.runDir) &&
+        isStringArray(msg.files) &&
+        isRecord(msg.config) &&
+        (msg.resumeFrom === undefined || isString(msg.resumeFrom)) &&
         (msg.fineTuneFrom === undefined || isString(msg.fineTuneFrom)) &&
-        (msg.maxBytes === undefined || isInteger(msg.maxBytes, 1)) && (msg.truncate === undefined || typeof msg.truncate === 'boolean') &&
-        (msg.allowChangedText === undefined || typeof msg.allowChangedText === 'boolean');
+        (msg.maxBytes === undefined || isInteger(msg.maxBytes, 1)) &&
+        (msg.truncate === undefined || typeof msg.truncate === 'boolean') &&
+        (msg.allowChangedText === undefined || typeof msg.allowChangedText === 'boolean')
+      );
     case 'sample':
-      return isString(msg.requestId, 100) && (msg.runId === undefined || isRunId(msg.runId)) &&
-        (msg.checkpoint === undefined || isString(msg.checkpoint)) && sampleRequestProblem(msg) === undefined && isInteger(msg.seed);
+      return (
+        isString(msg.requestId, 100) &&
+        (msg.runId === undefined || isRunId(msg.runId)) &&
+        (msg.checkpoint === undefined || isString(msg.checkpoint)) &&
+        sampleRequestProblem(msg) === undefined &&
+        isInteger(msg.seed)
+      );
     case 'inspect':
       return isString(msg.requestId, 100) && isString(msg.checkpoint) && isString(msg.text, 1_000_000) && isInteger(msg.topK, 0, 100);
     case 'shutdown':
@@ -164,8 +188,15 @@ function isNumber(value: unknown): value is number {
 }
 
 function isMetricPoint(p: unknown): p is MetricPoint {
-  return isRecord(p) && isInteger(p.step, 0) && isNumber(p.loss) && isNumber(p.gradNorm) &&
-    typeof p.clipped === 'boolean' && isFiniteNumber(p.tokensPerSec) && isFiniteNumber(p.elapsedMs);
+  return (
+    isRecord(p) &&
+    isInteger(p.step, 0) &&
+    isNumber(p.loss) &&
+    isNumber(p.gradNorm) &&
+    typeof p.clipped === 'boolean' &&
+    isFiniteNumber(p.tokensPerSec) &&
+    isFiniteNumber(p.elapsedMs)
+  );
 }
 
 function isEvalPoint(p: unknown): p is EvalPoint {
@@ -177,8 +208,16 @@ function isNumberMatrix(m: unknown): m is number[][] {
 }
 
 function isGradMap(m: unknown): m is GradMap {
-  return isRecord(m) && isInteger(m.step, 0) && isNumberMatrix(m.hiddenGradNorms) && optional(m.totalGradNorms, isNumberMatrix) && isRecord(m.paramGradNorms) &&
-    Object.values(m.paramGradNorms).every(isNumber) && isNumber(m.globalNorm) && isFiniteNumber(m.clip);
+  return (
+    isRecord(m) &&
+    isInteger(m.step, 0) &&
+    isNumberMatrix(m.hiddenGradNorms) &&
+    optional(m.totalGradNorms, isNumberMatrix) &&
+    isRecord(m.paramGradNorms) &&
+    Object.values(m.paramGradNorms).every(isNumber) &&
+    isNumber(m.globalNorm) &&
+    isFiniteNumber(m.clip)
+  );
 }
 
 function isSampleRecord(s: unknown): s is SampleRecord {
@@ -186,19 +225,33 @@ function isSampleRecord(s: unknown): s is SampleRecord {
 }
 
 function isCheckpointRef(c: unknown): c is CheckpointRef {
-  return isRecord(c) && isInteger(c.step, 0) && isString(c.path, 1000) && isString(c.time, 100) &&
-    (c.valLoss === undefined || isNumber(c.valLoss));
+  return isRecord(c) && isInteger(c.step, 0) && isString(c.path, 1000) && isString(c.time, 100) && (c.valLoss === undefined || isNumber(c.valLoss));
 }
 
 function isRunInfo(i: unknown): i is RunInfo {
-  return isRecord(i) && isOneOf(i.backend, BACKENDS) && isString(i.backendReason, 10_000) &&
-    isInteger(i.vocabSize, 1) && isInteger(i.paramCount, 0) && isInteger(i.trainTokens, 0) && isInteger(i.valTokens, 0) &&
-    isFiniteNumber(i.uniformLoss) && isNumber(i.unigramLoss) && isFiniteNumber(i.charsPerToken) && optional(i.threads, (v): v is number => isInteger(v, 1, 256));
+  return (
+    isRecord(i) &&
+    isOneOf(i.backend, BACKENDS) &&
+    isString(i.backendReason, 10_000) &&
+    isInteger(i.vocabSize, 1) &&
+    isInteger(i.paramCount, 0) &&
+    isInteger(i.trainTokens, 0) &&
+    isInteger(i.valTokens, 0) &&
+    isFiniteNumber(i.uniformLoss) &&
+    isNumber(i.unigramLoss) &&
+    isFiniteNumber(i.charsPerToken) &&
+    optional(i.threads, (v): v is number => isInteger(v, 1, 256))
+  );
 }
 
 function isInspectedToken(t: unknown): t is InspectedToken {
-  return isRecord(t) && isString(t.token, 10_000) && (t.surprisal === undefined || isNumber(t.surprisal)) &&
-    Array.isArray(t.top) && t.top.every((e) => isRecord(e) && isString(e.token, 10_000) && isFiniteNumber(e.p));
+  return (
+    isRecord(t) &&
+    isString(t.token, 10_000) &&
+    (t.surprisal === undefined || isNumber(t.surprisal)) &&
+    Array.isArray(t.top) &&
+    t.top.every((e) => isRecord(e) && isString(e.token, 10_000) && isFiniteNumber(e.p))
+  );
 }
 
 /**
@@ -239,9 +292,14 @@ export function isWorkerToHost(msg: unknown): msg is WorkerToHost {
     case 'inspected':
       return isString(msg.requestId, 100) && Array.isArray(msg.tokens) && msg.tokens.every(isInspectedToken) && isNumber(msg.meanSurprisal);
     case 'error':
-      return optional(msg.runId, isRunId) && optional(msg.requestId, (v): v is string => isString(v, 100)) &&
-        isString(msg.code, 100) && isString(msg.message, 10_000) && optional(msg.hint, (v): v is string => isString(v, 10_000));
+      return (
+        optional(msg.runId, isRunId) &&
+        optional(msg.requestId, (v): v is string => isString(v, 100)) &&
+        isString(msg.code, 100) &&
+        isString(msg.message, 10_000) &&
+        optional(msg.hint, (v): v is string => isString(v, 10_000))
+      );
     default:
-    return false;
+      return false;
   }
 }

@@ -42,7 +42,13 @@ let shuttingDown = false;
 function errorMessage(e: unknown, ids: { runId?: string; requestId?: string }): WorkerToHost {
   if (e instanceof SeqLabError) return { type: 'error', ...ids, code: e.code, message: e.message, hint: e.hint };
   if (e instanceof ConfigError) return { type: 'error', ...ids, code: 'BAD_CONFIG', message: e.message, hint: 'Check the sequenceLab.* settings.' };
-  return { type: 'error', ...ids, code: 'INTERNAL', message: `Training failed: ${(e as Error)?.message ?? String(e)}`, hint: 'See the "Sequence Lab" output channel for details; the last checkpoint can be resumed.' };
+  return {
+    type: 'error',
+    ...ids,
+    code: 'INTERNAL',
+    message: `Training failed: ${(e as Error)?.message ?? String(e)}`,
+    hint: 'See the "Sequence Lab" output channel for details; the last checkpoint can be resumed.',
+  };
 }
 
 async function start(msg: StartTraining): Promise<void> {
@@ -110,7 +116,14 @@ async function withCheckpointModel<T>(location: string, use: (model: LanguageMod
 
 async function sample(msg: SampleRequest): Promise<void> {
   const { requestId } = msg;
-  const options = { prompt: msg.prompt, length: msg.length, temperature: msg.temperature, topK: msg.topK, rng: new Rng(msg.seed), onToken: (token: string) => send({ type: 'sampleToken', requestId, token }) };
+  const options = {
+    prompt: msg.prompt,
+    length: msg.length,
+    temperature: msg.temperature,
+    topK: msg.topK,
+    rng: new Rng(msg.seed),
+    onToken: (token: string) => send({ type: 'sampleToken', requestId, token }),
+  };
   try {
     const trainer = live && live.runId === msg.runId ? live.trainer : undefined;
     if (trainer) {
@@ -155,7 +168,13 @@ function handle(msg: HostToWorker): void {
     default: {
       if (!live || live.runId !== msg.runId) {
         // Scoped to the request when it has an id: the host fails that request, not the run.
-        send({ type: 'error', runId: msg.runId, ...(msg.requestId !== undefined ? { requestId: msg.requestId } : {}), code: 'NOT_RUNNING', message: `Run ${msg.runId} is not training in this worker.` });
+        send({
+          type: 'error',
+          runId: msg.runId,
+          ...(msg.requestId !== undefined ? { requestId: msg.requestId } : {}),
+          code: 'NOT_RUNNING',
+          message: `Run ${msg.runId} is not training in this worker.`,
+        });
         return;
       }
       const { control } = live;

@@ -95,8 +95,29 @@ function torchAvailable(): string | undefined {
 }
 
 function torchTokensPerSec(shape: Shape, threads: number, steps: number): number {
-  const r = spawnSync(PYTHON, [TORCH_SCRIPT, '--cell', shape.cell, '--hidden', String(shape.hidden), '--layers', String(shape.layers), '--threads', String(threads),
-    '--batch', String(BATCH), '--seq', String(WINDOW), '--vocab', String(VOCAB), '--steps', String(steps)], { encoding: 'utf8' });
+  const r = spawnSync(
+    PYTHON,
+    [
+      TORCH_SCRIPT,
+      '--cell',
+      shape.cell,
+      '--hidden',
+      String(shape.hidden),
+      '--layers',
+      String(shape.layers),
+      '--threads',
+      String(threads),
+      '--batch',
+      String(BATCH),
+      '--seq',
+      String(WINDOW),
+      '--vocab',
+      String(VOCAB),
+      '--steps',
+      String(steps),
+    ],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`torch reference failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!).tokens_per_s;
 }
@@ -169,15 +190,25 @@ function fmt(n: number | undefined, digits = 0): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      steps: { type: 'string', default: '8' }, backend: { type: 'string', default: 'auto' }, 'no-torch': { type: 'boolean' },
-      sizes: { type: 'boolean' }, startup: { type: 'boolean' }, soak: { type: 'string' }, json: { type: 'string' }, threads: { type: 'string' },
+      steps: { type: 'string', default: '8' },
+      backend: { type: 'string', default: 'auto' },
+      'no-torch': { type: 'boolean' },
+      sizes: { type: 'boolean' },
+      startup: { type: 'boolean' },
+      soak: { type: 'string' },
+      json: { type: 'string' },
+      threads: { type: 'string' },
     },
   });
   const steps = Number(values.steps);
   const backend = await selectBackend(values.backend as BackendChoice);
   const torchProblem = values['no-torch'] ? 'disabled with --no-torch' : torchAvailable();
   console.log(`Sequence Lab benchmark: backend ${backend.name} (${backend.reason}); tfjs ${tf.version_core}; ${os.cpus()[0].model}, ${os.cpus().length} cores`);
-  console.log(torchProblem ? `PyTorch reference: not measured (${torchProblem})` : `PyTorch reference: ${TORCH_SCRIPT}, same shapes, with one and two threads, measured right after Sequence Lab in each row`);
+  console.log(
+    torchProblem
+      ? `PyTorch reference: not measured (${torchProblem})`
+      : `PyTorch reference: ${TORCH_SCRIPT}, same shapes, with one and two threads, measured right after Sequence Lab in each row`,
+  );
   console.log(`Shape: batch ${BATCH}, window ${WINDOW}, vocabulary ${VOCAB}; Adam, clipping at 1; median of ${steps} steps after 2 warm-up steps\n`);
 
   const threadCounts = values.threads === '1' ? [1] : values.threads === '2' ? [2] : [1, 2];
@@ -221,7 +252,9 @@ async function main(): Promise<void> {
   let startup;
   if (values.startup) {
     startup = await startupMs();
-    console.log(`\nTime to first loss point (fork worker, load backend, read and tokenize The Time Machine, build, first step): ${fmt(startup.firstLossMs)} ms (training started after ${fmt(startup.startedMs)} ms)`);
+    console.log(
+      `\nTime to first loss point (fork worker, load backend, read and tokenize The Time Machine, build, first step): ${fmt(startup.firstLossMs)} ms (training started after ${fmt(startup.startedMs)} ms)`,
+    );
   }
   let soakResult;
   if (values.soak) {

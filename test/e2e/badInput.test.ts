@@ -61,8 +61,16 @@ describe('bad input through the explorer', function () {
     const { driver, workspace } = session();
     const files: [string, Uint8Array | string, RegExp][] = [
       ['empty.txt', '', /empty\.txt is empty\. Train on a file with some text in it/],
-      ['photo.txt', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]), /photo\.txt looks binary: it contains a NUL byte at offset 8\. Sequence Lab trains on plain text/],
-      ['latin1.txt', Buffer.from('caf\xe9 au lait, cr\xe8me br\xfbl\xe9e\n'.repeat(50), 'latin1'), /latin1\.txt is not valid UTF-8 \(first bad byte at offset 3\)\. Convert it to UTF-8 first/],
+      [
+        'photo.txt',
+        Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]),
+        /photo\.txt looks binary: it contains a NUL byte at offset 8\. Sequence Lab trains on plain text/,
+      ],
+      [
+        'latin1.txt',
+        Buffer.from('caf\xe9 au lait, cr\xe8me br\xfbl\xe9e\n'.repeat(50), 'latin1'),
+        /latin1\.txt is not valid UTF-8 \(first bad byte at offset 3\)\. Convert it to UTF-8 first/,
+      ],
     ];
     for (const [name, content] of files) fs.writeFileSync(path.join(workspace, name), content);
     const before = runIds(workspace).length;
@@ -84,10 +92,24 @@ describe('bad input through the explorer', function () {
       await driver.explorerContextMenu(name, TRAIN_ITEM);
       const limit = /huge-corpus\.txt is 200 MB, above the limit of 50 MB per file \(setting sequenceLab\.maxFileSizeMB\)/;
       await driver.waitForNotification(limit);
-      assert.deepEqual(runIds(workspace).filter((id) => !before.has(id)), [], 'nothing starts before the user chooses');
+      assert.deepEqual(
+        runIds(workspace).filter((id) => !before.has(id)),
+        [],
+        'nothing starts before the user chooses',
+      );
       await driver.clickNotificationButton(limit, 'Train on the First 50 MB');
-      const runId = await until('a run on the first 50 MB', () => runIds(workspace).find((id) => !before.has(id)), (id) => !!id, 30_000) as string;
-      const record = await until(`run ${runId} to train`, () => runRecord(workspace, runId), (r) => r?.state === 'training' && r.step > 0, 120_000);
+      const runId = (await until(
+        'a run on the first 50 MB',
+        () => runIds(workspace).find((id) => !before.has(id)),
+        (id) => !!id,
+        30_000,
+      )) as string;
+      const record = await until(
+        `run ${runId} to train`,
+        () => runRecord(workspace, runId),
+        (r) => r?.state === 'training' && r.step > 0,
+        120_000,
+      );
       assert.ok(record && record.info, 'the run says what it trains on');
       // 50 MB of the text, a tenth of it held out: about 45 million training tokens at character level.
       assert.ok(record.info!.trainTokens > 40e6 && record.info!.trainTokens < 50e6, `train tokens ${record.info!.trainTokens}`);
@@ -117,7 +139,9 @@ describe('bad input through the explorer', function () {
 
     await driver.clearNotifications();
     await panel.locator('[data-testid="resume-run"]').first().click();
-    await driver.waitForNotification(/cannot resume deleted-while-training\.txt: .*deleted-while-training\.txt does not exist \(was it moved or deleted\?\)\. Resuming reads the same text again\./);
+    await driver.waitForNotification(
+      /cannot resume deleted-while-training\.txt: .*deleted-while-training\.txt does not exist \(was it moved or deleted\?\)\. Resuming reads the same text again\./,
+    );
     const after = runRecord(workspace, runId)!;
     assert.deepEqual([after.state, after.step, after.checkpoints.length], ['stopped', stopped.step, stopped.checkpoints.length], 'the run is as it was');
     assert.ok(after.checkpoints.length >= 1, 'it keeps a checkpoint');
@@ -135,7 +159,9 @@ describe('bad input through the explorer', function () {
     }
     try {
       await driver.explorerContextMenu(FIXTURE_FILE, TRAIN_ITEM);
-      await driver.waitForNotification(/cannot save runs in \S+: Cannot write to .*\.seqlab[/\\]runs: permission denied \(the folder is read-only for you\)\..*open a folder you can write to/);
+      await driver.waitForNotification(
+        /cannot save runs in \S+: Cannot write to .*\.seqlab[/\\]runs: permission denied \(the folder is read-only for you\)\..*open a folder you can write to/,
+      );
     } finally {
       undo!();
     }

@@ -19,9 +19,16 @@ import { WorkbenchDriver } from './workbenchDriver';
 export const SCREENSHOTS = path.join(RESULTS_DIR, 'e2e');
 
 export const E2E_TRAINING_SETTINGS = {
-  'sequenceLab.hidden': 32, 'sequenceLab.batch': 8, 'sequenceLab.window': 16, 'sequenceLab.steps': 100_000,
-  'sequenceLab.evalInterval': 10, 'sequenceLab.evalTokens': 2000, 'sequenceLab.gradMapInterval': 2,
-  'sequenceLab.sampleInterval': 10, 'sequenceLab.sampleLength': 40, 'sequenceLab.checkpointInterval': 50,
+  'sequenceLab.hidden': 32,
+  'sequenceLab.batch': 8,
+  'sequenceLab.window': 16,
+  'sequenceLab.steps': 100_000,
+  'sequenceLab.evalInterval': 10,
+  'sequenceLab.evalTokens': 2000,
+  'sequenceLab.gradMapInterval': 2,
+  'sequenceLab.sampleInterval': 10,
+  'sequenceLab.sampleLength': 40,
+  'sequenceLab.checkpointInterval': 50,
 };
 
 export interface E2ESession {

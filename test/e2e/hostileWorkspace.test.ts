@@ -33,7 +33,10 @@ describe('a workspace that ships crafted run folders', function () {
 
   after(async () => {
     // Leave the workbench and the workspace as the other tests expect them: the explorer shown, only their own runs.
-    await session().driver.activityBarItem('Explorer').click().catch(() => undefined);
+    await session()
+      .driver.activityBarItem('Explorer')
+      .click()
+      .catch(() => undefined);
     const dir = runsDir(session().workspace);
     relaxHostileRuns(dir);
     for (const c of hostile?.cases ?? []) fs.rmSync(path.join(dir, c.name), { recursive: true, force: true });
@@ -54,7 +57,10 @@ describe('a workspace that ships crafted run folders', function () {
       120_000,
     );
     for (const c of fromListing) {
-      assert.ok(reasons.some((text) => text.startsWith('unreadable: ') && c.reason!.test(text)), `${c.name}: no entry says ${c.reason} (entries: ${reasons.length})`);
+      assert.ok(
+        reasons.some((text) => text.startsWith('unreadable: ') && c.reason!.test(text)),
+        `${c.name}: no entry says ${c.reason} (entries: ${reasons.length})`,
+      );
     }
     for (const g of hostile.genuine) {
       assert.equal(await sidebar.locator(`[data-testid="run-item"][data-run-id="${g.id}"]`).count(), 1, `genuine run ${g.id} is listed once`);
@@ -70,7 +76,12 @@ describe('a workspace that ships crafted run folders', function () {
     await sidebar.locator(`[data-testid="run-item"][data-run-id="${g.id}"]`).click();
     await sidebar.locator('[data-testid="run-details"]:not([hidden]) vscode-button[data-action="open"]').click();
     const panel = await panelOf(driver, g.id, 60_000, [sidebar]);
-    const points = await until('loss points drawn', () => lossPoints(panel), (n) => n >= g.metrics, 60_000);
+    const points = await until(
+      'loss points drawn',
+      () => lossPoints(panel),
+      (n) => n >= g.metrics,
+      60_000,
+    );
     assert.ok(points >= g.metrics, `${points} points for ${g.metrics} logged steps`);
   });
 
@@ -85,8 +96,18 @@ describe('a workspace that ships crafted run folders', function () {
     await dialog.waitFor({ timeout: 30_000 });
     assert.match(await dialog.innerText(), new RegExp(folder.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'the confirmation names the folder');
     await dialog.getByRole('button', { name: 'Delete' }).click();
-    await until('the folder deleted', () => fs.existsSync(folder), (exists) => !exists, 30_000);
-    await until('the entry gone from the sidebar', () => item.count(), (n) => n === 0, 30_000);
+    await until(
+      'the folder deleted',
+      () => fs.existsSync(folder),
+      (exists) => !exists,
+      30_000,
+    );
+    await until(
+      'the entry gone from the sidebar',
+      () => item.count(),
+      (n) => n === 0,
+      30_000,
+    );
     assert.deepEqual(checksumTree(outside), checksums, 'files outside the workspace are unchanged');
     for (const c of hostile.cases.filter((x) => x.name.startsWith('symlink'))) {
       assert.ok(fs.lstatSync(path.join(runsDir(workspace), c.name)).isSymbolicLink() || fs.existsSync(path.join(runsDir(workspace), c.name)), `${c.name} is still there`);

@@ -33,16 +33,28 @@ describe('a window reloaded while a run trains, and a queue', function () {
     await driver.ready(FIXTURE_FILE, 'Sequence Lab');
 
     // The worker stops at the next step, writes a checkpoint and records why it ended.
-    const record = await until(`run.json of ${started.runId} after the reload`, () => runRecord(workspace, started.runId),
-      (r) => r?.state === 'interrupted', 60_000) as RunRecord;
+    const record = (await until(
+      `run.json of ${started.runId} after the reload`,
+      () => runRecord(workspace, started.runId),
+      (r) => r?.state === 'interrupted',
+      60_000,
+    )) as RunRecord;
     assert.match(record.reason ?? '', /reloaded or closed.*Resume continues from the checkpoint at step \d+/);
     assert.ok(record.step >= 20, `trained ${record.step} steps before the reload`);
-    assert.ok(record.checkpoints.some((c) => c.step === record.step), `no checkpoint at the last step ${record.step}: ${JSON.stringify(record.checkpoints)}`);
+    assert.ok(
+      record.checkpoints.some((c) => c.step === record.step),
+      `no checkpoint at the last step ${record.step}: ${JSON.stringify(record.checkpoints)}`,
+    );
     interruptedAt = record.step;
 
     // The panel comes back by itself, on the same run, with its history drawn.
     const panel = await panelOf(driver, started.runId);
-    await until('the reopened panel\'s state', () => panelState(panel), (s) => s === 'interrupted', 30_000);
+    await until(
+      "the reopened panel's state",
+      () => panelState(panel),
+      (s) => s === 'interrupted',
+      30_000,
+    );
     await atLeast('loss points restored from the run folder', () => lossPoints(panel), Math.min(interruptedAt, 20));
     assert.match(await panel.locator('.run-reason').first().innerText(), /reloaded or closed/);
     first = { runId: started.runId, panel };
@@ -54,11 +66,24 @@ describe('a window reloaded while a run trains, and a queue', function () {
     const resume = panel.locator('[data-testid="resume-run"]').first();
     assert.equal(await resume.isVisible(), true, 'the panel offers Resume training');
     await resume.click();
-    await until('the panel after Resume training', () => panelState(panel), (s) => s === 'training', 60_000);
-    await until(`run ${runId} to train past its checkpoint`, () => runRecord(workspace, runId)?.step ?? 0, (step) => step > interruptedAt + 5, 60_000);
+    await until(
+      'the panel after Resume training',
+      () => panelState(panel),
+      (s) => s === 'training',
+      60_000,
+    );
+    await until(
+      `run ${runId} to train past its checkpoint`,
+      () => runRecord(workspace, runId)?.step ?? 0,
+      (step) => step > interruptedAt + 5,
+      60_000,
+    );
     // The metrics go on from the checkpoint: one point per step, none repeated or missing.
     const steps = readRunHistory(path.join(runsDir(workspace), runId))!.metrics.map((m) => m.step);
-    assert.deepEqual(steps.slice(0, interruptedAt + 6), Array.from({ length: interruptedAt + 6 }, (_, i) => i + 1));
+    assert.deepEqual(
+      steps.slice(0, interruptedAt + 6),
+      Array.from({ length: interruptedAt + 6 }, (_, i) => i + 1),
+    );
   });
 
   it('queues a second file while the first trains, and trains it once the first stops', async () => {
@@ -72,12 +97,22 @@ describe('a window reloaded while a run trains, and a queue', function () {
     told.catch(() => undefined);
     const second = await trainFromExplorer(driver, workspace, SECOND_FILE);
     await told;
-    await until('the second run\'s panel', () => panelState(second.panel), (s) => s === 'queued', 30_000);
+    await until(
+      "the second run's panel",
+      () => panelState(second.panel),
+      (s) => s === 'queued',
+      30_000,
+    );
     assert.equal(runRecord(workspace, runId)?.state, 'training', 'the first run trains on');
 
     await stopFromPanel(panel, workspace, runId);
-    await until('the second run\'s panel once the first stopped', () => panelState(second.panel), (s) => s === 'training', 60_000);
-    await atLeast('the second run\'s loss points', () => lossPoints(second.panel), 5);
+    await until(
+      "the second run's panel once the first stopped",
+      () => panelState(second.panel),
+      (s) => s === 'training',
+      60_000,
+    );
+    await atLeast("the second run's loss points", () => lossPoints(second.panel), 5);
     await stopFromPanel(second.panel, workspace, second.runId);
   });
 });

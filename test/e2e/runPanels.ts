@@ -65,10 +65,14 @@ export function lossPoints(panel: Frame): Promise<number> {
 
 /** The training panel showing `runId` (any webview but those in `exclude`). */
 export function panelOf(driver: WorkbenchDriver, runId: string, timeoutMs = 90_000, exclude: readonly Frame[] = []): Promise<Frame> {
-  return driver.waitForFrame(`the training panel of run ${runId}`, async (frame) =>
-    !exclude.includes(frame) &&
-    (await frame.locator(`[data-testid="run-header"][data-run-id="${runId}"]`).count()) > 0 &&
-    (await frame.locator('[data-testid="loss-chart"]').count()) > 0, timeoutMs);
+  return driver.waitForFrame(
+    `the training panel of run ${runId}`,
+    async (frame) =>
+      !exclude.includes(frame) &&
+      (await frame.locator(`[data-testid="run-header"][data-run-id="${runId}"]`).count()) > 0 &&
+      (await frame.locator('[data-testid="loss-chart"]').count()) > 0,
+    timeoutMs,
+  );
 }
 
 /** Right-clicks `fileName` in the explorer, picks "Train Language Model on File", and finds the new run's panel. */
@@ -76,18 +80,32 @@ export async function trainFromExplorer(driver: WorkbenchDriver, workspace: stri
   const earlier = new Set(runIds(workspace));
   await driver.explorerContextMenu(fileName, TRAIN_ITEM);
   let runId = '';
-  const panel = await driver.waitForFrame(`the training panel of a new run on ${fileName}`, async (frame) => {
-    runId = (await frame.locator('[data-testid="run-header"][data-run-id]').first().getAttribute('data-run-id', { timeout: 500 })) ?? '';
-    return !!runId && !earlier.has(runId) && (await frame.locator('[data-testid="loss-chart"]').count()) > 0;
-  }, 90_000);
+  const panel = await driver.waitForFrame(
+    `the training panel of a new run on ${fileName}`,
+    async (frame) => {
+      runId = (await frame.locator('[data-testid="run-header"][data-run-id]').first().getAttribute('data-run-id', { timeout: 500 })) ?? '';
+      return !!runId && !earlier.has(runId) && (await frame.locator('[data-testid="loss-chart"]').count()) > 0;
+    },
+    90_000,
+  );
   return { panel, runId };
 }
 
 /** Clicks Stop in the panel and waits until the run folder says it stopped. */
 export async function stopFromPanel(panel: Frame, workspace: string, runId: string): Promise<RunRecord> {
   await panel.locator('[data-testid="stop"]').first().click();
-  await until(`the panel of ${runId} after Stop`, () => panelState(panel), (s) => s === 'stopped', 60_000);
-  return until(`run.json of ${runId} after Stop`, () => runRecord(workspace, runId), (r) => r?.state === 'stopped', 30_000) as Promise<RunRecord>;
+  await until(
+    `the panel of ${runId} after Stop`,
+    () => panelState(panel),
+    (s) => s === 'stopped',
+    60_000,
+  );
+  return until(
+    `run.json of ${runId} after Stop`,
+    () => runRecord(workspace, runId),
+    (r) => r?.state === 'stopped',
+    30_000,
+  ) as Promise<RunRecord>;
 }
 
 /** Runs of the workspace still training, paused or queued, by their run.json. */
@@ -109,10 +127,19 @@ export async function stopLiveRuns(driver: WorkbenchDriver, workspace: string): 
     await driver.runCommand('Sequence Lab: Stop Training');
     // With one live run the command stops it; with several it asks which.
     if (before > 1) {
-      await driver.page.locator('.quick-input-widget .quick-input-list [role="option"]').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+      await driver.page
+        .locator('.quick-input-widget .quick-input-list [role="option"]')
+        .first()
+        .waitFor({ timeout: 10_000 })
+        .catch(() => undefined);
       await driver.page.keyboard.press('Enter');
     }
-    await until('a live run to stop', () => liveRunIds(workspace).length, (n) => n < before, 30_000).catch(() => undefined);
+    await until(
+      'a live run to stop',
+      () => liveRunIds(workspace).length,
+      (n) => n < before,
+      30_000,
+    ).catch(() => undefined);
   }
   await driver.dismissQuickInput();
 }

@@ -26,8 +26,12 @@ type Tone = keyof typeof THEMES;
  * maps, evaluations and samples often enough that a minute of training fills every view.
  */
 const TRAINING_SETTINGS = {
-  'sequenceLab.cell': 'rnn', 'sequenceLab.hidden': 128, 'sequenceLab.steps': 1000,
-  'sequenceLab.gradMapInterval': 5, 'sequenceLab.sampleInterval': 50, 'sequenceLab.evalInterval': 25,
+  'sequenceLab.cell': 'rnn',
+  'sequenceLab.hidden': 128,
+  'sequenceLab.steps': 1000,
+  'sequenceLab.gradMapInterval': 5,
+  'sequenceLab.sampleInterval': 50,
+  'sequenceLab.evalInterval': 25,
 };
 /** Enough maps (one per gradMapInterval steps) that the band toward t = 0 reads as a band. */
 const MIN_COLUMNS = 40;
@@ -37,7 +41,11 @@ const SCALE = 0.75;
 /** code-server and Node 24 from test/harness/setup.sh, when the environment does not name them already. */
 function loadToolsEnv(): void {
   if (process.env.SEQLAB_NODE24 && process.env.SEQLAB_CODE_SERVER) return;
-  const envFile = execFileSync('bash', [path.join(ROOT, 'test', 'harness', 'setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() ?? '';
+  const envFile =
+    execFileSync('bash', [path.join(ROOT, 'test', 'harness', 'setup.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      .trim()
+      .split('\n')
+      .pop() ?? '';
   for (const m of fs.readFileSync(envFile, 'utf8').matchAll(/^export (\w+)="([^"]*)"$/gm)) process.env[m[1]] = m[2];
 }
 
@@ -88,7 +96,10 @@ async function widenSideBar(page: Page, width: number): Promise<void> {
 }
 
 class Shooter {
-  constructor(private readonly driver: WorkbenchDriver, private readonly workspace: string) {}
+  constructor(
+    private readonly driver: WorkbenchDriver,
+    private readonly workspace: string,
+  ) {}
 
   get page() {
     return this.driver.page;
@@ -98,8 +109,12 @@ class Shooter {
   async theme(tone: Tone): Promise<void> {
     writeWorkspaceSettings(this.workspace, THEMES[tone]);
     const cls = tone === 'dark' ? 'vs-dark' : 'vs';
-    await until(`the ${THEMES[tone]} theme`, () => this.page.locator('.monaco-workbench').first().getAttribute('class'),
-      (c) => (c ?? '').split(/\s+/).includes(cls), 30_000);
+    await until(
+      `the ${THEMES[tone]} theme`,
+      () => this.page.locator('.monaco-workbench').first().getAttribute('class'),
+      (c) => (c ?? '').split(/\s+/).includes(cls),
+      30_000,
+    );
     await this.page.waitForTimeout(700);
   }
 
@@ -152,15 +167,29 @@ async function main(): Promise<void> {
     const started = Date.now();
     await driver.explorerContextMenu(corpus, TRAIN_ITEM);
     let runId = '';
-    const panel = await driver.waitForFrame('the training panel', async (frame) => {
-      runId = (await frame.locator('[data-testid="run-header"][data-run-id]').first().getAttribute('data-run-id', { timeout: 500 })) ?? '';
-      return !!runId && (await frame.locator('[data-testid="loss-chart"]').count()) > 0;
-    }, 90_000);
+    const panel = await driver.waitForFrame(
+      'the training panel',
+      async (frame) => {
+        runId = (await frame.locator('[data-testid="run-header"][data-run-id]').first().getAttribute('data-run-id', { timeout: 500 })) ?? '';
+        return !!runId && (await frame.locator('[data-testid="loss-chart"]').count()) > 0;
+      },
+      90_000,
+    );
     // The panel alone, the side bar closed so it has the window's width, while the run trains.
     await driver.runCommand('View: Close Primary Side Bar');
     await driver.runCommand('View: Close Panel').catch(() => undefined);
-    await until(`${MIN_COLUMNS} heatmap columns`, () => numberAttr(panel, '[data-testid="heatmap"]', 'data-columns'), (n) => n >= MIN_COLUMNS, 600_000);
-    await until(`${MIN_SAMPLES} samples`, () => panel.locator('[data-testid="sample"]').count(), (n) => n >= MIN_SAMPLES, 300_000);
+    await until(
+      `${MIN_COLUMNS} heatmap columns`,
+      () => numberAttr(panel, '[data-testid="heatmap"]', 'data-columns'),
+      (n) => n >= MIN_COLUMNS,
+      600_000,
+    );
+    await until(
+      `${MIN_SAMPLES} samples`,
+      () => panel.locator('[data-testid="sample"]').count(),
+      (n) => n >= MIN_SAMPLES,
+      300_000,
+    );
     console.log(`  panel filled in after ${Math.round((Date.now() - started) / 1000)} s`);
 
     // Paused from the panel, so both themes show the same moment: the run trains in seconds.
@@ -168,7 +197,12 @@ async function main(): Promise<void> {
     // (Long enough that it still trains when the panel has filled in, on a slow machine too.)
     const pause = panel.locator('[data-testid="pause"]').first();
     if (await pause.isVisible()) await pause.click();
-    const state = await until('the run to pause', () => header.getAttribute('data-state'), (s) => s !== 'training', 60_000);
+    const state = await until(
+      'the run to pause',
+      () => header.getAttribute('data-state'),
+      (s) => s !== 'training',
+      60_000,
+    );
     if (state !== 'paused') console.warn(`  the run was ${state} before the pause reached it: the panel shows it so`);
     await panel.evaluate(`document.activeElement?.blur()`); // no focus ring on the button just clicked
     for (const tone of ['dark', 'light'] as const) {
@@ -179,8 +213,12 @@ async function main(): Promise<void> {
     if (state === 'paused') await panel.locator('[data-testid="pause"]').first().click();
 
     // The sidebar: the finished run selected, and a passage inspected with its model.
-    await until('the run to finish', () => header.getAttribute('data-state'),
-      (s) => ['completed', 'stopped', 'diverged', 'failed', 'interrupted'].includes(s ?? ''), 600_000);
+    await until(
+      'the run to finish',
+      () => header.getAttribute('data-state'),
+      (s) => ['completed', 'stopped', 'diverged', 'failed', 'interrupted'].includes(s ?? ''),
+      600_000,
+    );
     // Open the corpus from the explorer and select the first two lines of its story with the keyboard.
     await driver.activityBarItem('Explorer').click();
     await driver.explorerItem(corpus).click();
@@ -196,7 +234,12 @@ async function main(): Promise<void> {
     await sidebar.locator(`[data-testid="run-item"][data-run-id="${runId}"]`).click();
     await sidebar.locator('[data-testid="run-details"]:not([hidden])').waitFor({ timeout: 30_000 });
     await sidebar.getByRole('button', { name: 'Inspect selection' }).click();
-    await until('the inspection', () => sidebar.locator('[data-testid="inspect-output"] .tok').count(), (n) => n > 0, 120_000);
+    await until(
+      'the inspection',
+      () => sidebar.locator('[data-testid="inspect-output"] .tok').count(),
+      (n) => n > 0,
+      120_000,
+    );
     // Room for the result: the checkpoint list folded, the result scrolled into view.
     await sidebar.locator('summary', { hasText: 'Checkpoints' }).click();
     await sidebar.evaluate(`document.querySelector('[data-testid="inspect-output"]')?.scrollIntoView({ block: 'end' })`);
@@ -213,7 +256,12 @@ async function main(): Promise<void> {
     await driver.explorerContextMenu(corpus, TRAIN_ITEM);
     await driver.activityBarItem('Sequence Lab').click();
     const runs = await driver.webviewFrame('[data-testid="run-list"]', 60_000, [panel]);
-    await until('both runs to finish', () => runs.locator('[data-testid="run-item"][data-state="completed"]').count(), (n) => n >= 2, 600_000);
+    await until(
+      'both runs to finish',
+      () => runs.locator('[data-testid="run-item"][data-state="completed"]').count(),
+      (n) => n >= 2,
+      600_000,
+    );
     // The comparison alone in the editor area, beside the sidebar with both runs ticked.
     await driver.runCommand('View: Close All Editors');
     for (const box of await runs.locator('[data-testid="run-item"] input.compare-check').all()) await box.check();

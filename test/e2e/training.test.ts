@@ -15,21 +15,28 @@ import { atLeast, lossPoints, numberAttr, runRecord, stopFromPanel, trainFromExp
  */
 function canvasInk(frame: Frame, selector: string): Promise<{ colours: number; varied: number }> {
   // Runs in the webview; typed by hand because the Node side's tsconfig has no DOM library.
-  interface Canvas2D { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } }
-  return frame.locator(selector).first().evaluate((el) => {
-    const canvas = el as unknown as Canvas2D;
-    const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-    const counts = new Map<number, number>();
-    let opaque = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3] === 0) continue;
-      opaque += 1;
-      const key = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    const mode = Math.max(0, ...counts.values());
-    return { colours: counts.size, varied: opaque ? (opaque - mode) / opaque : 0 };
-  });
+  interface Canvas2D {
+    width: number;
+    height: number;
+    getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+  }
+  return frame
+    .locator(selector)
+    .first()
+    .evaluate((el) => {
+      const canvas = el as unknown as Canvas2D;
+      const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const counts = new Map<number, number>();
+      let opaque = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] === 0) continue;
+        opaque += 1;
+        const key = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      const mode = Math.max(0, ...counts.values());
+      return { colours: counts.size, varied: opaque ? (opaque - mode) / opaque : 0 };
+    });
 }
 
 describe('training from the explorer, in the workbench', function () {
@@ -71,7 +78,7 @@ describe('training from the explorer, in the workbench', function () {
     const { panel } = run();
     const newestStep = async () => Math.max(0, ...(await panel.locator('[data-testid="sample"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-step'))))));
     const before = await newestStep();
-    const newest = await atLeast('the newest sample\'s step', newestStep, before + 1);
+    const newest = await atLeast("the newest sample's step", newestStep, before + 1);
     const sample = panel.locator(`[data-testid="sample"][data-step="${newest}"]`).first();
     assert.ok((await sample.innerText()).trim().length > 0, 'an empty sample');
   });
@@ -90,7 +97,10 @@ describe('training from the explorer, in the workbench', function () {
     const { panel, runId } = run();
     const { workspace } = session();
     const stopped = await stopFromPanel(panel, workspace, runId);
-    assert.ok(stopped.checkpoints.some((c) => c.step === stopped.step), 'a stopped run keeps a checkpoint of its last step');
+    assert.ok(
+      stopped.checkpoints.some((c) => c.step === stopped.step),
+      'a stopped run keeps a checkpoint of its last step',
+    );
     // An ended run offers only what can act on it: Resume training, no Stop or Pause.
     assert.equal(await panel.locator('[data-testid="resume-run"]').first().isVisible(), true, 'Resume training is shown');
     assert.equal(await panel.locator('[data-testid="stop"]').first().isVisible(), false, 'Stop is hidden');

@@ -14,7 +14,9 @@ const FRAME_QUERY_MS = 3_000;
 /** `promise`, or a rejection after `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms); });
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+  });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
@@ -43,7 +45,13 @@ export class WorkbenchDriver {
    */
   async waitForExplorerItem(fileName: string, state: 'visible' | 'detached' = 'visible'): Promise<void> {
     const item = this.explorerItem(fileName);
-    if (await item.waitFor({ state, timeout: 10_000 }).then(() => true, () => false)) return;
+    if (
+      await item.waitFor({ state, timeout: 10_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     // The explorer's own Refresh button (its title actions show on hover).
     await this.page.locator('.explorer-folders-view').hover();
     await this.page.getByRole('button', { name: 'Refresh Explorer' }).first().click({ timeout: 10_000 });
@@ -79,7 +87,10 @@ export class WorkbenchDriver {
     try {
       await item.waitFor({ timeout: 15_000 });
     } catch (e) {
-      const items = await this.page.getByRole('menuitem').allInnerTexts().catch(() => []);
+      const items = await this.page
+        .getByRole('menuitem')
+        .allInnerTexts()
+        .catch(() => []);
       await this.page.keyboard.press('Escape');
       throw new Error(`the context menu of ${fileName} has no "${label}"; it shows: ${items.map((t) => t.split('\n')[0]).join(' | ')}`);
     }
@@ -94,11 +105,23 @@ export class WorkbenchDriver {
 
   /** Closes a context menu left open (by a failed test, say). */
   async closeMenus(): Promise<void> {
-    if (await this.page.locator('.context-view .monaco-menu').isVisible().catch(() => false)) await this.page.keyboard.press('Escape');
+    if (
+      await this.page
+        .locator('.context-view .monaco-menu')
+        .isVisible()
+        .catch(() => false)
+    )
+      await this.page.keyboard.press('Escape');
   }
 
   async dismissQuickInput(): Promise<void> {
-    if (await this.page.locator('.quick-input-widget').isVisible().catch(() => false)) await this.page.keyboard.press('Escape');
+    if (
+      await this.page
+        .locator('.quick-input-widget')
+        .isVisible()
+        .catch(() => false)
+    )
+      await this.page.keyboard.press('Escape');
   }
 
   /** The first frame (of any webview but those in `exclude`) that has an element matching `selector`. */
@@ -130,7 +153,10 @@ export class WorkbenchDriver {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const toasts = this.page.locator('.notification-toast');
-      const texts = await toasts.locator('.notification-list-item-message').allInnerTexts().catch(() => [] as string[]);
+      const texts = await toasts
+        .locator('.notification-list-item-message')
+        .allInnerTexts()
+        .catch(() => [] as string[]);
       const index = texts.findIndex((t) => message.test(t));
       if (index >= 0) return { text: texts[index], toast: toasts.nth(index) };
       if (Date.now() > deadline) throw new Error(`no notification matching ${message} after ${timeoutMs / 1000} s; shown: ${JSON.stringify(texts)}`);

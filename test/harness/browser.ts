@@ -18,7 +18,15 @@ export function launchChromium(): Promise<Browser> {
     executablePath: chromiumPath(),
     headless: process.env.SEQLAB_HEADED !== '1',
     // No sandbox as root; no background traffic, which this machine's closed network refuses by the dozen.
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
 }

@@ -23,7 +23,10 @@ export interface LoopReport {
 /** Every "Sequence Lab.log" under `dir` (the profiles of a session), summed up; undefined if no run was monitored. */
 export function readLoopReport(dir: string): LoopReport | undefined {
   const lines = logFiles(dir).flatMap((f) => fs.readFileSync(f, 'utf8').split('\n'));
-  const runs = lines.map((l) => WHOLE_RUN.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => ({ max: Number(m[1]), own: Number(m[2]), p99: Number(m[3]), cpu: Number(m[5]) }));
+  const runs = lines
+    .map((l) => WHOLE_RUN.exec(l))
+    .filter((m): m is RegExpExecArray => !!m)
+    .map((m) => ({ max: Number(m[1]), own: Number(m[2]), p99: Number(m[3]), cpu: Number(m[5]) }));
   if (!runs.length) return undefined;
   return {
     runs: runs.length,
@@ -37,9 +40,11 @@ export function readLoopReport(dir: string): LoopReport | undefined {
 
 export function formatLoopReport(where: string, r: LoopReport | undefined): string {
   if (!r) return `  ${where}: no training run was monitored`;
-  return `  ${where}: extension-host event-loop delay over ${r.runs} training runs: worst p99 ${r.worstP99Ms.toFixed(1)} ms, ` +
+  return (
+    `  ${where}: extension-host event-loop delay over ${r.runs} training runs: worst p99 ${r.worstP99Ms.toFixed(1)} ms, ` +
     `largest single delay ${r.worstMaxMs.toFixed(1)} ms (${r.over50} of ${r.runs} runs saw one above 50 ms), of it the host's own work at most ` +
-    `${r.worstOwnMaxMs.toFixed(1)} ms; the host used at most ${r.maxCpuPercent.toFixed(1)}% of a core`;
+    `${r.worstOwnMaxMs.toFixed(1)} ms; the host used at most ${r.maxCpuPercent.toFixed(1)}% of a core`
+  );
 }
 
 function logFiles(dir: string): string[] {

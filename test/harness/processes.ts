@@ -76,17 +76,21 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | Prom
 
 /** Waits until `url` answers any HTTP status, or the service exits first. */
 export function waitForHttp(url: string, service: Service, timeoutMs: number): Promise<true> {
-  return waitFor(`${url} to answer (log: ${service.logFile})`, async () => {
-    if (service.process.exitCode !== null) {
-      throw new Error(`server exited with code ${service.process.exitCode} before answering; its log:\n${tail(service.logFile)}`);
-    }
-    try {
-      await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2000) });
-      return true;
-    } catch {
-      return undefined;
-    }
-  }, timeoutMs);
+  return waitFor(
+    `${url} to answer (log: ${service.logFile})`,
+    async () => {
+      if (service.process.exitCode !== null) {
+        throw new Error(`server exited with code ${service.process.exitCode} before answering; its log:\n${tail(service.logFile)}`);
+      }
+      try {
+        await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(2000) });
+        return true;
+      } catch {
+        return undefined;
+      }
+    },
+    timeoutMs,
+  );
 }
 
 /** The last `lines` lines of a text file, for error messages. */

@@ -52,9 +52,14 @@ export function printResults(suite: SuiteResults, log: (line: string) => void = 
   for (const r of suite.results.filter((x) => x.state === 'failed')) {
     log(`\n  FAILED: ${r.title}\n${indent(r.detail ?? '')}`);
   }
-  log(`\n  ${count(suite.results, 'passed')} passing, ${count(suite.results, 'failed')} failing, ${count(suite.results, 'skipped')} skipped (${(suite.durationMs / 1000).toFixed(1)} s)`);
+  log(
+    `\n  ${count(suite.results, 'passed')} passing, ${count(suite.results, 'failed')} failing, ${count(suite.results, 'skipped')} skipped (${(suite.durationMs / 1000).toFixed(1)} s)`,
+  );
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((l) => `      ${l}`).join('\n');
+  return text
+    .split('\n')
+    .map((l) => `      ${l}`)
+    .join('\n');
 }

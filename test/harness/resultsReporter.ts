@@ -18,8 +18,7 @@ class ResultsReporter extends Mocha.reporters.Spec {
     const started = Date.now();
     runner.on(EVENT_TEST_PASS, (test) => results.push({ title: test.fullTitle(), state: 'passed', durationMs: test.duration }));
     // A failing hook arrives here too, as a "test" titled after the hook: it counts as a failure.
-    runner.on(EVENT_TEST_FAIL, (test, err: Error) =>
-      results.push({ title: test.fullTitle(), state: 'failed', durationMs: test.duration, detail: err?.stack ?? String(err) }));
+    runner.on(EVENT_TEST_FAIL, (test, err: Error) => results.push({ title: test.fullTitle(), state: 'failed', durationMs: test.duration, detail: err?.stack ?? String(err) }));
     runner.on(EVENT_TEST_PENDING, (test) => results.push({ title: test.fullTitle(), state: 'skipped', detail: 'marked pending' }));
     runner.once(EVENT_RUN_END, () => {
       if (output) writeResults(output, { suite, results, durationMs: Date.now() - started });

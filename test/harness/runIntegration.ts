@@ -48,15 +48,20 @@ async function runInCodeServer(suite: SuiteName, scratch: string): Promise<Suite
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(testRunUrl(server, workspace, TESTS_MODULE));
     // The extension host exits when run() settles; its results file is the only reliable verdict.
-    return await waitFor(`the ${suite} suite's results (${output})`, () => {
-      const results = readResults(output);
-      if (results) return results;
-      if (/Extension Host Process exited/.test(safeRead(server.service.logFile)) && Date.now() - started > 5000) {
-        // Give the file a moment after the exit, then report the host's log instead of waiting on.
-        return waitAfterExit(output, server.service.logFile, suite);
-      }
-      return undefined;
-    }, SUITE_TIMEOUT_MS, 500).catch(async (err: Error) => {
+    return await waitFor(
+      `the ${suite} suite's results (${output})`,
+      () => {
+        const results = readResults(output);
+        if (results) return results;
+        if (/Extension Host Process exited/.test(safeRead(server.service.logFile)) && Date.now() - started > 5000) {
+          // Give the file a moment after the exit, then report the host's log instead of waiting on.
+          return waitAfterExit(output, server.service.logFile, suite);
+        }
+        return undefined;
+      },
+      SUITE_TIMEOUT_MS,
+      500,
+    ).catch(async (err: Error) => {
       await page.screenshot({ path: path.join(RESULTS_DIR, `integration-${host}-${suite}.png`) }).catch(() => undefined);
       return crashed(host, suite, started, `${err.message}\nserver log:\n${tail(server.service.logFile)}`);
     });
@@ -100,8 +105,11 @@ async function runInDesktop(suite: SuiteName, scratch: string): Promise<SuiteRes
   let executable = process.env.VSCODE_EXECUTABLE_PATH;
   if (!executable && process.env.SEQLAB_VSCODE_DOWNLOAD !== '1') {
     const results: SuiteResults = {
-      suite: `integration (${host}, ${suite})`, durationMs: 0, results: [],
-      notRun: 'NOT RUN: no desktop VS Code here (set VSCODE_EXECUTABLE_PATH to an installed one, or SEQLAB_VSCODE_DOWNLOAD=1 where ' +
+      suite: `integration (${host}, ${suite})`,
+      durationMs: 0,
+      results: [],
+      notRun:
+        'NOT RUN: no desktop VS Code here (set VSCODE_EXECUTABLE_PATH to an installed one, or SEQLAB_VSCODE_DOWNLOAD=1 where ' +
         'VS Code can be downloaded). The same tests ran in the code-server extension host above.',
     };
     writeResults(output, results);
@@ -125,9 +133,22 @@ async function runInDesktop(suite: SuiteName, scratch: string): Promise<SuiteRes
       });
     } else {
       // runTests always adds --disable-workspace-trust; the untrusted suite needs trust left on.
-      await runDesktop(executable, [workspace, '--disable-extensions', ...profileArgs, '--no-sandbox', '--disable-gpu-sandbox',
-        '--disable-updates', '--skip-welcome', '--skip-release-notes',
-        `--extensionDevelopmentPath=${EXTENSION_ROOT}`, `--extensionTestsPath=${TESTS_MODULE}`], suiteEnv(host, suite));
+      await runDesktop(
+        executable,
+        [
+          workspace,
+          '--disable-extensions',
+          ...profileArgs,
+          '--no-sandbox',
+          '--disable-gpu-sandbox',
+          '--disable-updates',
+          '--skip-welcome',
+          '--skip-release-notes',
+          `--extensionDevelopmentPath=${EXTENSION_ROOT}`,
+          `--extensionTestsPath=${TESTS_MODULE}`,
+        ],
+        suiteEnv(host, suite),
+      );
     }
   } catch (err) {
     // A failing test makes VS Code exit non-zero; the results file says which. Without one, the host itself failed.
@@ -166,7 +187,10 @@ async function main(): Promise<number> {
   const scratch = scratchDir('integration');
   const only = process.env.SEQLAB_INTEGRATION_HOSTS?.split(',') ?? ['code-server', 'desktop'];
   let failed = 0;
-  for (const [host, run] of [['code-server', runInCodeServer], ['desktop', runInDesktop]] as const) {
+  for (const [host, run] of [
+    ['code-server', runInCodeServer],
+    ['desktop', runInDesktop],
+  ] as const) {
     if (!only.includes(host)) {
       console.log(`\n  integration (${host}): NOT RUN: excluded by SEQLAB_INTEGRATION_HOSTS=${process.env.SEQLAB_INTEGRATION_HOSTS}`);
       continue;
@@ -193,7 +217,10 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (err: Error) => {
-  console.error(err.stack ?? String(err));
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    console.error(err.stack ?? String(err));
+    process.exit(1);
+  },
+);

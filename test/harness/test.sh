@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: sets up what is missing, builds, and runs every test of the project:
-#   build (bundle, typecheck, lint) -> unit (plain Node) -> integration (inside a real extension host) -> end-to-end (Chromium on the workbench).
+#   build (bundle, typecheck, lint, format check) -> unit (plain Node) -> integration (inside a real extension host) -> end-to-end (Chromium on the workbench).
 # Each stage runs even if an earlier one failed, so one run shows everything; the exit code is 0 only
 # if all passed. Results: test-results/*.json, screenshots: test-results/e2e/.
 #   SEQLAB_STAGES="unit integration e2e"   the stages to run (default: all three)
@@ -19,8 +19,8 @@ source "$env_file"
 took setup
 
 begin build
-# The linter belongs to the build: a lint error fails it like a type error.
-npm run --silent build && npm run --silent typecheck && npm run --silent lint && npm run --silent compile-tests || { echo "build failed"; exit 1; }
+# The linter and the formatter's check belong to the build: a lint error or an unformatted file fails it like a type error.
+npm run --silent build && npm run --silent typecheck && npm run --silent lint && npm run --silent format:check && npm run --silent compile-tests || { echo "build failed"; exit 1; }
 took build
 
 rm -rf test-results && mkdir -p test-results

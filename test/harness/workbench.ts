@@ -105,10 +105,15 @@ export async function startCodeServer(options: CodeServerOptions): Promise<Runni
   fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
   const args = [
     path.join(codeServer, 'out', 'node', 'entry.js'),
-    '--config', config,
-    '--user-data-dir', profile.userDataDir,
-    '--extensions-dir', profile.extensionsDir,
-    '--disable-telemetry', '--disable-update-check', '--disable-getting-started-override',
+    '--config',
+    config,
+    '--user-data-dir',
+    profile.userDataDir,
+    '--extensions-dir',
+    profile.extensionsDir,
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-getting-started-override',
     ...(options.trusted === false ? [] : ['--disable-workspace-trust']),
     options.workspace,
   ];
@@ -144,16 +149,24 @@ export async function startTestServer(options: TestServerOptions): Promise<Runni
   const { profile } = options;
   const args = [
     path.join(codeServer, 'lib', 'vscode', 'out', 'server-main.js'),
-    '--host', '127.0.0.1', '--port', String(port),
-    '--without-connection-token', '--accept-server-license-terms', '--enable-smoke-test-driver',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--without-connection-token',
+    '--accept-server-license-terms',
+    '--enable-smoke-test-driver',
     '--disable-telemetry',
     // Only the extension under test runs, as @vscode/test-electron's --disable-extensions does on the
     // desktop: built-in extensions activating mid-test (markdown's, once) held the shared extension
     // host's loop for 120 ms, inside the figure that measures Sequence Lab's own work.
     '--disable-extensions',
-    '--user-data-dir', profile.userDataDir,
-    '--server-data-dir', path.join(profile.dir, 'server-data'),
-    '--extensions-dir', profile.extensionsDir,
+    '--user-data-dir',
+    profile.userDataDir,
+    '--server-data-dir',
+    path.join(profile.dir, 'server-data'),
+    '--extensions-dir',
+    profile.extensionsDir,
     ...(options.trusted ? ['--disable-workspace-trust'] : []),
   ];
   // Markdown's built-ins activate when a test opens a run's README.md; their first load (module compile,

@@ -28,8 +28,9 @@ describe('activation and contributions', () => {
 
   it('refers only to contributed or built-in commands from its menus', async () => {
     const registered = new Set(await vscode.commands.getCommands(true));
-    const dangling = Object.entries(manifest().contributes?.menus ?? {})
-      .flatMap(([menu, items]) => items.filter((i) => i.command && !registered.has(i.command)).map((i) => `${menu}: ${i.command}`));
+    const dangling = Object.entries(manifest().contributes?.menus ?? {}).flatMap(([menu, items]) =>
+      items.filter((i) => i.command && !registered.has(i.command)).map((i) => `${menu}: ${i.command}`),
+    );
     assert.deepEqual(dangling, []);
   });
 

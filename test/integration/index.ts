@@ -12,7 +12,10 @@ export async function run(): Promise<void> {
   const suite = process.env.SEQLAB_INTEGRATION_SUITE === 'untrusted' ? 'untrusted' : 'main';
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 120_000, reporter: ResultsReporter });
   const dir = suite === 'main' ? __dirname : path.join(__dirname, 'untrusted');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js'))
+    .sort();
   if (files.length === 0) throw new Error(`no tests in ${dir}`);
   for (const file of files) mocha.addFile(path.join(dir, file));
   await mocha.loadFilesAsync();

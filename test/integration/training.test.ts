@@ -16,8 +16,19 @@ import { eventually, runsDir, sleep, workspaceFolder } from './support';
 const FIXTURE = 'timemachine-excerpt.txt';
 /** Small enough to train in seconds on one core, big enough that the loss must fall. */
 const QUICK: Record<string, unknown> = {
-  hidden: 32, batch: 8, window: 16, steps: 60, lr: 0.01, clip: 1, seed: 1,
-  evalInterval: 20, evalTokens: 2000, gradMapInterval: 5, sampleInterval: 20, sampleLength: 40, checkpointInterval: 20,
+  hidden: 32,
+  batch: 8,
+  window: 16,
+  steps: 60,
+  lr: 0.01,
+  clip: 1,
+  seed: 1,
+  evalInterval: 20,
+  evalTokens: 2000,
+  gradMapInterval: 5,
+  sampleInterval: 20,
+  sampleLength: 40,
+  checkpointInterval: 20,
 };
 const ENDED: readonly RunState[] = ['completed', 'stopped', 'diverged', 'failed', 'interrupted'];
 
@@ -47,20 +58,28 @@ async function history(runId: string) {
 
 function waitForState(runId: string, states: readonly RunState[], timeoutMs = 120_000): Promise<RunRecord> {
   let last: RunRecord | undefined;
-  return eventually(() => `run ${runId} to reach ${states.join(' or ')} (now ${last?.state})`, async () => {
-    const r = (last = await record(runId));
-    return r && states.includes(r.state) ? r : undefined;
-  }, timeoutMs);
+  return eventually(
+    () => `run ${runId} to reach ${states.join(' or ')} (now ${last?.state})`,
+    async () => {
+      const r = (last = await record(runId));
+      return r && states.includes(r.state) ? r : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** Waits until the run has trained past `step` (its record is rewritten as it trains). */
 function waitForStep(runId: string, step: number, timeoutMs = 120_000): Promise<RunRecord> {
   let last: RunRecord | undefined;
-  return eventually(() => `run ${runId} to pass step ${step} (now ${last?.step}, ${last?.state})`, async () => {
-    const r = (last = await record(runId));
-    if (r && ENDED.includes(r.state) && r.state !== 'completed') throw new Error(`run ${runId} ended early: ${r.state} ${r.reason ?? ''}`);
-    return r && r.step > step ? r : undefined;
-  }, timeoutMs);
+  return eventually(
+    () => `run ${runId} to pass step ${step} (now ${last?.step}, ${last?.state})`,
+    async () => {
+      const r = (last = await record(runId));
+      if (r && ENDED.includes(r.state) && r.state !== 'completed') throw new Error(`run ${runId} ended early: ${r.state} ${r.reason ?? ''}`);
+      return r && r.step > step ? r : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 async function train(command: string, ...args: unknown[]): Promise<string> {
@@ -100,7 +119,10 @@ describe('training through the commands', function () {
     const dir = path.join(runsDir(), completed);
     const { record: r, metrics, evals, gradMaps, samples } = await history(completed);
     assert.equal(metrics.length, QUICK.steps, 'one metric point per step');
-    assert.deepEqual(metrics.map((m) => m.step), Array.from({ length: Number(QUICK.steps) }, (_, i) => i + 1));
+    assert.deepEqual(
+      metrics.map((m) => m.step),
+      Array.from({ length: Number(QUICK.steps) }, (_, i) => i + 1),
+    );
     assert.ok(metrics.every((m) => Number.isFinite(m.loss) && Number.isFinite(m.gradNorm) && m.tokensPerSec > 0));
     assert.ok(evals.length >= 3, `expected an evaluation every ${QUICK.evalInterval} steps, got ${evals.length}`);
     assert.ok(r.info, 'the run records its facts (backend, vocabulary, parameters)');
@@ -127,7 +149,10 @@ describe('training through the commands', function () {
 
   it('inspects a text with the trained model: one row per token, surprisal finite', async () => {
     const result = await vscode.commands.executeCommand<{ tokens: { token: string; surprisal?: number }[]; meanSurprisal: number } | undefined>(
-      'sequenceLab.inspectText', completed, 'The Time Traveller');
+      'sequenceLab.inspectText',
+      completed,
+      'The Time Traveller',
+    );
     assert.ok(result, 'no inspection result');
     assert.equal(result.tokens.map((t) => t.token).join(''), 'The Time Traveller');
     assert.ok(Number.isFinite(result.meanSurprisal) && result.meanSurprisal > 0);
@@ -166,7 +191,10 @@ describe('training through the commands', function () {
       const resumed = await waitForStep(runId, stoppedAt + 3);
       assert.equal(resumed.id, runId, 'resuming continues the same run');
       const steps = (await history(runId)).metrics.map((m) => m.step);
-      assert.ok(steps.every((s, i) => i === 0 || s > steps[i - 1]), 'metrics steps went backwards after resuming');
+      assert.ok(
+        steps.every((s, i) => i === 0 || s > steps[i - 1]),
+        'metrics steps went backwards after resuming',
+      );
     } finally {
       await stopIfLive(runId);
     }
@@ -283,7 +311,10 @@ describe('training through the commands', function () {
       const tuned = await waitForStep(runId, stopped.step + 3);
       assert.equal(tuned.state, 'training');
       const steps = (await history(runId)).metrics.map((m) => m.step);
-      assert.ok(steps.every((st, i) => i === 0 || st > steps[i - 1]), 'fine-tuning continues at the checkpoint step');
+      assert.ok(
+        steps.every((st, i) => i === 0 || st > steps[i - 1]),
+        'fine-tuning continues at the checkpoint step',
+      );
     } finally {
       await stopIfLive(runId);
     }
@@ -297,7 +328,10 @@ describe('training through the commands', function () {
     for (let i = 0; i < 100 && (await diagnostics())?.activeRunId === runId; i++) await sleep(100);
     assert.notEqual((await diagnostics())?.activeRunId, runId, 'the host still holds the run');
     const r = (await record(runId))!;
-    const onDisk = fs.readdirSync(path.join(runsDir(), runId, 'checkpoints')).filter((n) => n.startsWith('step-')).sort();
+    const onDisk = fs
+      .readdirSync(path.join(runsDir(), runId, 'checkpoints'))
+      .filter((n) => n.startsWith('step-'))
+      .sort();
     // Twelve were written; the worker pruned all but three newest and the best (which may be one of them).
     assert.ok(r.checkpoints.length >= 3 && r.checkpoints.length <= 4, `checkpoints listed: ${r.checkpoints.map((c) => c.step).join(', ')}`);
     assert.deepEqual(r.checkpoints.map((c) => path.basename(c.path)).sort(), onDisk);
@@ -320,7 +354,11 @@ describe('training through the commands', function () {
       assert.equal(await vscode.commands.executeCommand('sequenceLab.resumeRun', runId), runId);
       await waitForStep(runId, checkpoint + 3);
       const steps = (await history(runId)).metrics.map((m) => m.step);
-      assert.deepEqual(steps.slice(0, checkpoint + 3), Array.from({ length: checkpoint + 3 }, (_, i) => i + 1), 'no step lost or repeated');
+      assert.deepEqual(
+        steps.slice(0, checkpoint + 3),
+        Array.from({ length: checkpoint + 3 }, (_, i) => i + 1),
+        'no step lost or repeated',
+      );
     } finally {
       await stopIfLive(runId);
     }
@@ -364,10 +402,14 @@ describe('training through the commands', function () {
   });
 
   it('kept the extension host responsive while training', async () => {
-    const diagnostics = await vscode.commands.executeCommand<{ eventLoop: { worst: { maxMs: number; ownMaxMs: number; p99Ms: number; durationMs: number } } }>('sequenceLab.getDiagnostics');
+    const diagnostics = await vscode.commands.executeCommand<{ eventLoop: { worst: { maxMs: number; ownMaxMs: number; p99Ms: number; durationMs: number } } }>(
+      'sequenceLab.getDiagnostics',
+    );
     const worst = diagnostics?.eventLoop?.worst;
     assert.ok(worst && worst.durationMs > 0, 'the event loop was not monitored while training');
-    console.log(`      event-loop delay while training: max ${worst.maxMs.toFixed(1)} ms (own work at most ${worst.ownMaxMs.toFixed(1)} ms), p99 ${worst.p99Ms.toFixed(1)} ms over ${(worst.durationMs / 1000).toFixed(0)} s`);
+    console.log(
+      `      event-loop delay while training: max ${worst.maxMs.toFixed(1)} ms (own work at most ${worst.ownMaxMs.toFixed(1)} ms), p99 ${worst.p99Ms.toFixed(1)} ms over ${(worst.durationMs / 1000).toFixed(0)} s`,
+    );
     // The largest delay includes waiting for a core on a busy machine; the host's own work in it may not
     // pass the budget (the tests poll asynchronously, so their work does not count here).
     assert.ok(worst.ownMaxMs < 50, `the host's own work held its loop ${worst.ownMaxMs.toFixed(1)} ms in one go`);

@@ -36,7 +36,13 @@ describe('batches', () => {
   });
 
   it('sequential: a new epoch starts with a fresh state', () => {
-    const batcher = new SequentialBatcher(Int32Array.from({ length: 100 }, (_, i) => i), 2, 10, 0, 1);
+    const batcher = new SequentialBatcher(
+      Int32Array.from({ length: 100 }, (_, i) => i),
+      2,
+      10,
+      0,
+      1,
+    );
     const flags = Array.from({ length: 12 }, () => batcher.next().continues);
     assert.ok(flags.filter((c) => !c).length >= 2, `epoch restarts: ${flags}`);
   });
@@ -80,8 +86,14 @@ describe('batch bounds', () => {
   });
 
   it('refuses a text shorter than one window, or too short for its streams', () => {
-    assert.throws(() => new RandomBatcher(text(12), 4, 10, 2, 0), (e: Error) => e instanceof RangeError && /shorter than one window/.test(e.message));
-    assert.throws(() => new SequentialBatcher(text(40), 4, 10, 2, 0), (e: Error) => e instanceof RangeError && /too short for sequential/.test(e.message));
+    assert.throws(
+      () => new RandomBatcher(text(12), 4, 10, 2, 0),
+      (e: Error) => e instanceof RangeError && /shorter than one window/.test(e.message),
+    );
+    assert.throws(
+      () => new SequentialBatcher(text(40), 4, 10, 2, 0),
+      (e: Error) => e instanceof RangeError && /too short for sequential/.test(e.message),
+    );
     // 43 tokens, prefix 2: streams of (43 - 2 - offset - 1) / 4 = 10 tokens when the offset is 0, fewer otherwise.
     const seeds = Array.from({ length: 40 }, (_, s) => s);
     const made = seeds.filter((s) => {
@@ -146,21 +158,39 @@ describe('batch bounds', () => {
     const expected = Array.from({ length: 8 }, () => a.next());
     const b = createBatcher('sequential', ids, 4, 16, 3, 77);
     b.restore(saved);
-    assert.deepEqual(Array.from({ length: 8 }, () => b.next()), expected);
-    assert.ok(expected.some((x) => !x.continues), 'an epoch boundary is crossed');
+    assert.deepEqual(
+      Array.from({ length: 8 }, () => b.next()),
+      expected,
+    );
+    assert.ok(
+      expected.some((x) => !x.continues),
+      'an epoch boundary is crossed',
+    );
   });
 
   it('validation: as many whole windows as fit after the prefix, grouped by rows, none continuing', () => {
     // 103 tokens, prefix 3, window 10: 9 windows (a 10th would need a target at index 103).
     const batches = evalBatches(text(103), 10, 3, 1e6, 4);
-    assert.deepEqual(batches.map((b) => b.batch), [4, 4, 1]);
+    assert.deepEqual(
+      batches.map((b) => b.batch),
+      [4, 4, 1],
+    );
     assert.ok(batches.every((b) => !b.continues && b.window === 10 && b.prefix === 3));
     const last = batches[2];
     assert.equal(last.x[3], 84); // ids[3 + 8 * 10], the 9th window's first token
     assert.equal(last.y[9], 94); // its last target, ids[102]: the last token of the text
-    assert.deepEqual(evalBatches(text(103), 10, 3, 1e6, 3).map((b) => b.batch), [3, 3, 3]);
+    assert.deepEqual(
+      evalBatches(text(103), 10, 3, 1e6, 3).map((b) => b.batch),
+      [3, 3, 3],
+    );
     // At most maxTokens targets, but always one window.
-    assert.deepEqual(evalBatches(text(103), 10, 3, 35, 8).map((b) => b.batch), [3]);
-    assert.deepEqual(evalBatches(text(103), 10, 3, 5, 8).map((b) => b.batch), [1]);
+    assert.deepEqual(
+      evalBatches(text(103), 10, 3, 35, 8).map((b) => b.batch),
+      [3],
+    );
+    assert.deepEqual(
+      evalBatches(text(103), 10, 3, 5, 8).map((b) => b.batch),
+      [1],
+    );
   });
 });

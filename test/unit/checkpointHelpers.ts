@@ -20,4 +20,3 @@ export async function checkpointAt(step: number, config = CONFIG): Promise<Check
   t.model.dispose();
   return { ...data, step };
 }
-

@@ -72,18 +72,26 @@ describe('checkpoints: the checked reader', () => {
     ['a lastEval without a loss', (j) => (j.lastEval = { step: 3 }), /lastEval.valLoss must be a finite number/],
     ['carried state past state.bin', (j) => j.carried.at(-1).shape.push(2), /state.bin is \d+ bytes; its manifest says/],
     ['weights.bin missing', () => undefined, /weights.bin is missing/, (dir) => fs.rmSync(path.join(dir, 'weights.bin'))],
-    ['weights.bin one float short', () => undefined, /weights.bin is \d+ bytes; its manifest says/, (dir) => fs.truncateSync(path.join(dir, 'weights.bin'), fs.statSync(path.join(dir, 'weights.bin')).size - 4)],
+    [
+      'weights.bin one float short',
+      () => undefined,
+      /weights.bin is \d+ bytes; its manifest says/,
+      (dir) => fs.truncateSync(path.join(dir, 'weights.bin'), fs.statSync(path.join(dir, 'weights.bin')).size - 4),
+    ],
     ['not JSON', () => undefined, /cannot be read: .*JSON/, (dir) => fs.writeFileSync(path.join(dir, 'checkpoint.json'), '{"format": ')],
     ['JSON but an array', () => undefined, /it is not a JSON object/, (dir) => fs.writeFileSync(path.join(dir, 'checkpoint.json'), '[]')],
   ];
   for (const [what, edit, reason, files] of cases) {
     it(`refuses ${what}`, () => {
       const dir = crafted(edit, files);
-      assert.throws(() => loadCheckpoint(dir), (e: Error & { code?: string }) => {
-        assert.equal(e.code, 'BAD_CHECKPOINT');
-        assert.match(e.message, reason);
-        return true;
-      });
+      assert.throws(
+        () => loadCheckpoint(dir),
+        (e: Error & { code?: string }) => {
+          assert.equal(e.code, 'BAD_CHECKPOINT');
+          assert.match(e.message, reason);
+          return true;
+        },
+      );
     });
   }
 
@@ -95,8 +103,17 @@ describe('checkpoints: the checked reader', () => {
   it('a broken latest.json, or one naming a path, is ignored in favour of the valid step folders', () => {
     const dir = path.join(root, 'latest-cases');
     fs.cpSync(path.join(root, 'good'), dir, { recursive: true });
-    const contents = ['', 'null', '[]', '{"step": 3}', '{"step": 3, "path": "../good/step-0000003"}', '{"step": 3, "path": "step-0000003/../../x"}',
-      '{"step": -1, "path": "step-0000003"}', '{"step": 3, "path": 42}', 'x'.repeat(10_000)];
+    const contents = [
+      '',
+      'null',
+      '[]',
+      '{"step": 3}',
+      '{"step": 3, "path": "../good/step-0000003"}',
+      '{"step": 3, "path": "step-0000003/../../x"}',
+      '{"step": -1, "path": "step-0000003"}',
+      '{"step": 3, "path": 42}',
+      'x'.repeat(10_000),
+    ];
     for (const c of contents) {
       fs.writeFileSync(path.join(dir, 'latest.json'), c);
       assert.equal(resolveCheckpoint(dir), path.join(dir, 'step-0000003'), c.slice(0, 40));

@@ -79,13 +79,16 @@ function goodJSON(over: Partial<CheckpointData> = {}): Json {
 }
 
 function refusal(json: unknown, message: string | RegExp): void {
-  assert.throws(() => checkCheckpointJSON(json), (e: Error) => {
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    // A plain Error, not the reader's internal class.
-    assert.equal(Object.getPrototypeOf(e), Error.prototype);
-    return true;
-  });
+  assert.throws(
+    () => checkCheckpointJSON(json),
+    (e: Error) => {
+      if (typeof message === 'string') assert.equal(e.message, message);
+      else assert.match(e.message, message);
+      // A plain Error, not the reader's internal class.
+      assert.equal(Object.getPrototypeOf(e), Error.prototype);
+      return true;
+    },
+  );
 }
 
 describe('checkpoints: exact round trips', () => {
@@ -100,17 +103,34 @@ describe('checkpoints: exact round trips', () => {
     const { dir: _d, createdAt: _c, ...rest } = loaded;
     assert.deepEqual(rest, saved);
     // Float32 data, value by value, in the saved order.
-    assert.deepEqual(loaded.weights.map((w) => [w.name, w.shape, Array.from(w.data)]), saved.weights.map((w) => [w.name, w.shape, Array.from(w.data)]));
+    assert.deepEqual(
+      loaded.weights.map((w) => [w.name, w.shape, Array.from(w.data)]),
+      saved.weights.map((w) => [w.name, w.shape, Array.from(w.data)]),
+    );
     assert.deepEqual(Array.from(loaded.carriedState![1].c!), Array.from(floats(6, 400)));
     // The files: 23 weights, 24 slot floats, 4 x 6 carried floats, latest.json last and exact.
     const folder = path.join(dir, 'step-0000012');
     assert.deepEqual(fs.readdirSync(folder).sort(), ['checkpoint.json', 'optimizer.bin', 'state.bin', 'weights.bin']);
-    assert.deepEqual(['weights.bin', 'optimizer.bin', 'state.bin'].map((f) => fs.statSync(path.join(folder, f)).size), [23 * 4, 24 * 4, 24 * 4]);
+    assert.deepEqual(
+      ['weights.bin', 'optimizer.bin', 'state.bin'].map((f) => fs.statSync(path.join(folder, f)).size),
+      [23 * 4, 24 * 4, 24 * 4],
+    );
     assert.equal(fs.readFileSync(path.join(dir, 'latest.json'), 'utf8'), '{"step":12,"path":"step-0000012"}\n');
     assert.deepEqual(fs.readdirSync(dir).sort(), ['latest.json', 'step-0000012']);
     const json = readJSON(folder);
-    assert.deepEqual(json.carried.map((m: Json) => [m.name, m.offset]), [['layer0/h', 0], ['layer0/c', 6], ['layer1/h', 12], ['layer1/c', 18]]);
-    assert.deepEqual(json.weights.map((m: Json) => m.offset), [0, 12, 18]);
+    assert.deepEqual(
+      json.carried.map((m: Json) => [m.name, m.offset]),
+      [
+        ['layer0/h', 0],
+        ['layer0/c', 6],
+        ['layer1/h', 12],
+        ['layer1/c', 18],
+      ],
+    );
+    assert.deepEqual(
+      json.weights.map((m: Json) => m.offset),
+      [0, 12, 18],
+    );
     assert.equal(json.version, 2);
   });
 
@@ -155,8 +175,20 @@ describe('checkpoints: exact round trips', () => {
     const json = readJSON(folder);
     json.version = 1;
     delete json.textHash;
-    json.carriedState = [{ shape: [2, 3], h: [1, 2, 3, 4, 5, 6], c: [6, 5, 4, 3, 2, 1] }, { shape: [2, 3], h: [0, 0, 0, 0, 0, 0.5], c: null }];
-    json.history = { metrics: [{ step: 1, loss: 4.25 }, { step: 2, loss: 3 }], evals: [{ step: 1, valLoss: 3.5 }, { step: 2, valLoss: 2.5 }] };
+    json.carriedState = [
+      { shape: [2, 3], h: [1, 2, 3, 4, 5, 6], c: [6, 5, 4, 3, 2, 1] },
+      { shape: [2, 3], h: [0, 0, 0, 0, 0, 0.5], c: null },
+    ];
+    json.history = {
+      metrics: [
+        { step: 1, loss: 4.25 },
+        { step: 2, loss: 3 },
+      ],
+      evals: [
+        { step: 1, valLoss: 3.5 },
+        { step: 2, valLoss: 2.5 },
+      ],
+    };
     // Version 1 carried its whole history: above the version 2 bound of 16 MB, still read.
     json.history.metrics.push(...Array.from({ length: 2 }, () => ({ pad: 'x'.repeat(MAX_CHECKPOINT_JSON_BYTES / 2) })));
     fs.writeFileSync(path.join(folder, 'checkpoint.json'), JSON.stringify(json));
@@ -191,19 +223,25 @@ describe('checkpoints: exact round trips', () => {
     saveCheckpoint(dir, data(9));
     const folder = path.join(dir, 'step-0000009');
     fs.writeFileSync(path.join(folder, 'checkpoint.json'), '{}');
-    assert.throws(() => loadCheckpoint(folder), (e: Error & { code?: string; hint?: string }) => {
-      assert.equal(e.code, 'BAD_CHECKPOINT');
-      assert.equal(e.message, `The checkpoint at ${folder} cannot be read: format must be "sequence-lab-checkpoint".`);
-      assert.equal(e.hint, 'It may be from another version of Sequence Lab or damaged; use an earlier checkpoint of the run.');
-      return true;
-    });
+    assert.throws(
+      () => loadCheckpoint(folder),
+      (e: Error & { code?: string; hint?: string }) => {
+        assert.equal(e.code, 'BAD_CHECKPOINT');
+        assert.equal(e.message, `The checkpoint at ${folder} cannot be read: format must be "sequence-lab-checkpoint".`);
+        assert.equal(e.hint, 'It may be from another version of Sequence Lab or damaged; use an earlier checkpoint of the run.');
+        return true;
+      },
+    );
     const empty = tmpDir();
-    assert.throws(() => resolveCheckpoint(empty), (e: Error & { code?: string; hint?: string }) => {
-      assert.equal(e.code, 'BAD_CHECKPOINT');
-      assert.equal(e.message, `No checkpoint found at ${empty}.`);
-      assert.equal(e.hint, 'Point at a run folder, its checkpoints folder, or a step-NNNNNNN checkpoint folder.');
-      return true;
-    });
+    assert.throws(
+      () => resolveCheckpoint(empty),
+      (e: Error & { code?: string; hint?: string }) => {
+        assert.equal(e.code, 'BAD_CHECKPOINT');
+        assert.equal(e.message, `No checkpoint found at ${empty}.`);
+        assert.equal(e.hint, 'Point at a run folder, its checkpoints folder, or a step-NNNNNNN checkpoint folder.');
+        return true;
+      },
+    );
   });
 });
 
@@ -227,8 +265,16 @@ describe('checkpoints: the checked reader, field by field', () => {
   it('a non-object is refused as such; other errors than a bad field pass through unchanged', () => {
     for (const v of [null, [], 'x', 42, [good]]) refusal(v, 'it is not a JSON object');
     const trap = { ...good };
-    Object.defineProperty(trap, 'format', { get: () => { throw new TypeError('trap'); }, enumerable: true });
-    assert.throws(() => checkCheckpointJSON(trap), (e: Error) => e instanceof TypeError && e.message === 'trap');
+    Object.defineProperty(trap, 'format', {
+      get: () => {
+        throw new TypeError('trap');
+      },
+      enumerable: true,
+    });
+    assert.throws(
+      () => checkCheckpointJSON(trap),
+      (e: Error) => e instanceof TypeError && e.message === 'trap',
+    );
   });
 
   const cases: [string, (j: Json) => void, string | RegExp][] = [
@@ -236,7 +282,11 @@ describe('checkpoints: the checked reader, field by field', () => {
     ['createdAt of 101 characters', (j) => (j.createdAt = 'x'.repeat(101)), 'createdAt must be a short string'],
     ['step a string', (j) => (j.step = 'x'), `step must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`],
     ['version 0', (j) => (j.version = 0), 'version must be a whole number from 1 to 2'],
-    ['config with two problems', (j) => Object.assign(j.config, { hidden: 'big', layers: 'many' }), `config: ${configProblems({ ...CONFIG, hidden: 'big', layers: 'many' }).join(' ')}`],
+    [
+      'config with two problems',
+      (j) => Object.assign(j.config, { hidden: 'big', layers: 'many' }),
+      `config: ${configProblems({ ...CONFIG, hidden: 'big', layers: 'many' }).join(' ')}`,
+    ],
     ['createdAt a list', (j) => (j.createdAt = ['x']), 'createdAt must be a short string'],
     ['optimizer not a list', (j) => (j.optimizer = 'x'), 'optimizer must be a list of at most 10000 arrays'],
     ['elapsedMs a string', (j) => (j.elapsedMs = 'x'), 'elapsedMs must be a finite number'],
@@ -244,18 +294,50 @@ describe('checkpoints: the checked reader, field by field', () => {
     ['lastEval with a string loss', (j) => (j.lastEval.valLoss = '1'), 'lastEval.valLoss must be a finite number'],
     ['vocab not an object', (j) => (j.vocab = ['a', 'b']), 'vocab.tokens must be a list of 2 to 50001 tokens'],
     ['a vocabulary of one token', (j) => (j.vocab.tokens = ['a']), 'vocab.tokens must be a list of 2 to 50001 tokens'],
-    ['a vocabulary of 50002 tokens', (j) => (j.vocab.tokens = Array.from({ length: NUMBER_RULES.maxVocab.max + 2 }, (_, i) => `${i}`)), 'vocab.tokens must be a list of 2 to 50001 tokens'],
+    [
+      'a vocabulary of 50002 tokens',
+      (j) => (j.vocab.tokens = Array.from({ length: NUMBER_RULES.maxVocab.max + 2 }, (_, i) => `${i}`)),
+      'vocab.tokens must be a list of 2 to 50001 tokens',
+    ],
     ['a token of 1001 characters', (j) => (j.vocab.tokens[0] = 'x'.repeat(1001)), 'every vocabulary token must be a string of at most 1000 characters'],
-    ['weights of 10001 arrays', (j) => (j.weights = Array.from({ length: 10_001 }, (_, i) => ({ name: `w${i}`, shape: [1], offset: i }))), 'weights must be a list of at most 10000 arrays'],
+    [
+      'weights of 10001 arrays',
+      (j) => (j.weights = Array.from({ length: 10_001 }, (_, i) => ({ name: `w${i}`, shape: [1], offset: i }))),
+      'weights must be a list of at most 10000 arrays',
+    ],
     ['a weight not an object', (j) => (j.weights[1] = 5), 'weights[1] must be an object'],
     ['a weight named ""', (j) => (j.weights[0].name = ''), 'weights[0].name must be a name of 1 to 200 characters'],
     ['a weight name of 201 characters', (j) => (j.weights[0].name = 'x'.repeat(201)), 'weights[0].name must be a name of 1 to 200 characters'],
     ['a shape not a list', (j) => (j.weights[0].shape = 12), 'weights embed: shape must have at most 4 dimensions'],
     ['one array of more than 2^29 floats', (j) => (j.weights = [{ name: 'w', shape: [MAX_FLOATS_PER_FILE, 2], offset: 0 }]), `weights w: more than ${MAX_FLOATS_PER_FILE} floats`],
     ['an array ending past 2^29 floats', (j) => (j.weights = [{ name: 'w', shape: [2], offset: MAX_FLOATS_PER_FILE - 1 }]), `weights w: more than ${MAX_FLOATS_PER_FILE} floats`],
-    ['overlapping arrays adding to more than 2^29 floats', (j) => (j.weights = [{ name: 'a', shape: [2 ** 28 + 1], offset: 0 }, { name: 'b', shape: [2 ** 28], offset: 0 }]), `weights b: more than ${MAX_FLOATS_PER_FILE} floats`],
-    ['overlapping arrays adding to exactly 2^29 floats', (j) => (j.weights = [{ name: 'a', shape: [2 ** 28], offset: 0 }, { name: 'b', shape: [2 ** 28], offset: 0 }]), 'weights b: offset 0 overlaps or leaves a gap (expected 268435456)'],
-    ['a gap', (j) => (j.weights = [{ name: 'a', shape: [2], offset: 0 }, { name: 'b', shape: [2], offset: 3 }]), 'weights b: offset 3 overlaps or leaves a gap (expected 2)'],
+    [
+      'overlapping arrays adding to more than 2^29 floats',
+      (j) =>
+        (j.weights = [
+          { name: 'a', shape: [2 ** 28 + 1], offset: 0 },
+          { name: 'b', shape: [2 ** 28], offset: 0 },
+        ]),
+      `weights b: more than ${MAX_FLOATS_PER_FILE} floats`,
+    ],
+    [
+      'overlapping arrays adding to exactly 2^29 floats',
+      (j) =>
+        (j.weights = [
+          { name: 'a', shape: [2 ** 28], offset: 0 },
+          { name: 'b', shape: [2 ** 28], offset: 0 },
+        ]),
+      'weights b: offset 0 overlaps or leaves a gap (expected 268435456)',
+    ],
+    [
+      'a gap',
+      (j) =>
+        (j.weights = [
+          { name: 'a', shape: [2], offset: 0 },
+          { name: 'b', shape: [2], offset: 3 },
+        ]),
+      'weights b: offset 3 overlaps or leaves a gap (expected 2)',
+    ],
     ['batcher not an object', (j) => (j.batcher = 3), 'batcher must be an object'],
     ['batcher offset equal to the window', (j) => (j.batcher.offset = 4), 'batcher.offset must be a whole number from 0 to 3'],
     ['batcher position off the grid', (j) => (j.batcher.position = 6), 'batcher.position must be a multiple of the window'],
@@ -289,10 +371,17 @@ describe('checkpoints: the checked reader, field by field', () => {
     assert.equal(ok((j) => (j.weights[0].name = 'x'.repeat(200))).weights[0].name.length, 200);
     assert.deepEqual(ok((j) => (j.weights = [{ name: 'w', shape: [1, 2, 1, 3], offset: 0 }])).weights, [{ name: 'w', shape: [1, 2, 1, 3], offset: 0 }]);
     assert.deepEqual(ok((j) => (j.weights = [{ name: 'w', shape: [MAX_FLOATS_PER_FILE], offset: 0 }])).weights[0].shape, [MAX_FLOATS_PER_FILE]);
-    const two = [{ name: 'a', shape: [2 ** 28], offset: 0 }, { name: 'b', shape: [2 ** 28], offset: 2 ** 28 }];
+    const two = [
+      { name: 'a', shape: [2 ** 28], offset: 0 },
+      { name: 'b', shape: [2 ** 28], offset: 2 ** 28 },
+    ];
     assert.deepEqual(ok((j) => (j.weights = two)).weights, two);
     // Listed in any order, laid out back to back: the listed order is kept.
-    const shuffled = [{ name: 'c', shape: [3], offset: 6 }, { name: 'b', shape: [2], offset: 4 }, { name: 'a', shape: [4], offset: 0 }];
+    const shuffled = [
+      { name: 'c', shape: [3], offset: 6 },
+      { name: 'b', shape: [2], offset: 4 },
+      { name: 'a', shape: [4], offset: 0 },
+    ];
     assert.deepEqual(ok((j) => (j.weights = shuffled)).weights, shuffled);
     assert.equal(ok((j) => (j.batcher.offset = 3)).batcher.offset, 3);
     assert.equal(ok((j) => (j.batcher.position = 2 ** 31)).batcher.position, 2 ** 31);
@@ -311,8 +400,17 @@ describe('checkpoints: the checked reader, field by field', () => {
         j.version = 1;
         delete j.carried;
         delete j.textHash;
-        j.carriedState = [{ shape: [2, 8], h: Array(16).fill(0.5), c: Array(16).fill(-1) }, { shape: [2, 8], h: Array(16).fill(2) }];
-        j.history = { metrics: [{ loss: 4.5 }], evals: [{ step: 1, valLoss: 4 }, { step: 5, valLoss: 3.25 }] };
+        j.carriedState = [
+          { shape: [2, 8], h: Array(16).fill(0.5), c: Array(16).fill(-1) },
+          { shape: [2, 8], h: Array(16).fill(2) },
+        ];
+        j.history = {
+          metrics: [{ loss: 4.5 }],
+          evals: [
+            { step: 1, valLoss: 4 },
+            { step: 5, valLoss: 3.25 },
+          ],
+        };
         edit(j);
       });
 
@@ -321,7 +419,10 @@ describe('checkpoints: the checked reader, field by field', () => {
       assert.equal(out.version, 1);
       assert.equal(out.startLoss, 4.5);
       assert.deepEqual(out.lastEval, { step: 5, valLoss: 3.25 });
-      assert.deepEqual(out.carriedState, [{ shape: [2, 8], h: Array(16).fill(0.5), c: Array(16).fill(-1) }, { shape: [2, 8], h: Array(16).fill(2), c: undefined }]);
+      assert.deepEqual(out.carriedState, [
+        { shape: [2, 8], h: Array(16).fill(0.5), c: Array(16).fill(-1) },
+        { shape: [2, 8], h: Array(16).fill(2), c: undefined },
+      ]);
       assert.equal(out.carried, undefined);
       assert.equal('history' in out, false);
       const none = checkCheckpointJSON(v1((j) => Object.assign(j, { carriedState: null, history: { metrics: 'x', evals: {} } })));
@@ -360,8 +461,21 @@ describe('checkpoints: the checked reader, field by field', () => {
   it('latest.json: a step and a step folder name, nothing else', () => {
     assert.deepEqual(checkLatestJSON({ step: 3, path: 'step-0000003', extra: 1 }), { step: 3, path: 'step-0000003' });
     assert.deepEqual(checkLatestJSON({ step: 0, path: 'step-12345678' }), { step: 0, path: 'step-12345678' });
-    for (const bad of [null, [], 'step-0000003', { step: 3 }, { path: 'step-0000003' }, { step: 3, path: 7 }, { step: 3, path: ['step-0000003'] }, { step: 3, path: 'step-000003' },
-      { step: 3, path: 'x/step-0000003' }, { step: 3, path: 'step-0000003/..' }, { step: -1, path: 'step-0000003' }, { step: 1.5, path: 'step-0000003' }, { step: '3', path: 'step-0000003' }]) {
+    for (const bad of [
+      null,
+      [],
+      'step-0000003',
+      { step: 3 },
+      { path: 'step-0000003' },
+      { step: 3, path: 7 },
+      { step: 3, path: ['step-0000003'] },
+      { step: 3, path: 'step-000003' },
+      { step: 3, path: 'x/step-0000003' },
+      { step: 3, path: 'step-0000003/..' },
+      { step: -1, path: 'step-0000003' },
+      { step: 1.5, path: 'step-0000003' },
+      { step: '3', path: 'step-0000003' },
+    ]) {
       assert.equal(checkLatestJSON(bad), undefined, JSON.stringify(bad));
     }
   });
@@ -403,23 +517,46 @@ describe('checkpoints: resolving, pruning and the order of a write', () => {
     const dir = tmpDir();
     for (const s of [1, 2, 3, 4, 5, 6, 8]) fs.mkdirSync(path.join(dir, `step-000000${s}`));
     fs.writeFileSync(path.join(dir, 'step-0000009'), 'a file, not a checkpoint');
-    const ref = (step: number, valLoss?: unknown, p = `checkpoints/step-${String(step).padStart(7, '0')}`): CheckpointRef => ({ step, path: p, valLoss: valLoss as number, time: '' });
+    const ref = (step: number, valLoss?: unknown, p = `checkpoints/step-${String(step).padStart(7, '0')}`): CheckpointRef => ({
+      step,
+      path: p,
+      valLoss: valLoss as number,
+      time: '',
+    });
     const refs = [
-      ref(6, 2), ref(1, 3, 'elsewhere/step-0000001'), ref(2, 1.5), ref(3, 1.5), ref(4, NaN, 'checkpoints\\step-0000004'), ref(5, '0.1'), ref(7), ref(8, 2.5),
-      ref(9), ref(13), ref(10), ref(12), ref(11),
-      null as never, { step: NaN, path: 'checkpoints/step-0000002' } as never,
+      ref(6, 2),
+      ref(1, 3, 'elsewhere/step-0000001'),
+      ref(2, 1.5),
+      ref(3, 1.5),
+      ref(4, NaN, 'checkpoints\\step-0000004'),
+      ref(5, '0.1'),
+      ref(7),
+      ref(8, 2.5),
+      ref(9),
+      ref(13),
+      ref(10),
+      ref(12),
+      ref(11),
+      null as never,
+      { step: NaN, path: 'checkpoints/step-0000002' } as never,
     ];
     // Keep 4: steps 10 to 13, and step 2 (the first of the two best). Step 7's folder is already gone;
     // step 9 is a file; step 1's ref points elsewhere: none of them is deleted.
     const kept = pruneCheckpoints(dir, refs, 4);
-    assert.deepEqual(kept.map((r) => r.step), [2, 10, 11, 12, 13]);
+    assert.deepEqual(
+      kept.map((r) => r.step),
+      [2, 10, 11, 12, 13],
+    );
     assert.deepEqual(fs.readdirSync(dir).sort(), ['step-0000001', 'step-0000002', 'step-0000009']);
     // Default: the newest three and the best.
     const dir2 = tmpDir();
     // A NaN loss first is never the best.
     const refs2 = [1, 2, 3, 4, 5, 6].map((s) => ref(s, s === 1 ? NaN : s === 2 ? 0.5 : 1));
     for (const r of refs2) fs.mkdirSync(path.join(dir2, `step-000000${r.step}`));
-    assert.deepEqual(pruneCheckpoints(dir2, refs2).map((r) => r.step), [2, 4, 5, 6]);
+    assert.deepEqual(
+      pruneCheckpoints(dir2, refs2).map((r) => r.step),
+      [2, 4, 5, 6],
+    );
     assert.deepEqual(fs.readdirSync(dir2).sort(), ['step-0000002', 'step-0000004', 'step-0000005', 'step-0000006']);
     // A file where the checkpoints folder should be is refused.
     const file = path.join(dir2, 'file');
@@ -445,12 +582,15 @@ describe('checkpoints: resolving, pruning and the order of a write', () => {
   it('a file where the checkpoints folder should be is refused for writing', () => {
     const file = path.join(tmpDir(), 'checkpoints');
     fs.writeFileSync(file, '');
-    assert.throws(() => saveCheckpoint(file, data(1)), (e: Error & { code?: string; hint?: string }) => {
-      assert.equal(e.code, 'BAD_CHECKPOINT');
-      assert.equal(e.message, `${file} is a symbolic link or not a folder: Sequence Lab does not write or delete checkpoints through it.`);
-      assert.ok(e.hint && e.hint.length > 10);
-      return true;
-    });
+    assert.throws(
+      () => saveCheckpoint(file, data(1)),
+      (e: Error & { code?: string; hint?: string }) => {
+        assert.equal(e.code, 'BAD_CHECKPOINT');
+        assert.equal(e.message, `${file} is a symbolic link or not a folder: Sequence Lab does not write or delete checkpoints through it.`);
+        assert.ok(e.hint && e.hint.length > 10);
+        return true;
+      },
+    );
   });
 
   describe('the order of a write', () => {
@@ -494,13 +634,19 @@ describe('checkpoints: resolving, pruning and the order of a write', () => {
         ...write(`${tmp}/weights.bin`),
         ...write(`${tmp}/optimizer.bin`),
         ...write(`${tmp}/checkpoint.json`),
-        `openSync ${tmp}`, `fsyncSync fd(${tmp})`, `closeSync fd(${tmp})`,
+        `openSync ${tmp}`,
+        `fsyncSync fd(${tmp})`,
+        `closeSync fd(${tmp})`,
         'renameSync step-0000004 .step-0000004.ID.old',
         `renameSync ${tmp} step-0000004`,
-        'openSync .', 'fsyncSync fd(.)', 'closeSync fd(.)',
+        'openSync .',
+        'fsyncSync fd(.)',
+        'closeSync fd(.)',
         ...write('.latest.json.ID.tmp'),
         'renameSync .latest.json.ID.tmp latest.json',
-        'openSync .', 'fsyncSync fd(.)', 'closeSync fd(.)',
+        'openSync .',
+        'fsyncSync fd(.)',
+        'closeSync fd(.)',
         'rmSync .step-0000004.ID.old',
       ]);
       // Every temporary name is distinct.

@@ -76,7 +76,11 @@ describe('checkpoints: safe at every instant', () => {
         crashes++;
         // The next save after the crash leaves only step folders and latest.json.
         saveCheckpoint(dir, await checkpointAt(6));
-        assert.deepEqual(fs.readdirSync(dir).filter((n) => n.startsWith('.')), [], `leftovers after a crash at operation ${k}`);
+        assert.deepEqual(
+          fs.readdirSync(dir).filter((n) => n.startsWith('.')),
+          [],
+          `leftovers after a crash at operation ${k}`,
+        );
         assert.equal(loadCheckpoint(dir).step, 6);
       }
       assert.ok(crashes >= 10, `${crashes} crash points tried`);
@@ -143,7 +147,10 @@ describe('checkpoints: safe at every instant', () => {
     const dir = path.join(root, 'checkpoints');
     fs.symlinkSync(target, dir);
     const refs = [1, 2].map((step) => ({ step, path: `checkpoints/step-000000${step}`, time: '' }));
-    assert.throws(() => pruneCheckpoints(dir, refs, 1), (e: Error & { code?: string }) => e.name === 'SeqLabError' && /symbolic link/.test(e.message));
+    assert.throws(
+      () => pruneCheckpoints(dir, refs, 1),
+      (e: Error & { code?: string }) => e.name === 'SeqLabError' && /symbolic link/.test(e.message),
+    );
     assert.ok(fs.existsSync(path.join(target, 'step-0000001')));
     const data = await checkpointAt(2);
     assert.throws(() => saveCheckpoint(dir, data), /symbolic link/);

@@ -26,7 +26,10 @@ describe('command line: experiment', function () {
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim());
     assert.equal(out.state, 'completed');
-    assert.deepEqual(out.runs.map((x: { value: string }) => x.value), ['rnn', 'lstm']);
+    assert.deepEqual(
+      out.runs.map((x: { value: string }) => x.value),
+      ['rnn', 'lstm'],
+    );
     for (const run of out.runs) {
       assert.equal(run.state, 'completed');
       const h = readRunHistory(run.runDir)!;
@@ -39,7 +42,10 @@ describe('command line: experiment', function () {
     assert.ok(exp.ok, exp.ok ? '' : exp.reason);
     if (exp.ok) {
       assert.equal(exp.record.state, 'completed');
-      assert.deepEqual(exp.record.runs.map((x) => x.runId), out.runs.map((x: { runDir: string }) => path.basename(x.runDir)));
+      assert.deepEqual(
+        exp.record.runs.map((x) => x.runId),
+        out.runs.map((x: { runDir: string }) => path.basename(x.runDir)),
+      );
       assert.equal(exp.record.base.seed, 0);
     }
   });
@@ -57,6 +63,9 @@ describe('command line: experiment', function () {
     const r = cli(['experiment', 'text.txt', '--vary', 'lr=0.01,10', '--cell', 'rnn', '--optimizer', 'sgd', '--clip', '0', '--steps', '40', ...small, '--json']);
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim());
-    assert.deepEqual(out.runs.map((x: { state: string }) => x.state), ['completed', 'diverged']);
+    assert.deepEqual(
+      out.runs.map((x: { state: string }) => x.state),
+      ['completed', 'diverged'],
+    );
   });
 });

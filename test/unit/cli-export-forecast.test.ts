@@ -57,7 +57,28 @@ describe('command line: export and forecast', function () {
     const text = path.join(tmp, 'text.txt');
     fs.writeFileSync(text, syntheticText(4000));
     const run = path.join(tmp, 'run');
-    const trained = cli(['train', text, '--cell', 'lstm', '--hidden', '8', '--batch', '4', '--window', '8', '--steps', '3', '--eval-interval', '3', '--sample-interval', '0', '--out', run, '--quiet', '--json']);
+    const trained = cli([
+      'train',
+      text,
+      '--cell',
+      'lstm',
+      '--hidden',
+      '8',
+      '--batch',
+      '4',
+      '--window',
+      '8',
+      '--steps',
+      '3',
+      '--eval-interval',
+      '3',
+      '--sample-interval',
+      '0',
+      '--out',
+      run,
+      '--quiet',
+      '--json',
+    ]);
     assert.equal(trained.status, 0, trained.stderr);
     const st = path.join(tmp, 'st');
     const r = cli(['export', run, '--format', 'safetensors', '--out', st, '--json']);

@@ -27,21 +27,65 @@ describe('command line', () => {
   it('LSTM-128 on The Time Machine: validation loss from ~ln(V) to below 2.1 in 300 steps; samples are words', function () {
     this.timeout(20 * 60_000);
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-cli-'));
-    const stdout = execFileSync(process.execPath, [CLI, 'train', CORPUS, '--cell', 'lstm', '--hidden', '128', '--batch', '32', '--window', '64',
-      '--optimizer', 'adam', '--lr', '0.01', '--clip', '1', '--steps', '300', '--eval-interval', '300', '--sample-interval', '0',
-      '--seed', '0', '--out', out, '--quiet', '--json'], { encoding: 'utf8' });
+    const stdout = execFileSync(
+      process.execPath,
+      [
+        CLI,
+        'train',
+        CORPUS,
+        '--cell',
+        'lstm',
+        '--hidden',
+        '128',
+        '--batch',
+        '32',
+        '--window',
+        '64',
+        '--optimizer',
+        'adam',
+        '--lr',
+        '0.01',
+        '--clip',
+        '1',
+        '--steps',
+        '300',
+        '--eval-interval',
+        '300',
+        '--sample-interval',
+        '0',
+        '--seed',
+        '0',
+        '--out',
+        out,
+        '--quiet',
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!);
     const record = JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8'));
     const lnV = Math.log(record.info.vocabSize);
     const first = readLog<MetricPoint>(out, 'metrics')[0];
-    console.log(`      vocabulary ${record.info.vocabSize} (ln V = ${lnV.toFixed(3)}), first loss ${first.loss.toFixed(3)}, validation after 300 steps ${result.valLoss.toFixed(3)} on ${result.backend}`);
+    console.log(
+      `      vocabulary ${record.info.vocabSize} (ln V = ${lnV.toFixed(3)}), first loss ${first.loss.toFixed(3)}, validation after 300 steps ${result.valLoss.toFixed(3)} on ${result.backend}`,
+    );
     assert.ok(Math.abs(first.loss - lnV) < 0.15, 'starts at about a uniform guess');
     assert.equal(result.reason, 'completed');
     assert.ok(result.valLoss < 2.1, `validation loss ${result.valLoss}`);
 
-    const sample = execFileSync(process.execPath, [CLI, 'sample', out, '--prompt', 'The Time Traveller', '--length', '400', '--temperature', '0.5', '--seed', '1'], { encoding: 'utf8' });
-    const known = new Set(fs.readFileSync(CORPUS, 'utf8').toLowerCase().match(/[a-z]+/g));
-    const words = sample.toLowerCase().match(/[a-z]+/g)!.slice(3); // skip the prompt
+    const sample = execFileSync(process.execPath, [CLI, 'sample', out, '--prompt', 'The Time Traveller', '--length', '400', '--temperature', '0.5', '--seed', '1'], {
+      encoding: 'utf8',
+    });
+    const known = new Set(
+      fs
+        .readFileSync(CORPUS, 'utf8')
+        .toLowerCase()
+        .match(/[a-z]+/g),
+    );
+    const words = sample
+      .toLowerCase()
+      .match(/[a-z]+/g)!
+      .slice(3); // skip the prompt
     const real = words.filter((w) => known.has(w));
     console.log(`      sample: ${JSON.stringify(sample.slice(0, 160))}... ${real.length}/${words.length} words are real`);
     assert.ok(words.length >= 40, 'a sample of 400 characters has many words');
@@ -76,7 +120,25 @@ describe('command line', () => {
     const text = path.join(dir, 'text.txt');
     fs.writeFileSync(text, syntheticText(5000));
     const run = path.join(dir, 'run');
-    const tiny = ['--cell', 'rnn', '--hidden', '8', '--batch', '2', '--window', '8', '--eval-tokens', '64', '--sample-interval', '0', '--backend', 'cpu', '--threads', '1', '--quiet'];
+    const tiny = [
+      '--cell',
+      'rnn',
+      '--hidden',
+      '8',
+      '--batch',
+      '2',
+      '--window',
+      '8',
+      '--eval-tokens',
+      '64',
+      '--sample-interval',
+      '0',
+      '--backend',
+      'cpu',
+      '--threads',
+      '1',
+      '--quiet',
+    ];
     assert.equal(cli(['train', text, '--out', run, '--steps', '4', ...tiny]).status, 0);
     fs.writeFileSync(text, syntheticText(5000, 2));
     const refused = cli(['train', text, '--resume', run, '--steps', '6', ...tiny]);

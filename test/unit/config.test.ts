@@ -22,6 +22,9 @@ describe('configuration', () => {
   });
 
   it('strict parsing throws every problem at once', () => {
-    assert.throws(() => parseConfigStrict({ hidden: 0, window: 1 }), (e: ConfigError) => e.problems.length === 2);
+    assert.throws(
+      () => parseConfigStrict({ hidden: 0, window: 1 }),
+      (e: ConfigError) => e.problems.length === 2,
+    );
   });
 });

@@ -89,7 +89,15 @@ describe('data-parallel training (two threads, wasm backend)', () => {
         if (from) await t.restore(loadCheckpoint(from));
         await t.enableDataParallel('wasm');
         const losses: number[] = [];
-        await t.run({ onStep: (p) => losses.push(p.loss), onCheckpoint: (d) => { if (checkpointTo) saveCheckpoint(checkpointTo, d); } }, new TrainControl());
+        await t.run(
+          {
+            onStep: (p) => losses.push(p.loss),
+            onCheckpoint: (d) => {
+              if (checkpointTo) saveCheckpoint(checkpointTo, d);
+            },
+          },
+          new TrainControl(),
+        );
         return losses;
       } finally {
         await t.dispose();

@@ -13,8 +13,14 @@ function refuses(f: () => unknown, pattern: RegExp): void {
 describe('experiments: planning', () => {
   it('one varied setting: a run per value, same seed and text settings, labelled by value', () => {
     const runs = planExperiment({ base: { steps: 200 }, vary: [parseVary('cell=rnn,gru,lstm')] });
-    assert.deepEqual(runs.map((r) => r.label), ['rnn', 'gru', 'lstm']);
-    assert.deepEqual(runs.map((r) => r.config.cell), ['rnn', 'gru', 'lstm']);
+    assert.deepEqual(
+      runs.map((r) => r.label),
+      ['rnn', 'gru', 'lstm'],
+    );
+    assert.deepEqual(
+      runs.map((r) => r.config.cell),
+      ['rnn', 'gru', 'lstm'],
+    );
     for (const r of runs) {
       assert.equal(r.config.steps, 200);
       assert.equal(r.config.seed, DEFAULT_CONFIG.seed);
@@ -24,7 +30,10 @@ describe('experiments: planning', () => {
 
   it('a grid over two settings', () => {
     const runs = planExperiment({ base: {}, vary: [parseVary('cell=rnn,lstm'), parseVary('clip=0,1')] });
-    assert.deepEqual(runs.map((r) => r.label), ['cell = rnn, clip = 0', 'cell = rnn, clip = 1', 'cell = lstm, clip = 0', 'cell = lstm, clip = 1']);
+    assert.deepEqual(
+      runs.map((r) => r.label),
+      ['cell = rnn, clip = 0', 'cell = rnn, clip = 1', 'cell = lstm, clip = 0', 'cell = lstm, clip = 1'],
+    );
     assert.deepEqual(runs[1].values, { cell: 'rnn', clip: '1' });
     assert.equal(runs[1].config.clip, 1);
   });
@@ -59,7 +68,11 @@ const facts = (label: string, overrides: Partial<RunFacts> = {}): RunFacts => ({
   info: { backend: 'wasm', backendReason: '', vocabSize: 60, paramCount: 1234, trainTokens: 1000, valTokens: 100, uniformLoss: Math.log(60), unigramLoss: 3, charsPerToken: 1 },
   durationMs: 12_345,
   metrics: [metric(1, true, 100), metric(2, false, 300), metric(3, false, 200), metric(4, true, 5000)],
-  evals: [{ step: 2, valLoss: 2.5 }, { step: 4, valLoss: 2.0 }, { step: 6, valLoss: 2.2 }],
+  evals: [
+    { step: 2, valLoss: 2.5 },
+    { step: 4, valLoss: 2.0 },
+    { step: 6, valLoss: 2.2 },
+  ],
   gradMaps: [gradMap(Array.from({ length: 20 }, (_, t) => 10 ** ((t - 19) / 4)))],
   ...overrides,
 });
@@ -89,7 +102,10 @@ describe('experiments: results table', () => {
   it('exports CSV (quoted where needed) and Markdown (pipes escaped)', () => {
     const rows = [resultRow(facts('window, tau 4')), resultRow(facts('a|b'))];
     const csv = resultsCsv(rows).split('\n');
-    assert.equal(csv[0], 'run,state,best val loss (nats),final val loss (nats),perplexity,bits/char,tokens/s,wall time (s),parameters,clip rate,memory horizon (steps),context used (tokens)');
+    assert.equal(
+      csv[0],
+      'run,state,best val loss (nats),final val loss (nats),perplexity,bits/char,tokens/s,wall time (s),parameters,clip rate,memory horizon (steps),context used (tokens)',
+    );
     assert.equal(csv[1], '"window, tau 4",completed,2.000,2.200,7.39,2.885,250,12.3,1234,0.500,12,');
     const md = resultsMarkdown(rows).split('\n');
     assert.match(md[1], /^\| --- \| --- \| ---: /);
@@ -101,8 +117,15 @@ describe('experiments: presets answer from the results', () => {
   it('"Why LSTM and GRU?" names the horizons and says which reaches further', () => {
     const p = PRESETS.find((x) => x.id === 'lstm-gru')!;
     const short = Array.from({ length: 20 }, (_, t) => 10 ** (t - 19));
-    const rows = [resultRow(facts('RNN', { gradMaps: [gradMap(short)], evals: [{ step: 1, valLoss: 1.9 }] })), resultRow(facts('GRU')), resultRow(facts('LSTM', { evals: [{ step: 1, valLoss: 1.7 }] }))];
-    assert.equal(p.answer(rows), "Memory horizons (steps): RNN 3, GRU 12, LSTM 12; the LSTM's gradient reaches 9 steps further back than the RNN's. LSTM beat RNN by 0.200 nats (1.700 against 1.900).");
+    const rows = [
+      resultRow(facts('RNN', { gradMaps: [gradMap(short)], evals: [{ step: 1, valLoss: 1.9 }] })),
+      resultRow(facts('GRU')),
+      resultRow(facts('LSTM', { evals: [{ step: 1, valLoss: 1.7 }] })),
+    ];
+    assert.equal(
+      p.answer(rows),
+      "Memory horizons (steps): RNN 3, GRU 12, LSTM 12; the LSTM's gradient reaches 9 steps further back than the RNN's. LSTM beat RNN by 0.200 nats (1.700 against 1.900).",
+    );
   });
 
   it('"What does clipping do?" reports divergence instead of failing', () => {
@@ -114,7 +137,13 @@ describe('experiments: presets answer from the results', () => {
 
 describe('experiments: the context-length probe in results', () => {
   it('finds the context a model uses: the first k within 0.01 nats of the longest', () => {
-    const probe = [{ k: 1, loss: 2.5 }, { k: 2, loss: 2.1 }, { k: 4, loss: 1.905 }, { k: 8, loss: 1.9 }, { k: 16, loss: 1.898 }];
+    const probe = [
+      { k: 1, loss: 2.5 },
+      { k: 2, loss: 2.1 },
+      { k: 4, loss: 1.905 },
+      { k: 8, loss: 1.9 },
+      { k: 16, loss: 1.898 },
+    ];
     const row = resultRow(facts('LSTM', { probe }));
     assert.equal(row.usedContext, 4);
     assert.match(resultsCsv([row]).split('\n')[1], /,4$/);

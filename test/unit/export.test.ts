@@ -76,7 +76,11 @@ function readSafetensors(bytes: Buffer): { tensors: Map<string, Tensor64>; metad
     const [begin, end] = info.data_offsets;
     const data = new Float64Array((end - begin) / 4);
     for (let i = 0; i < data.length; i++) data[i] = bytes.readFloatLE(8 + n + begin + 4 * i);
-    assert.equal(data.length, info.shape.reduce((a, b) => a * b, 1), `${name}: shape and byte range agree`);
+    assert.equal(
+      data.length,
+      info.shape.reduce((a, b) => a * b, 1),
+      `${name}: shape and byte range agree`,
+    );
     tensors.set(name, { shape: info.shape, data });
   }
   return { tensors, metadata, dataStart: 8 + n };
@@ -255,7 +259,10 @@ describe('export: models other tools load', () => {
     const out = path.join(tmp, 'busy');
     fs.mkdirSync(out);
     fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
-    assert.throws(() => exportCheckpoint(tmp, { format: 'safetensors', outDir: out }), (e: unknown) => e instanceof SeqLabError && e.code === 'OUT_DIR_NOT_EMPTY');
+    assert.throws(
+      () => exportCheckpoint(tmp, { format: 'safetensors', outDir: out }),
+      (e: unknown) => e instanceof SeqLabError && e.code === 'OUT_DIR_NOT_EMPTY',
+    );
     assert.deepEqual(fs.readdirSync(out), ['notes.txt']);
     exportCheckpoint(tmp, { format: 'safetensors', outDir: out, overwrite: true });
     assert.deepEqual(fs.readdirSync(out).sort(), ['config.json', 'model.safetensors', 'notes.txt', 'vocab.json']);

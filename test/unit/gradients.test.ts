@@ -98,9 +98,7 @@ describe('gradients (cpu backend, exact reference)', () => {
         // position's input vector (window: [T*B, width] per position): dloss/dprobe is the mapped quantity,
         // for the window's loss L (total) or its last prediction's loss ℓ_T (lastStep).
         const { hidden: H, layers: L, tau, embedding: E } = model.config;
-        const [rows, cols, shape]: [number, number, [number, number]] = cell === 'window'
-          ? [1, tau, [batch.batch * batch.window, E || V]]
-          : [L, batch.window, [batch.batch, H]];
+        const [rows, cols, shape]: [number, number, [number, number]] = cell === 'window' ? [1, tau, [batch.batch * batch.window, E || V]] : [L, batch.window, [batch.batch, H]];
         const flat = Array.from({ length: rows * cols }, () => tf.zeros(shape) as tf.Tensor2D);
         const map = tf.tidy(() => {
           const r = model.trainStep(batch, undefined, true);
@@ -137,10 +135,11 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const reference = buildModel(cell, extra, 'reference');
         const fused = buildModel(cell, extra, 'fused');
         const batch = randomBatch(new Rng(8), V, 10, 5, reference.prefix); // > LAST_STEP_ROWS: fused kernels read cache prefixes
-        const run = (m: LanguageModel) => tf.tidy(() => {
-          const r = m.trainStep(batch, undefined, true);
-          return { loss: r.loss, map: r.totalGradNorms!, lastMap: r.lastStepGradNorms!, lastLoss: r.lastStepLoss!, grads: r.grads, evalLoss: m.evaluate(batch) };
-        });
+        const run = (m: LanguageModel) =>
+          tf.tidy(() => {
+            const r = m.trainStep(batch, undefined, true);
+            return { loss: r.loss, map: r.totalGradNorms!, lastMap: r.lastStepGradNorms!, lastLoss: r.lastStepLoss!, grads: r.grads, evalLoss: m.evaluate(batch) };
+          });
         const a = run(reference);
         const b = run(fused);
         const close = (x: tf.Tensor, y: tf.Tensor, what: string) => {

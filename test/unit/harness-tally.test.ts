@@ -15,7 +15,7 @@ function reader(suites: SuiteResults[]): (name: string) => SuiteResults | undefi
   return (name) => suites.find((s) => s.suite === name);
 }
 
-describe('the test summary\'s closing line', () => {
+describe("the test summary's closing line", () => {
   it('adds up the passed, failed and skipped tests of every suite', () => {
     const t = tallySuites(['unit', 'e2e'], reader([suite('unit', 10, 0, 1), suite('e2e', 5, 2)]), { unit: 0, e2e: 2 });
     assert.equal(t.closing, 'tests: 15 passed, 2 failed, 1 skipped');
@@ -39,7 +39,10 @@ describe('the test summary\'s closing line', () => {
 
   it('counts a stage that exited non-zero with no failure recorded as one failed test', () => {
     // mocha died after its reporter wrote a file, or a launcher failed after its suites passed
-    const t = tallySuites(['unit', 'integration-a', 'integration-b'], reader([suite('unit', 4, 0), suite('integration-a', 2, 0), suite('integration-b', 1, 0)]), { unit: 0, integration: 3 });
+    const t = tallySuites(['unit', 'integration-a', 'integration-b'], reader([suite('unit', 4, 0), suite('integration-a', 2, 0), suite('integration-b', 1, 0)]), {
+      unit: 0,
+      integration: 3,
+    });
     assert.equal(t.closing, 'tests: 7 passed, 1 failed, 0 skipped');
     assert.deepEqual(t.problems, ['integration: exited with code 3']);
   });

@@ -16,7 +16,10 @@ describe('host: event-loop delay monitor', () => {
     const stats = monitor.stop()!;
     assert.ok(stats.maxMs >= 100 && stats.maxMs < 1000, `max ${stats.maxMs}`);
     assert.ok(stats.ownMaxMs >= 100, `the block was the process's own work: ${stats.ownMaxMs}`);
-    assert.ok(lines.some((l) => l.startsWith('WARN test: event-loop delay over the whole run: max') && l.includes('own work at most')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith('WARN test: event-loop delay over the whole run: max') && l.includes('own work at most')),
+      lines.join('\n'),
+    );
     assert.equal(monitor.snapshot().worst.maxMs, stats.maxMs);
     assert.equal(monitor.stop(), undefined, 'stopping twice is harmless');
     monitor.dispose();
@@ -29,7 +32,10 @@ describe('host: event-loop delay monitor', () => {
     // The launch (fork, run.json, listeners, all before the monitor starts): 120 ms of this thread's
     // CPU, however long a busy machine makes it take.
     const cpu = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage?.bind(process) ?? (() => process.cpuUsage());
-    const used = () => { const u = cpu(); return (u.user + u.system) / 1000; };
+    const used = () => {
+      const u = cpu();
+      return (u.user + u.system) / 1000;
+    };
     const from = used();
     while (used() - from < 120) {
       // busy
@@ -38,7 +44,10 @@ describe('host: event-loop delay monitor', () => {
     await new Promise((r) => setTimeout(r, 50));
     const stats = monitor.stop()!;
     assert.ok(stats.maxMs >= 100 && stats.ownMaxMs >= 100, `the launch was measured: max ${stats.maxMs}, own ${stats.ownMaxMs}`);
-    assert.ok(lines.some((l) => l.startsWith('WARN launch: the event loop was held')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith('WARN launch: the event loop was held')),
+      lines.join('\n'),
+    );
     // A mark is used once: the next run starts from its own start.
     monitor.start('next');
     await new Promise((r) => setTimeout(r, 50));
@@ -59,7 +68,10 @@ describe('host: event-loop delay monitor', () => {
     assert.ok(stats.ownMaxMs < 50, `own work ${stats.ownMaxMs} ms`);
     assert.equal(monitor.snapshot().worst.ownMaxMs, stats.ownMaxMs);
     // Within the budget by its own work: logged, not warned about.
-    assert.ok(lines.some((l) => l.startsWith('waiting: event-loop delay over the whole run')), lines.join('\n'));
+    assert.ok(
+      lines.some((l) => l.startsWith('waiting: event-loop delay over the whole run')),
+      lines.join('\n'),
+    );
     monitor.dispose();
   });
 

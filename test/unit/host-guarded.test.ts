@@ -12,7 +12,14 @@ describe('host: guarded', () => {
   it('logs a synchronous throw with what was being done, then recovers', () => {
     const log = memoryLog();
     const seen: unknown[] = [];
-    guarded(log, 'run x: worker exit', () => { throw new Error('disk full'); }, (e) => seen.push(e));
+    guarded(
+      log,
+      'run x: worker exit',
+      () => {
+        throw new Error('disk full');
+      },
+      (e) => seen.push(e),
+    );
     assert.equal(seen.length, 1);
     assert.match(log.lines[0], /^error run x: worker exit failed: Error: disk full/);
   });
@@ -23,7 +30,15 @@ describe('host: guarded', () => {
     let unhandled = false;
     const onUnhandled = () => (unhandled = true);
     process.once('unhandledRejection', onUnhandled);
-    guarded(log, 'panel: sending the run', async () => { await Promise.resolve(); throw new Error('unreadable'); }, () => (recovered = true));
+    guarded(
+      log,
+      'panel: sending the run',
+      async () => {
+        await Promise.resolve();
+        throw new Error('unreadable');
+      },
+      () => (recovered = true),
+    );
     await new Promise((r) => setTimeout(r, 20));
     process.removeListener('unhandledRejection', onUnhandled);
     assert.equal(recovered, true);
@@ -33,7 +48,18 @@ describe('host: guarded', () => {
 
   it('a failing recovery is logged too, and nothing escapes', () => {
     const log = memoryLog();
-    assert.doesNotThrow(() => guarded(log, 'x', () => { throw new Error('one'); }, () => { throw new Error('two'); }));
+    assert.doesNotThrow(() =>
+      guarded(
+        log,
+        'x',
+        () => {
+          throw new Error('one');
+        },
+        () => {
+          throw new Error('two');
+        },
+      ),
+    );
     assert.equal(log.lines.length, 2);
     assert.match(log.lines[1], /recovering from the failure failed too: two/);
   });
@@ -41,7 +67,12 @@ describe('host: guarded', () => {
   it('does nothing more when the work succeeds', async () => {
     const log = memoryLog();
     let called = false;
-    guarded(log, 'x', async () => 1, () => (called = true));
+    guarded(
+      log,
+      'x',
+      async () => 1,
+      () => (called = true),
+    );
     await new Promise((r) => setTimeout(r, 5));
     assert.deepEqual(log.lines, []);
     assert.equal(called, false);

@@ -73,11 +73,17 @@ describe('host: input checks before training', () => {
     if (process.getuid?.() === 0) {
       // root ignores permission bits; a read-only bind mount would be needed. Check the error path with a file in the way instead.
       fs.writeFileSync(path.join(dir, '.seqlab'), 'not a folder');
-      await assert.rejects(ensureRunsDirWritable(path.join(dir, '.seqlab', 'runs')), (e: unknown) => e instanceof RunsFolderNotWritableError && /Cannot write to .*a file stands where a folder is needed/.test((e as Error).message));
+      await assert.rejects(
+        ensureRunsDirWritable(path.join(dir, '.seqlab', 'runs')),
+        (e: unknown) => e instanceof RunsFolderNotWritableError && /Cannot write to .*a file stands where a folder is needed/.test((e as Error).message),
+      );
       return;
     }
     fs.chmodSync(dir, 0o555);
-    await assert.rejects(ensureRunsDirWritable(path.join(dir, '.seqlab', 'runs')), (e: unknown) => e instanceof RunsFolderNotWritableError && /Cannot write to .*permission denied/.test((e as Error).message));
+    await assert.rejects(
+      ensureRunsDirWritable(path.join(dir, '.seqlab', 'runs')),
+      (e: unknown) => e instanceof RunsFolderNotWritableError && /Cannot write to .*permission denied/.test((e as Error).message),
+    );
   });
 
   it('creates a writable runs folder', async () => {

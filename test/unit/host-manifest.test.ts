@@ -45,7 +45,20 @@ describe('host: manifest (package.json) matches the code', () => {
     const declared = new Set<string>(pkg.contributes.commands.map((c: { command: string }) => c.command));
     assert.deepEqual([...registered].sort(), [...declared].sort());
     for (const c of pkg.contributes.commands) assert.equal(c.category, 'Sequence Lab', c.command);
-    for (const id of ['trainOnFile', 'trainWithSettings', 'trainOnFiles', 'stop', 'pauseResume', 'openPanel', 'sample', 'resumeRun', 'compareRuns', 'openRunFolder', 'deleteRun', 'inspectText']) {
+    for (const id of [
+      'trainOnFile',
+      'trainWithSettings',
+      'trainOnFiles',
+      'stop',
+      'pauseResume',
+      'openPanel',
+      'sample',
+      'resumeRun',
+      'compareRuns',
+      'openRunFolder',
+      'deleteRun',
+      'inspectText',
+    ]) {
       assert.ok(declared.has(`sequenceLab.${id}`), id);
     }
   });

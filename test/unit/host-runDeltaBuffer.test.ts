@@ -5,8 +5,8 @@ import type { GradMap, MetricPoint } from '../../src/protocol/types';
 const point = (step: number): MetricPoint => ({ step, loss: 2, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: step });
 const map = (step: number): GradMap => ({ step, hiddenGradNorms: [[1]], paramGradNorms: {}, globalNorm: 1, clip: 1 });
 
-describe('the panel\'s batch of run deltas', () => {
-  it('gathers a fast run\'s events into one batch, in order, and starts afresh after each take', () => {
+describe("the panel's batch of run deltas", () => {
+  it("gathers a fast run's events into one batch, in order, and starts afresh after each take", () => {
     const buffer = new RunDeltaBuffer();
     assert.equal(buffer.take(), undefined);
     for (let step = 1; step <= 100; step++) {
@@ -16,7 +16,10 @@ describe('the panel\'s batch of run deltas', () => {
     }
     buffer.add({ runId: 'r', kind: 'sample', sample: { step: 100, prompt: '', text: 'x', temperature: 1 } });
     const batch = buffer.take()!;
-    assert.deepEqual(batch.metrics.map((m) => m.step), Array.from({ length: 100 }, (_, i) => i + 1));
+    assert.deepEqual(
+      batch.metrics.map((m) => m.step),
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
     assert.deepEqual([batch.gradMaps.length, batch.evals.length, batch.samples.length], [50, 10, 1]);
     assert.equal(buffer.isEmpty, true);
     assert.equal(buffer.take(), undefined);

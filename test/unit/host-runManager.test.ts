@@ -24,10 +24,18 @@ function config(patch: Partial<TrainConfig> = {}): TrainConfig {
 
 class MemoryLog implements Logger {
   lines: string[] = [];
-  trace(m: string) { this.lines.push(`trace ${m}`); }
-  info(m: string) { this.lines.push(`info ${m}`); }
-  warn(m: string) { this.lines.push(`warn ${m}`); }
-  error(m: string) { this.lines.push(`error ${m}`); }
+  trace(m: string) {
+    this.lines.push(`trace ${m}`);
+  }
+  info(m: string) {
+    this.lines.push(`info ${m}`);
+  }
+  warn(m: string) {
+    this.lines.push(`warn ${m}`);
+  }
+  error(m: string) {
+    this.lines.push(`error ${m}`);
+  }
 }
 
 async function waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -145,7 +153,10 @@ describe('host: RunManager with a fake worker', () => {
     const view = await m2.getView(id);
     const steps = view!.metrics.map((p) => p.step);
     assert.equal(steps.length, 30, 'metrics past the checkpoint from the crashed session are dropped, not duplicated');
-    assert.deepEqual(steps, [...steps].sort((a, b) => a - b));
+    assert.deepEqual(
+      steps,
+      [...steps].sort((a, b) => a - b),
+    );
   });
 
   it('a failure in the worker-exit handler ends the run as failed with the reason, and the queue goes on', async () => {
@@ -174,7 +185,10 @@ describe('host: RunManager with a fake worker', () => {
     }
     assert.equal(m.getRecord(first)?.state, 'failed');
     assert.match(m.getRecord(first)?.reason ?? '', /code 3/);
-    assert.ok(log.lines.some((l) => l.startsWith('error') && l.includes('worker exit')), 'the failure is logged');
+    assert.ok(
+      log.lines.some((l) => l.startsWith('error') && l.includes('worker exit')),
+      'the failure is logged',
+    );
     // Stop and Delete return (the second worker crashes at step 5 too, so stop it before that or not: either way they return).
     const t0 = Date.now();
     await m.stop(second);
@@ -189,7 +203,18 @@ describe('host: RunManager with a fake worker', () => {
     const dir = path.join(runsDir, id);
     const step = 200_000;
     const ckpt = `checkpoints/step-${String(step).padStart(7, '0')}`;
-    const record: RunRecord = { id, name: id, createdAt: new Date().toISOString(), updatedAt: '', files: [inputFile], config: config({ steps: step + 20 }), state: 'stopped', step, durationMs: 1, checkpoints: [{ step, path: ckpt, time: '' }] };
+    const record: RunRecord = {
+      id,
+      name: id,
+      createdAt: new Date().toISOString(),
+      updatedAt: '',
+      files: [inputFile],
+      config: config({ steps: step + 20 }),
+      state: 'stopped',
+      step,
+      durationMs: 1,
+      checkpoints: [{ step, path: ckpt, time: '' }],
+    };
     RunWriter.create(dir, record);
     fs.mkdirSync(path.join(dir, ckpt), { recursive: true });
     fs.writeFileSync(path.join(dir, ckpt, 'meta.json'), JSON.stringify({ step }));
@@ -322,7 +347,18 @@ describe('host: RunManager with a fake worker', () => {
   it('marks runs left training by a previous session as interrupted, but not runs of a live window', async () => {
     fs.mkdirSync(runsDir, { recursive: true });
     const make = (id: string, state: RunRecord['state']) => {
-      const record: RunRecord = { id, name: id, createdAt: new Date().toISOString(), updatedAt: '', files: [inputFile], config: config(), state, step: 40, durationMs: 1, checkpoints: [{ step: 20, path: 'checkpoints/step-0000020', time: '' }] };
+      const record: RunRecord = {
+        id,
+        name: id,
+        createdAt: new Date().toISOString(),
+        updatedAt: '',
+        files: [inputFile],
+        config: config(),
+        state,
+        step: 40,
+        durationMs: 1,
+        checkpoints: [{ step: 20, path: 'checkpoints/step-0000020', time: '' }],
+      };
       RunWriter.create(path.join(runsDir, id), record);
     };
     make('orphan', 'training');
@@ -382,7 +418,10 @@ describe('host: RunManager with a fake worker', () => {
     assert.deepEqual(await next.recoverInterrupted(), [id]);
     const after = readRunRecord(dir)!;
     assert.equal(after.state, 'interrupted');
-    assert.match(after.reason ?? '', /reloaded or closed while it trained\. .*The training process failed after the window went: Error: write EPIPE \(see worker-error\.log in the run folder\)\.$/);
+    assert.match(
+      after.reason ?? '',
+      /reloaded or closed while it trained\. .*The training process failed after the window went: Error: write EPIPE \(see worker-error\.log in the run folder\)\.$/,
+    );
   });
 
   it('samples from the live model, then from a checkpoint through the sampling worker', async () => {

@@ -3,8 +3,19 @@ import type { RunSummary } from '../../src/protocol/types';
 import { formatDuration, formatRate, modelLabel, runDescription, statusBarText } from '../../src/host/views/statusText';
 
 const summary = (patch: Partial<RunSummary> = {}): RunSummary => ({
-  id: 'r1', name: 'timemachine.txt', state: 'training', files: ['/w/timemachine.txt'], cell: 'lstm', hidden: 128, layers: 1, level: 'char',
-  step: 120, steps: 1000, createdAt: '2025-01-01T00:00:00Z', durationMs: 1000, ...patch,
+  id: 'r1',
+  name: 'timemachine.txt',
+  state: 'training',
+  files: ['/w/timemachine.txt'],
+  cell: 'lstm',
+  hidden: 128,
+  layers: 1,
+  level: 'char',
+  step: 120,
+  steps: 1000,
+  createdAt: '2025-01-01T00:00:00Z',
+  durationMs: 1000,
+  ...patch,
 });
 const metric = { step: 120, loss: 1.934, gradNorm: 1, clipped: false, tokensPerSec: 4100, elapsedMs: 5000 };
 
@@ -15,7 +26,10 @@ describe('host: status texts', () => {
   });
 
   it('says starting (with the phase) and paused', () => {
-    assert.equal(statusBarText(summary({ state: 'starting', step: 0 }), undefined, 0, 'Tokenizing 178,979 characters'), '$(sync~spin) LSTM starting: Tokenizing 178,979 characters');
+    assert.equal(
+      statusBarText(summary({ state: 'starting', step: 0 }), undefined, 0, 'Tokenizing 178,979 characters'),
+      '$(sync~spin) LSTM starting: Tokenizing 178,979 characters',
+    );
     assert.equal(statusBarText(summary({ state: 'paused' }), metric, 0), '$(debug-pause) LSTM paused at step 120/1000');
   });
 

@@ -18,8 +18,33 @@ import { syntheticText } from './longRun';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
 const LIVES = Number(process.env.SEQLAB_KILL_LIVES) || 100;
-const ARGS = ['--cell', 'rnn', '--hidden', '8', '--batch', '2', '--window', '8', '--steps', '1000000', '--checkpoint-interval', '2',
-  '--eval-interval', '25', '--eval-tokens', '64', '--sample-interval', '0', '--grad-map-interval', '0', '--backend', 'cpu', '--threads', '1', '--quiet'];
+const ARGS = [
+  '--cell',
+  'rnn',
+  '--hidden',
+  '8',
+  '--batch',
+  '2',
+  '--window',
+  '8',
+  '--steps',
+  '1000000',
+  '--checkpoint-interval',
+  '2',
+  '--eval-interval',
+  '25',
+  '--eval-tokens',
+  '64',
+  '--sample-interval',
+  '0',
+  '--grad-map-interval',
+  '0',
+  '--backend',
+  'cpu',
+  '--threads',
+  '1',
+  '--quiet',
+];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,7 +68,10 @@ function size(file: string): number {
 function appended(file: string, offset: number): MetricPoint[] {
   if (size(file) <= offset) return [];
   const text = fs.readFileSync(file).subarray(offset).toString('utf8');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as MetricPoint);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as MetricPoint);
 }
 
 /** Resolves once `test` holds, polling every few milliseconds, or after `timeoutMs`. */
@@ -118,7 +146,9 @@ describe('kill test: SIGKILL at 100 random instants', () => {
       steps.push(checkpoint.step);
     }
     const seconds = (Date.now() - started) / 1000;
-    console.log(`      ${LIVES} kills in ${seconds.toFixed(0)} s (${JSON.stringify(kinds)}); ${insideWrite} landed inside a checkpoint write (left its temporary or set-aside folder); ${resumed} lives resumed and logged steps`);
+    console.log(
+      `      ${LIVES} kills in ${seconds.toFixed(0)} s (${JSON.stringify(kinds)}); ${insideWrite} landed inside a checkpoint write (left its temporary or set-aside folder); ${resumed} lives resumed and logged steps`,
+    );
     console.log(`      checkpoint steps resolved after each kill: ${steps.join(' ')}`);
     assert.ok(steps.length >= LIVES * 0.8, 'most kills came after a first checkpoint');
     assert.ok(resumed >= LIVES / 3, `${resumed} lives resumed`);

@@ -17,7 +17,21 @@ import { tinyConfig, useBackend } from './helpers';
 import { syntheticText, tailLog, writeSyntheticLogs } from './longRun';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
-const CONFIG: TrainConfig = tinyConfig({ cell: 'lstm', hidden: 16, batch: 4, window: 16, steps: 2, batching: 'sequential', evalInterval: 50, evalTokens: 256, sampleInterval: 0, gradMapInterval: 0, checkpointInterval: 1, backend: 'cpu', threads: 1 });
+const CONFIG: TrainConfig = tinyConfig({
+  cell: 'lstm',
+  hidden: 16,
+  batch: 4,
+  window: 16,
+  steps: 2,
+  batching: 'sequential',
+  evalInterval: 50,
+  evalTokens: 256,
+  sampleInterval: 0,
+  gradMapInterval: 0,
+  checkpointInterval: 1,
+  backend: 'cpu',
+  threads: 1,
+});
 const MORE = 5;
 
 /**
@@ -68,15 +82,25 @@ describe('a run of a million steps', () => {
 
     const a = resume(root, short.runDir, short.file, 1000);
     const b = resume(root, long.runDir, long.file, 1_000_000);
-    console.log(`      resume of ${MORE} steps through the CLI: step 1,000 in ${a.seconds.toFixed(2)} s, peak ${a.maxRssMB.toFixed(0)} MB; step 1,000,000 in ${b.seconds.toFixed(2)} s, peak ${b.maxRssMB.toFixed(0)} MB`);
+    console.log(
+      `      resume of ${MORE} steps through the CLI: step 1,000 in ${a.seconds.toFixed(2)} s, peak ${a.maxRssMB.toFixed(0)} MB; step 1,000,000 in ${b.seconds.toFixed(2)} s, peak ${b.maxRssMB.toFixed(0)} MB`,
+    );
     assert.ok(b.seconds < 60, `resume took ${b.seconds} s`);
     assert.ok(b.maxRssMB < 400, `peak memory ${b.maxRssMB} MB`);
     assert.ok(b.maxRssMB < a.maxRssMB + 50, 'a million steps of history cost no memory on resume');
-    assert.deepEqual(tailLog<MetricPoint>(path.join(long.runDir, 'metrics.jsonl'), MORE + 1).map((m) => m.step), [999_995, 999_996, 999_997, 999_998, 999_999, 1_000_000]);
+    assert.deepEqual(
+      tailLog<MetricPoint>(path.join(long.runDir, 'metrics.jsonl'), MORE + 1).map((m) => m.step),
+      [999_995, 999_996, 999_997, 999_998, 999_999, 1_000_000],
+    );
 
     const sizes = (runDir: string, step: number) => {
       const dir = path.join(runDir, 'checkpoints', `step-${String(step).padStart(7, '0')}`);
-      return Object.fromEntries(fs.readdirSync(dir).sort().map((f) => [f, fs.statSync(path.join(dir, f)).size]));
+      return Object.fromEntries(
+        fs
+          .readdirSync(dir)
+          .sort()
+          .map((f) => [f, fs.statSync(path.join(dir, f)).size]),
+      );
     };
     const at1k = sizes(short.runDir, 1000);
     const at1m = sizes(long.runDir, 1_000_000);

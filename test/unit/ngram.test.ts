@@ -37,7 +37,10 @@ describe('token statistics and Zipf’s law', () => {
     for (let i = 1; i <= 60; i++) for (let k = 0; k < Math.round(10000 / i ** 1.2); k++) ids.push(i - 1);
     const s = tokenStats(Int32Array.from(ids), 60, 5);
     assert.ok(Math.abs(s.zipfExponent - 1.2) < 0.01, `${s.zipfExponent}`);
-    assert.deepEqual(s.top.map(([id]) => id), [0, 1, 2, 3, 4]);
+    assert.deepEqual(
+      s.top.map(([id]) => id),
+      [0, 1, 2, 3, 4],
+    );
     assert.equal(s.distinct, 60);
     assert.equal(s.total, ids.length);
   });

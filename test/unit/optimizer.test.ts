@@ -24,8 +24,14 @@ describe('gradient clipping', () => {
     const grads = [Float32Array.of(3, 0), Float32Array.of(0, -4, 12)]; // norm 13
     assert.equal(clipByGlobalNorm(grads, norm(grads), 2.6), true);
     assert.ok(Math.abs(norm(grads) - 2.6) < 1e-6, `norm after clipping ${norm(grads)}`);
-    assert.deepEqual(Array.from(grads[0]).map((v) => +v.toFixed(5)), [0.6, 0]);
-    assert.deepEqual(Array.from(grads[1]).map((v) => +v.toFixed(5)), [0, -0.8, 2.4]);
+    assert.deepEqual(
+      Array.from(grads[0]).map((v) => +v.toFixed(5)),
+      [0.6, 0],
+    );
+    assert.deepEqual(
+      Array.from(grads[1]).map((v) => +v.toFixed(5)),
+      [0, -0.8, 2.4],
+    );
   });
 
   it('leaves gradients at or below the threshold alone, and says so', () => {
@@ -49,7 +55,11 @@ describe('optimizers', () => {
   before(() => useBackend('cpu'));
 
   it('creates Adam, SGD and RMSprop with the learning rate', () => {
-    for (const [name, className] of [['adam', 'Adam'], ['sgd', 'SGD'], ['rmsprop', 'RMSProp']] as const) {
+    for (const [name, className] of [
+      ['adam', 'Adam'],
+      ['sgd', 'SGD'],
+      ['rmsprop', 'RMSProp'],
+    ] as const) {
       const opt = createOptimizer(name, 0.25);
       assert.equal(opt.getClassName(), className);
       assert.equal(opt.getConfig().learningRate, 0.25, name);
@@ -80,7 +90,15 @@ describe('optimizers', () => {
       return p;
     };
     // Gradients that change from step to step, so that the moments matter.
-    const grads = (k = 1): Record<string, tf.Tensor> => ({ 'dense/kernel': tf.tensor2d([[0.1, -0.2], [0.3, 0.4]]).mul(k), 'dense/bias': tf.tensor1d([1, -1]).mul(k) });
+    const grads = (k = 1): Record<string, tf.Tensor> => ({
+      'dense/kernel': tf
+        .tensor2d([
+          [0.1, -0.2],
+          [0.3, 0.4],
+        ])
+        .mul(k),
+      'dense/bias': tf.tensor1d([1, -1]).mul(k),
+    });
     const p1 = make();
     const p2 = make();
     const o1 = createOptimizer('adam', 0.1);
@@ -130,9 +148,17 @@ describe('optimizers', () => {
     params.add('w', [1], Float32Array.of(1));
     const opt = createOptimizer('adam', 0.1);
     try {
-      await writeOptimizerState(opt, params, [{ name: 'iter', shape: [], data: Float32Array.of(5) }, { name: 'w/m', shape: [1], data: Float32Array.of(0.5) }, { name: 'w/v', shape: [1], data: Float32Array.of(0.25) }]);
+      await writeOptimizerState(opt, params, [
+        { name: 'iter', shape: [], data: Float32Array.of(5) },
+        { name: 'w/m', shape: [1], data: Float32Array.of(0.5) },
+        { name: 'w/v', shape: [1], data: Float32Array.of(0.25) },
+      ]);
       const state = await readOptimizerState(opt, params);
-      assert.deepEqual(state.map((s) => [s.name, Array.from(s.data)]).sort(), [['iter', [5]], ['w/m', [0.5]], ['w/v', [0.25]]]);
+      assert.deepEqual(state.map((s) => [s.name, Array.from(s.data)]).sort(), [
+        ['iter', [5]],
+        ['w/m', [0.5]],
+        ['w/v', [0.25]],
+      ]);
     } finally {
       opt.dispose();
       params.dispose();

@@ -52,7 +52,7 @@ describe('protocol: validate helpers', () => {
     assert.equal(isStringArray(['x'.repeat(10_001)]), false);
   });
 
-  it('isRunId accepts the store\'s ids and refuses anything path-like', () => {
+  it("isRunId accepts the store's ids and refuses anything path-like", () => {
     assert.equal(isRunId(RUN), true);
     for (const bad of ['', '../etc', 'a/b', 'a\\b', '..', 'a b', 'x'.repeat(81), 42, null]) {
       assert.equal(isRunId(bad), false, String(bad));

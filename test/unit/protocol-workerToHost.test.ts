@@ -3,7 +3,7 @@ import { isWorkerToHost } from '../../src/protocol/worker';
 
 const info = { backend: 'wasm', backendReason: 'x', vocabSize: 65, paramCount: 100, trainTokens: 10, valTokens: 1, uniformLoss: 4.17, unigramLoss: 3.3, charsPerToken: 1 };
 
-describe('protocol: isWorkerToHost, the host\'s check on worker messages', () => {
+describe("protocol: isWorkerToHost, the host's check on worker messages", () => {
   it('accepts every well-formed message type', () => {
     const good: unknown[] = [
       { type: 'hello', version: 1, pid: 42 },
@@ -24,7 +24,15 @@ describe('protocol: isWorkerToHost, the host\'s check on worker messages', () =>
       { type: 'finished', runId: 'r1', reason: 'interrupted', message: 'reloaded', step: 40 },
       { type: 'sampleToken', requestId: 'q', token: 'a' },
       { type: 'sampleDone', requestId: 'q', text: 'abc', backend: 'cpu' },
-      { type: 'inspected', requestId: 'q', tokens: [{ token: 't', top: [] }, { token: 'h', surprisal: 1.2, top: [{ token: 'h', p: 0.3 }] }], meanSurprisal: 1.2 },
+      {
+        type: 'inspected',
+        requestId: 'q',
+        tokens: [
+          { token: 't', top: [] },
+          { token: 'h', surprisal: 1.2, top: [{ token: 'h', p: 0.3 }] },
+        ],
+        meanSurprisal: 1.2,
+      },
       { type: 'error', code: 'BINARY', message: 'binary', hint: 'pick text' },
       { type: 'error', runId: 'r1', code: 'EMPTY', message: 'empty' },
     ];
@@ -33,7 +41,10 @@ describe('protocol: isWorkerToHost, the host\'s check on worker messages', () =>
 
   it('rejects malformed messages', () => {
     const bad: unknown[] = [
-      null, 'metrics', [], { type: 'nope' },
+      null,
+      'metrics',
+      [],
+      { type: 'nope' },
       { type: 'metrics', runId: 'r1', point: { step: 'one', loss: 1, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 } },
       { type: 'metrics', runId: '../escape', point: { step: 1, loss: 1, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 } },
       { type: 'started', runId: 'r1', info: { ...info, backend: 'gpu' }, startStep: 0 },

@@ -35,9 +35,22 @@ describe('readouts', () => {
   });
 
   it('largest singular value: of a diagonal matrix, and at least the spectral radius of a non-normal one', () => {
-    assert.ok(Math.abs(largestSingularValue(mat([[3, 0], [0, -4]]), 2) - 4) < 1e-9);
+    assert.ok(
+      Math.abs(
+        largestSingularValue(
+          mat([
+            [3, 0],
+            [0, -4],
+          ]),
+          2,
+        ) - 4,
+      ) < 1e-9,
+    );
     // [[1, 2], [0, 1]]: σ_max = 1 + √2, ρ = 1.
-    const shear = mat([[1, 2], [0, 1]]);
+    const shear = mat([
+      [1, 2],
+      [0, 1],
+    ]);
     assert.ok(Math.abs(largestSingularValue(shear, 2) - (1 + Math.SQRT2)) < 1e-9);
     assert.ok(spectralRadius(shear, 2) < 1.05, 'a Jordan block grows only polynomially');
   });

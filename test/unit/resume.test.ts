@@ -17,7 +17,20 @@ import type { MetricPoint, TrainConfig } from '../../src/protocol/types';
 import { tinyConfig, useBackend } from './helpers';
 import { syntheticText } from './longRun';
 
-const CONFIG: TrainConfig = tinyConfig({ cell: 'lstm', hidden: 8, batch: 4, window: 8, steps: 10, evalInterval: 5, evalTokens: 200, sampleInterval: 0, gradMapInterval: 0, checkpointInterval: 5, backend: 'cpu', threads: 1 });
+const CONFIG: TrainConfig = tinyConfig({
+  cell: 'lstm',
+  hidden: 8,
+  batch: 4,
+  window: 8,
+  steps: 10,
+  evalInterval: 5,
+  evalTokens: 200,
+  sampleInterval: 0,
+  gradMapInterval: 0,
+  checkpointInterval: 5,
+  backend: 'cpu',
+  threads: 1,
+});
 
 function setup(text = syntheticText(6000)): { dir: string; file: string; runDir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seqlab-resume-'));
@@ -75,9 +88,22 @@ describe('resuming a run', () => {
       (e: Error & { code?: string }) => e.code === 'TEXT_CHANGED' && /text changed since the checkpoint at step 12/.test(e.message),
     );
     assert.equal(readRunRecord(runDir)!.state, 'completed', 'the run stays as it was while the user decides');
-    const tuned = await runTraining({ runId: 'r', runDir, files: [file], config: { ...CONFIG, steps: 14 }, resumeFrom: runDir, allowChangedText: true, control: new TrainControl() });
+    const tuned = await runTraining({
+      runId: 'r',
+      runDir,
+      files: [file],
+      config: { ...CONFIG, steps: 14 },
+      resumeFrom: runDir,
+      allowChangedText: true,
+      control: new TrainControl(),
+    });
     assert.equal(tuned.reason, 'completed');
-    assert.deepEqual(readLog<MetricPoint>(runDir, 'metrics').slice(-2).map((m) => m.step), [13, 14]);
+    assert.deepEqual(
+      readLog<MetricPoint>(runDir, 'metrics')
+        .slice(-2)
+        .map((m) => m.step),
+      [13, 14],
+    );
     const after = loadCheckpoint(runDir);
     assert.equal(after.textHash, textHash(changed), 'the checkpoint now names the new text');
   });

@@ -19,7 +19,11 @@ import type { GradMap } from '../../src/protocol/types';
 import { checksumTree, makeOutsideFolder, relaxHostileRuns, writeHostileRuns, type HostileWorkspace } from '../fixtures/hostileRuns';
 
 function rawLines(file: string): unknown[] {
-  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
 }
 
 describe('run folders: the checked reader against a hostile workspace', () => {
@@ -74,7 +78,7 @@ describe('run folders: the checked reader against a hostile workspace', () => {
     const readable = ws.cases.filter((c) => c.outcome === 'history' || c.outcome === 'asks' || c.outcome === 'refused').map((c) => c.name);
     assert.deepEqual(listed.map((r) => path.basename(r.dir)).sort(), [...ws.genuine.map((g) => g.id), ...readable].sort());
     const genuineListed = listed.filter((r) => ws.genuine.some((g) => g.id === r.record.id));
-    assert.deepEqual(genuineListed.map((r) => path.basename(r.dir)).sort(), ws.genuine.map((g) => g.id).sort(), 'the duplicate id does not take the genuine run\'s place');
+    assert.deepEqual(genuineListed.map((r) => path.basename(r.dir)).sort(), ws.genuine.map((g) => g.id).sort(), "the duplicate id does not take the genuine run's place");
     const bad = unreadableRuns([runsDir]);
     for (const c of ws.cases) {
       const entry = bad.find((u) => u.name === c.name);
@@ -126,7 +130,10 @@ describe('run folders: the checked reader against a hostile workspace', () => {
     for (const bad of ['../../outside', '/etc', 'checkpoints/../../x', 'checkpoints/step-0000010/../../..', 'weights']) {
       assert.throws(() => containCheckpoint(genuineDir, { step: 10, path: bad, time: '' }), /not checkpoints\/step-NNNNNNN/, bad);
     }
-    assert.throws(() => containCheckpoint(path.join(runsDir, 'symlinked-checkpoint-step'), { step: 10, path: 'checkpoints/step-0000010', time: '' }), /step-0000010 is a symbolic link/);
+    assert.throws(
+      () => containCheckpoint(path.join(runsDir, 'symlinked-checkpoint-step'), { step: 10, path: 'checkpoints/step-0000010', time: '' }),
+      /step-0000010 is a symbolic link/,
+    );
     assert.equal(containCheckpoint(genuineDir, { step: 10, path: 'checkpoints/step-0000010', time: '' }), path.join(fs.realpathSync(genuineDir), 'checkpoints', 'step-0000010'));
     assert.deepEqual(checksumTree(outside), outsideBefore);
   });
@@ -149,9 +156,20 @@ describe('run folders: the checked reader against a hostile workspace', () => {
 
   it('recovery writes nothing in Restricted Mode, and never into a linked run folder', async () => {
     const live = JSON.parse(fs.readFileSync(path.join(runsDir, ws.genuine[1].id, 'run.json'), 'utf8')) as RunRecord;
-    const runs = [{ dir: path.join(runsDir, 'symlinked-run'), record: { ...live, id: 'symlinked-run', state: 'training' as const } }, { dir: path.join(runsDir, ws.genuine[1].id), record: { ...live, state: 'training' as const } }];
+    const runs = [
+      { dir: path.join(runsDir, 'symlinked-run'), record: { ...live, id: 'symlinked-run', state: 'training' as const } },
+      { dir: path.join(runsDir, ws.genuine[1].id), record: { ...live, state: 'training' as const } },
+    ];
     const lines: string[] = [];
-    const host = { log: { trace() {}, info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error() {} }, refresh: async () => {}, runs: () => runs, isLive: () => false, liveLocks: () => [], remember() {}, didChangeRuns() {} };
+    const host = {
+      log: { trace() {}, info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error() {} },
+      refresh: async () => {},
+      runs: () => runs,
+      isLive: () => false,
+      liveLocks: () => [],
+      remember() {},
+      didChangeRuns() {},
+    };
     const before = fs.readFileSync(path.join(runsDir, ws.genuine[1].id, 'run.json'), 'utf8');
     const recovery = new RunRecovery(host);
     try {
@@ -192,8 +210,46 @@ describe('run folders: the checked reader against a hostile workspace', () => {
 
 describe('run folders: the checks one by one', () => {
   const time = '2026-01-02T03:04:05.000Z';
-  const config = { level: 'char', minFreq: 1, maxVocab: 100, valFraction: 0.1, cell: 'gru', hidden: 16, layers: 1, embedding: 0, tau: 8, batch: 4, window: 8, batching: 'random', optimizer: 'adam', lr: 0.01, clip: 1, steps: 10, seed: 0, evalInterval: 5, evalTokens: 100, gradMapInterval: 5, sampleInterval: 5, sampleLength: 10, temperature: 1, checkpointInterval: 5, backend: 'auto' };
-  const valid = (patch: Record<string, unknown> = {}) => ({ id: 'r1', name: 'n', createdAt: time, updatedAt: time, files: ['/a.txt'], config, state: 'completed', step: 3, durationMs: 5, checkpoints: [], ...patch });
+  const config = {
+    level: 'char',
+    minFreq: 1,
+    maxVocab: 100,
+    valFraction: 0.1,
+    cell: 'gru',
+    hidden: 16,
+    layers: 1,
+    embedding: 0,
+    tau: 8,
+    batch: 4,
+    window: 8,
+    batching: 'random',
+    optimizer: 'adam',
+    lr: 0.01,
+    clip: 1,
+    steps: 10,
+    seed: 0,
+    evalInterval: 5,
+    evalTokens: 100,
+    gradMapInterval: 5,
+    sampleInterval: 5,
+    sampleLength: 10,
+    temperature: 1,
+    checkpointInterval: 5,
+    backend: 'auto',
+  };
+  const valid = (patch: Record<string, unknown> = {}) => ({
+    id: 'r1',
+    name: 'n',
+    createdAt: time,
+    updatedAt: time,
+    files: ['/a.txt'],
+    config,
+    state: 'completed',
+    step: 3,
+    durationMs: 5,
+    checkpoints: [],
+    ...patch,
+  });
   const reason = (value: unknown) => {
     const r = checkRunRecord(value);
     return r.ok ? 'ok' : r.reason;
@@ -207,7 +263,7 @@ describe('run folders: the checks one by one', () => {
     assert.equal(r.record.checkpoints[0].valLoss, undefined);
   });
 
-  it('keeps a newer version\'s plain top-level fields, drops nested ones', () => {
+  it("keeps a newer version's plain top-level fields, drops nested ones", () => {
     const r = checkRunRecord(valid({ textHash: 'abc', extra: { deep: 1 } }));
     assert.ok(r.ok);
     assert.equal((r.record as unknown as Record<string, unknown>).textHash, 'abc');
@@ -244,14 +300,22 @@ describe('run folders: the checks one by one', () => {
   it('splits lines across chunks, and drops a too-long line without holding it', () => {
     const lines: string[] = [];
     const long: number[] = [];
-    const s = new LineSplitter(8, (l) => lines.push(l), (n) => long.push(n));
+    const s = new LineSplitter(
+      8,
+      (l) => lines.push(l),
+      (n) => long.push(n),
+    );
     for (const chunk of ['ab', 'c\nd€', 'f\n0123456789ab', 'cdef\nlast']) s.push(Buffer.from(chunk));
     s.end();
     assert.deepEqual(lines, ['abc', 'd€f', 'last']);
     assert.deepEqual(long, [3]);
     // A multi-byte character split between chunks is decoded whole.
     const parts: string[] = [];
-    const t = new LineSplitter(100, (l) => parts.push(l), () => undefined);
+    const t = new LineSplitter(
+      100,
+      (l) => parts.push(l),
+      () => undefined,
+    );
     const euro = Buffer.from('x€y\n');
     t.push(euro.subarray(0, 2));
     t.push(euro.subarray(2));
@@ -266,7 +330,10 @@ describe('run folders: the checks one by one', () => {
       fs.writeFileSync(path.join(dir, 'metrics.jsonl'), `${m(1)}\n{"step":2,"lo${m(2)}\n${m(3)}\n{"step":4,"lo`);
       const log = readLogChecked(dir, 'metrics');
       assert.ok(log.ok);
-      assert.deepEqual(log.record.map((e) => e.step), [1, 3]);
+      assert.deepEqual(
+        log.record.map((e) => e.step),
+        [1, 3],
+      );
       fs.writeFileSync(path.join(dir, 'evals.jsonl'), '{"step":1,"valLoss":2}\n{"step":2}\n');
       const evals = readLogChecked(dir, 'evals');
       assert.ok(!evals.ok && /evals\.jsonl line 2: valLoss is missing/.test(evals.reason));
@@ -279,7 +346,14 @@ describe('run folders: the checks one by one', () => {
 });
 
 describe('webview: the heatmap defends itself against crafted gradient maps', () => {
-  const map = (step: number, norms: unknown): GradMap => ({ step, hiddenGradNorms: norms as number[][], totalGradNorms: norms as number[][], paramGradNorms: {}, globalNorm: 1, clip: 1 });
+  const map = (step: number, norms: unknown): GradMap => ({
+    step,
+    hiddenGradNorms: norms as number[][],
+    totalGradNorms: norms as number[][],
+    paramGradNorms: {},
+    globalNorm: 1,
+    clip: 1,
+  });
 
   it('a "length: 1e12" layer allocates nothing', () => {
     const grid = heatmapGrid([map(1, [{ length: 1e12 }]), map(2, { length: 1e12 })], 0, 'last');

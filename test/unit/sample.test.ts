@@ -49,7 +49,10 @@ describe('picking a token', () => {
   it('draws by cumulative probability at temperature 1', () => {
     // p = 0.5, 0.25, 0.25: [0, 0.5) -> 0, [0.5, 0.75) -> 1, [0.75, 1) -> 2
     const logp = log([0.5, 0.25, 0.25]);
-    assert.deepEqual([0, 0.49, 0.51, 0.74, 0.76, 0.999].map((u) => pickToken(logp, 1, 0, scriptedRng(u))), [0, 0, 1, 1, 2, 2]);
+    assert.deepEqual(
+      [0, 0.49, 0.51, 0.74, 0.76, 0.999].map((u) => pickToken(logp, 1, 0, scriptedRng(u))),
+      [0, 0, 1, 1, 2, 2],
+    );
   });
 
   it('flattens with a higher temperature and sharpens with a lower one', () => {
@@ -66,7 +69,10 @@ describe('picking a token', () => {
     const logp = log([0.2, 0.5, 0.3]);
     assert.equal(pickToken(logp, 1, 1, scriptedRng(0.99)), 1);
     // k = 2: tokens 1 (0.5) then 2 (0.3), renormalised: [0, 0.625) -> 1, then 2; token 0 never.
-    assert.deepEqual([0, 0.6, 0.65, 0.999].map((u) => pickToken(logp, 1, 2, scriptedRng(u))), [1, 1, 2, 2]);
+    assert.deepEqual(
+      [0, 0.6, 0.65, 0.999].map((u) => pickToken(logp, 1, 2, scriptedRng(u))),
+      [1, 1, 2, 2],
+    );
     // k = 0 or k >= V keeps every token in id order: u = 0.1 falls in token 0's share.
     for (const k of [0, 3, 5]) assert.equal(pickToken(logp, 1, k, scriptedRng(0.1)), 0, `k ${k}`);
   });
@@ -118,7 +124,7 @@ describe('generating text', () => {
     assert.deepEqual(c.fed, [0]);
   });
 
-  it('spaces words after the prompt\'s last word, and none before punctuation', () => {
+  it("spaces words after the prompt's last word, and none before punctuation", () => {
     const words = Vocabulary.fromJSON({ tokens: ['<unk>', 'time', 'machine', '.'] });
     const { model } = scriptedModel(4, successor(4));
     assert.equal(generate(model, words, 'word', { prompt: 'the time', length: 3, temperature: 0, topK: 0, rng: scriptedRng(0) }), ' machine. time');
@@ -136,7 +142,16 @@ describe('generating text', () => {
 
   it('disposes of the predictor when the model throws', () => {
     let disposed = false;
-    const model = { predictor: () => ({ feed: () => { throw new Error('boom'); }, dispose: () => { disposed = true; } }) } as unknown as LanguageModel;
+    const model = {
+      predictor: () => ({
+        feed: () => {
+          throw new Error('boom');
+        },
+        dispose: () => {
+          disposed = true;
+        },
+      }),
+    } as unknown as LanguageModel;
     assert.throws(() => generate(model, vocab, 'char', { prompt: 'a', length: 1, temperature: 0, topK: 0, rng: scriptedRng(0) }), /boom/);
     assert.equal(disposed, true);
     disposed = false;
@@ -148,19 +163,28 @@ describe('generating text', () => {
 describe('inspecting text', () => {
   const vocab = Vocabulary.fromJSON({ tokens: ['<unk>', 'a', 'b', 'c', '\n'] });
 
-  it('gives each token after the first its surprisal and the model\'s top guesses', () => {
+  it("gives each token after the first its surprisal and the model's top guesses", () => {
     const { model, fed, disposed } = scriptedModel(5, successor(5));
     const { tokens, meanSurprisal } = inspect(model, vocab, 'char', 'abd', 2);
-    assert.deepEqual(tokens.map((t) => t.token), ['a', 'b', 'd']);
+    assert.deepEqual(
+      tokens.map((t) => t.token),
+      ['a', 'b', 'd'],
+    );
     assert.equal(tokens[0].surprisal, undefined);
     assert.deepEqual(tokens[0].top, []);
     const sure = -Math.log(Math.fround(0.97));
     const other = -Math.fround(Math.log(0.03 / 4));
     assert.ok(Math.abs(tokens[1].surprisal! - sure) < 1e-6, `${tokens[1].surprisal}`);
     assert.ok(Math.abs(tokens[2].surprisal! - other) < 1e-5, `${tokens[2].surprisal}`); // 'd' is <unk>
-    assert.deepEqual(tokens[1].top.map((g) => g.token), ['b', '<unk>']);
+    assert.deepEqual(
+      tokens[1].top.map((g) => g.token),
+      ['b', '<unk>'],
+    );
     assert.ok(Math.abs(tokens[1].top[0].p - 0.97) < 1e-6);
-    assert.deepEqual(tokens[2].top.map((g) => g.token), ['c', '<unk>']);
+    assert.deepEqual(
+      tokens[2].top.map((g) => g.token),
+      ['c', '<unk>'],
+    );
     assert.ok(Math.abs(meanSurprisal - (tokens[1].surprisal! + tokens[2].surprisal!) / 2) < 1e-9);
     assert.deepEqual(fed, [1, 2, 0]);
     assert.equal(disposed(), true);
@@ -169,7 +193,10 @@ describe('inspecting text', () => {
   it('reads at most maxTokens tokens, and a single token has mean surprisal 0', () => {
     const { model } = scriptedModel(5, successor(5));
     const { tokens } = inspect(model, vocab, 'char', 'abcabc', 3, 4);
-    assert.deepEqual(tokens.map((t) => t.token), ['a', 'b', 'c', 'a']);
+    assert.deepEqual(
+      tokens.map((t) => t.token),
+      ['a', 'b', 'c', 'a'],
+    );
     assert.equal(tokens[3].top.length, 3);
     const one = inspect(scriptedModel(5, successor(5)).model, vocab, 'char', 'a', 3);
     assert.equal(one.meanSurprisal, 0);

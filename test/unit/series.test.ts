@@ -46,7 +46,10 @@ describe('numeric sequences: autoregressive models', () => {
     const X = Array.from({ length: design.rows }, (_, r) => [...design.features.subarray(r * design.width, (r + 1) * design.width), 1]);
     let worst = 0;
     for (let j = 0; j < d; j++) {
-      const beta = normalEquations(X, Array.from({ length: design.rows }, (_, r) => design.targets[r * d + j]));
+      const beta = normalEquations(
+        X,
+        Array.from({ length: design.rows }, (_, r) => design.targets[r * d + j]),
+      );
       for (let i = 0; i < design.width; i++) worst = Math.max(worst, Math.abs(beta[i] - model.weights[i * d + j]));
       worst = Math.max(worst, Math.abs(beta[design.width] - model.bias[j]));
     }

@@ -30,20 +30,42 @@ describe('text files', () => {
     assert.equal(readTextFile(file).text, 'one\ntwo\nthree\n');
   });
 
-  it('refuses an empty file', () => assert.equal(errorCode(() => readTextFile(tmpFile('empty.txt', ''))), 'EMPTY'));
-  it('refuses a whitespace-only file', () => assert.equal(errorCode(() => readTextFile(tmpFile('ws.txt', ' \n\t\n'))), 'EMPTY'));
-  it('refuses a missing file', () => assert.equal(errorCode(() => readTextFile('/nonexistent/file.txt')), 'FILE_NOT_FOUND'));
-  it('refuses a folder', () => assert.equal(errorCode(() => readTextFile(os.tmpdir())), 'NOT_A_FILE'));
+  it('refuses an empty file', () =>
+    assert.equal(
+      errorCode(() => readTextFile(tmpFile('empty.txt', ''))),
+      'EMPTY',
+    ));
+  it('refuses a whitespace-only file', () =>
+    assert.equal(
+      errorCode(() => readTextFile(tmpFile('ws.txt', ' \n\t\n'))),
+      'EMPTY',
+    ));
+  it('refuses a missing file', () =>
+    assert.equal(
+      errorCode(() => readTextFile('/nonexistent/file.txt')),
+      'FILE_NOT_FOUND',
+    ));
+  it('refuses a folder', () =>
+    assert.equal(
+      errorCode(() => readTextFile(os.tmpdir())),
+      'NOT_A_FILE',
+    ));
 
   it('refuses a binary file (NUL byte) and says where', () => {
     const file = tmpFile('b.bin', Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x01]));
-    assert.equal(errorCode(() => readTextFile(file)), 'BINARY');
+    assert.equal(
+      errorCode(() => readTextFile(file)),
+      'BINARY',
+    );
     assert.throws(() => readTextFile(file), /offset 4/);
   });
 
   it('refuses invalid UTF-8 (Latin-1) and points at the first bad byte', () => {
     const file = tmpFile('latin1.txt', Buffer.from('caf\xe9 au lait', 'latin1'));
-    assert.equal(errorCode(() => readTextFile(file)), 'NOT_UTF8');
+    assert.equal(
+      errorCode(() => readTextFile(file)),
+      'NOT_UTF8',
+    );
     assert.throws(() => readTextFile(file), /offset 3/);
   });
 
@@ -56,7 +78,10 @@ describe('text files', () => {
     for (let written = 0; written < 200 * 1024 * 1024; written += chunk.length) fs.writeSync(fd, chunk);
     fs.closeSync(fd);
     try {
-      assert.equal(errorCode(() => readTextFile(file)), 'TOO_LARGE');
+      assert.equal(
+        errorCode(() => readTextFile(file)),
+        'TOO_LARGE',
+      );
       const t0 = Date.now();
       const cut = readTextFile(file, { maxBytes: 3_000_001, truncate: true });
       assert.ok(cut.truncated);
@@ -114,7 +139,10 @@ describe('UTF-8, byte by byte', () => {
   });
 
   it('a NUL byte anywhere, even first, means binary', () => {
-    assert.throws(() => decodeText(bytes(0x00, 0x61)), (e: SeqLabError) => e.code === 'BINARY' && /offset 0/.test(e.message));
+    assert.throws(
+      () => decodeText(bytes(0x00, 0x61)),
+      (e: SeqLabError) => e.code === 'BINARY' && /offset 0/.test(e.message),
+    );
     assert.throws(() => decodeText(bytes(0x20, 0x0a)), /^SeqLabError: The text contains only whitespace/);
   });
 
@@ -143,9 +171,15 @@ describe('UTF-8, byte by byte', () => {
 describe('sniffing the head of a file', () => {
   const utf8 = (s: string): Uint8Array => Buffer.from(s, 'utf8');
   it('refuses an empty file, and a whitespace-only one it sees whole', () => {
-    assert.equal(errorCode(() => sniffText(new Uint8Array(0), 'e.txt', 0)), 'EMPTY');
+    assert.equal(
+      errorCode(() => sniffText(new Uint8Array(0), 'e.txt', 0)),
+      'EMPTY',
+    );
     assert.throws(() => sniffText(new Uint8Array(0), 'e.txt', 0), /e\.txt is empty/);
-    assert.equal(errorCode(() => sniffText(utf8(' \n '), 'w.txt', 3)), 'EMPTY');
+    assert.equal(
+      errorCode(() => sniffText(utf8(' \n '), 'w.txt', 3)),
+      'EMPTY',
+    );
     assert.throws(() => sniffText(utf8(' \n '), 'w.txt', 3), /w\.txt contains only whitespace/);
   });
 
@@ -153,12 +187,21 @@ describe('sniffing the head of a file', () => {
     assert.doesNotThrow(() => sniffText(utf8('   '), 'long.txt', SNIFF_BYTES * 10));
     assert.doesNotThrow(() => sniffText(Uint8Array.from([0x61, 0xe2, 0x82]), 'cut.txt', 100));
     assert.doesNotThrow(() => sniffText(Uint8Array.from([0xe2, 0x82]), 'cut.txt', 100));
-    assert.equal(errorCode(() => sniffText(Uint8Array.from([0x61, 0xe2, 0x82]), 'whole.txt', 3)), 'NOT_UTF8');
+    assert.equal(
+      errorCode(() => sniffText(Uint8Array.from([0x61, 0xe2, 0x82]), 'whole.txt', 3)),
+      'NOT_UTF8',
+    );
   });
 
   it('refuses binary and non-UTF-8 heads, naming the file', () => {
-    assert.throws(() => sniffText(Uint8Array.from([0x61, 0x00]), 'b.bin', 1000), (e: SeqLabError) => e.code === 'BINARY' && /b\.bin .*offset 1/.test(e.message));
-    assert.throws(() => sniffText(Uint8Array.from([0x61, 0xe9, 0x61]), 'l.txt', 1000), (e: SeqLabError) => e.code === 'NOT_UTF8' && /l\.txt .*offset 1/.test(e.message));
+    assert.throws(
+      () => sniffText(Uint8Array.from([0x61, 0x00]), 'b.bin', 1000),
+      (e: SeqLabError) => e.code === 'BINARY' && /b\.bin .*offset 1/.test(e.message),
+    );
+    assert.throws(
+      () => sniffText(Uint8Array.from([0x61, 0xe9, 0x61]), 'l.txt', 1000),
+      (e: SeqLabError) => e.code === 'NOT_UTF8' && /l\.txt .*offset 1/.test(e.message),
+    );
   });
 });
 
@@ -172,8 +215,10 @@ describe('reading a file within a size limit', () => {
 
   it('refuses a file over the limit with both sizes in MB, or reads its first part with truncate', () => {
     const file = tmpFile('over.txt', 'ab\r\n'.repeat(393_216)); // 1.5 MB
-    assert.throws(() => readTextFile(file, { maxBytes: 1024 * 1024 }), (e: SeqLabError) =>
-      e.code === 'TOO_LARGE' && /over\.txt is 1\.5 MB, above the limit of 1\.0 MB/.test(e.message) && /first 1\.0 MB/.test(e.hint ?? ''));
+    assert.throws(
+      () => readTextFile(file, { maxBytes: 1024 * 1024 }),
+      (e: SeqLabError) => e.code === 'TOO_LARGE' && /over\.txt is 1\.5 MB, above the limit of 1\.0 MB/.test(e.message) && /first 1\.0 MB/.test(e.hint ?? ''),
+    );
     const t = readTextFile(file, { maxBytes: 1024 * 1024, truncate: true });
     assert.equal(t.truncated, true);
     assert.equal(t.bytes, 1.5 * 1024 * 1024);

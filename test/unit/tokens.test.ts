@@ -64,7 +64,10 @@ describe('corpus', () => {
   it('gives the ids of the array-based recipe: tokenize, count the training part, encode', () => {
     const text = 'It was a time machine; it was ... a 🕰️ machine of time. '.repeat(30) + 'Rare words: zyzzyva, quixotic.';
     for (const level of ['char', 'word'] as const) {
-      for (const rules of [{ minFreq: 1, maxVocab: 1000 }, { minFreq: 3, maxVocab: 12 }]) {
+      for (const rules of [
+        { minFreq: 1, maxVocab: 1000 },
+        { minFreq: 3, maxVocab: 12 },
+      ]) {
         const corpus = buildCorpus(text, { ...options, ...rules, level, minTrainTokens: 5 });
         const tokens = tokenize(text, level);
         const split = Math.round(tokens.length * (1 - options.valFraction));
@@ -88,11 +91,17 @@ describe('corpus', () => {
   });
 
   it('refuses a text of one repeated character', () => {
-    assert.throws(() => buildCorpus('a'.repeat(5000), options), (e: SeqLabError) => e.code === 'ONE_TOKEN' && /"a"/.test(e.message));
+    assert.throws(
+      () => buildCorpus('a'.repeat(5000), options),
+      (e: SeqLabError) => e.code === 'ONE_TOKEN' && /"a"/.test(e.message),
+    );
   });
 
   it('refuses a text shorter than one window and says how short the window must be', () => {
-    assert.throws(() => buildCorpus('abcdefghijklmnop', { ...options, minTrainTokens: 65 }), (e: SeqLabError) => e.code === 'TOO_FEW_TOKENS' && /at most 12 time steps/.test(e.hint ?? ''));
+    assert.throws(
+      () => buildCorpus('abcdefghijklmnop', { ...options, minTrainTokens: 65 }),
+      (e: SeqLabError) => e.code === 'TOO_FEW_TOKENS' && /at most 12 time steps/.test(e.hint ?? ''),
+    );
   });
 
   it('maps a new text through a saved vocabulary (fine-tuning), unseen tokens to <unk>', () => {
@@ -105,12 +114,21 @@ describe('corpus', () => {
 
 describe('corpus edges and numbers', () => {
   it('refuses a text with no tokens, with a hint at word level only', () => {
-    assert.throws(() => buildCorpus('', options), (e: SeqLabError) => e.code === 'EMPTY' && /no tokens/.test(e.message) && e.hint === undefined);
-    assert.throws(() => buildCorpus('   \t  ', { ...options, level: 'word' }), (e: SeqLabError) => e.code === 'EMPTY' && /character level/.test(e.hint ?? ''));
+    assert.throws(
+      () => buildCorpus('', options),
+      (e: SeqLabError) => e.code === 'EMPTY' && /no tokens/.test(e.message) && e.hint === undefined,
+    );
+    assert.throws(
+      () => buildCorpus('   \t  ', { ...options, level: 'word' }),
+      (e: SeqLabError) => e.code === 'EMPTY' && /character level/.test(e.hint ?? ''),
+    );
   });
 
   it('says why a single repeated token cannot be learned', () => {
-    assert.throws(() => buildCorpus('ab'.repeat(3) + 'a'.repeat(100), { ...options, minFreq: 50 }), (e: SeqLabError) => e.code === 'ONE_TOKEN' && /"a"/.test(e.message) && /variety/.test(e.hint ?? ''));
+    assert.throws(
+      () => buildCorpus('ab'.repeat(3) + 'a'.repeat(100), { ...options, minFreq: 50 }),
+      (e: SeqLabError) => e.code === 'ONE_TOKEN' && /"a"/.test(e.message) && /variety/.test(e.hint ?? ''),
+    );
   });
 
   it('builds the vocabulary from the training part only', () => {
@@ -123,7 +141,10 @@ describe('corpus edges and numbers', () => {
 
   it('accepts a training part of exactly the minimum and names the count when it is short', () => {
     assert.equal(buildCorpus('abcdefghij'.repeat(2), { ...options, minTrainTokens: 18 }).train.length, 18);
-    assert.throws(() => buildCorpus('abcdefghij'.repeat(2), { ...options, minTrainTokens: 19 }), (e: SeqLabError) => e.code === 'TOO_FEW_TOKENS' && /has 18 training tokens; this configuration needs at least 19/.test(e.message));
+    assert.throws(
+      () => buildCorpus('abcdefghij'.repeat(2), { ...options, minTrainTokens: 19 }),
+      (e: SeqLabError) => e.code === 'TOO_FEW_TOKENS' && /has 18 training tokens; this configuration needs at least 19/.test(e.message),
+    );
   });
 
   it('counts characters per token at word level in code points', () => {

@@ -35,7 +35,18 @@ describe('training loop (wasm backend)', () => {
 
   for (const cell of ['lstm', 'gru', 'window'] as const) {
     it(`${cell}: tensor count stays flat over 200 steps and 200 sampled tokens`, async () => {
-      const config = tinyConfig({ cell, hidden: 16, batch: 8, window: 16, steps: 200, batching: cell === 'window' ? 'random' : 'sequential', gradMapInterval: 1, evalInterval: 50, evalTokens: 500, sampleInterval: 0 });
+      const config = tinyConfig({
+        cell,
+        hidden: 16,
+        batch: 8,
+        window: 16,
+        steps: 200,
+        batching: cell === 'window' ? 'random' : 'sequential',
+        gradMapInterval: 1,
+        evalInterval: 50,
+        evalTokens: 500,
+        sampleInterval: 0,
+      });
       const t = trainer(config);
       await t.trainOneStep(); // a first step creates the optimizer's slots, which live as long as the trainer
       const before = tf.memory().numTensors;
@@ -51,14 +62,32 @@ describe('training loop (wasm backend)', () => {
 
   for (const batching of ['random', 'sequential'] as const) {
     it(`${batching}: resuming from a checkpoint gives the same next losses as an uninterrupted run`, async () => {
-      const config = tinyConfig({ cell: 'lstm', hidden: 16, batch: 8, window: 16, steps: 12, batching, evalInterval: 6, sampleInterval: 6, evalTokens: 500, checkpointInterval: 0 });
+      const config = tinyConfig({
+        cell: 'lstm',
+        hidden: 16,
+        batch: 8,
+        window: 16,
+        steps: 12,
+        batching,
+        evalInterval: 6,
+        sampleInterval: 6,
+        evalTokens: 500,
+        checkpointInterval: 0,
+      });
       const whole = trainer(config);
       const losses: number[] = [];
       await whole.run({ onStep: (p) => losses.push(p.loss) }, new TrainControl());
 
       const dir = tmpDir();
       const first = trainer({ ...config, steps: 7 });
-      await first.run({ onCheckpoint: async (data) => { saveCheckpoint(dir, data); } }, new TrainControl());
+      await first.run(
+        {
+          onCheckpoint: async (data) => {
+            saveCheckpoint(dir, data);
+          },
+        },
+        new TrainControl(),
+      );
       const second = trainer(config);
       await second.restore(loadCheckpoint(dir));
       const resumed: number[] = [];
@@ -76,7 +105,15 @@ describe('training loop (wasm backend)', () => {
     const control = new TrainControl();
     const t = trainer(tinyConfig({ hidden: 16, batch: 4, window: 8, steps: 1000, evalInterval: 1000, sampleInterval: 0 }));
     let saved = -1;
-    const outcome = await t.run({ onStep: (p) => p.step === 5 && control.stop(), onCheckpoint: (d) => { saved = d.step; } }, control);
+    const outcome = await t.run(
+      {
+        onStep: (p) => p.step === 5 && control.stop(),
+        onCheckpoint: (d) => {
+          saved = d.step;
+        },
+      },
+      control,
+    );
     assert.deepEqual([outcome.reason, outcome.step, saved], ['stopped', 5, 5]);
     await t.dispose();
     t.model.dispose();
@@ -86,7 +123,15 @@ describe('training loop (wasm backend)', () => {
     const control = new TrainControl();
     const t = trainer(tinyConfig({ hidden: 16, batch: 4, window: 8, steps: 1000, evalInterval: 1000, sampleInterval: 0 }));
     let saved = -1;
-    const running = t.run({ onStep: (p) => p.step === 3 && control.pause(), onCheckpoint: (d) => { saved = d.step; } }, control);
+    const running = t.run(
+      {
+        onStep: (p) => p.step === 3 && control.pause(),
+        onCheckpoint: (d) => {
+          saved = d.step;
+        },
+      },
+      control,
+    );
     await new Promise((r) => setTimeout(r, 100));
     control.interrupt();
     const outcome = await running;
@@ -100,7 +145,16 @@ describe('training loop (wasm backend)', () => {
     const control = new TrainControl();
     const t = trainer(tinyConfig({ hidden: 16, batch: 4, window: 8, steps: 6, evalInterval: 1000, sampleInterval: 0 }));
     const events: string[] = [];
-    const running = t.run({ onStep: (p) => { events.push(`step ${p.step}`); if (p.step === 2) control.pause(); }, onStateChange: (s) => events.push(s) }, control);
+    const running = t.run(
+      {
+        onStep: (p) => {
+          events.push(`step ${p.step}`);
+          if (p.step === 2) control.pause();
+        },
+        onStateChange: (s) => events.push(s),
+      },
+      control,
+    );
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(events.at(-1), 'paused');
     assert.equal(t.step, 2);
@@ -122,7 +176,19 @@ describe('training loop (wasm backend)', () => {
     const dir = tmpDir();
     const file = path.join(dir, 'tm.txt');
     fs.writeFileSync(file, TEXT);
-    const config = tinyConfig({ cell: 'rnn', hidden: 32, batch: 8, window: 16, steps: 400, lr: 10, clip: 0, optimizer: 'sgd', checkpointInterval: 1, evalInterval: 1000, sampleInterval: 0 });
+    const config = tinyConfig({
+      cell: 'rnn',
+      hidden: 32,
+      batch: 8,
+      window: 16,
+      steps: 400,
+      lr: 10,
+      clip: 0,
+      optimizer: 'sgd',
+      checkpointInterval: 1,
+      evalInterval: 1000,
+      sampleInterval: 0,
+    });
     const result = await runTraining({ runId: 'diverge', runDir: path.join(dir, 'run'), files: [file], config, control: new TrainControl() });
     assert.equal(result.reason, 'diverged', result.message);
     const record = readRunRecord(path.join(dir, 'run'))!;
@@ -130,7 +196,10 @@ describe('training loop (wasm backend)', () => {
     assert.match(record.reason!, /Lower the learning rate/);
     const latest = loadCheckpoint(path.join(dir, 'run'));
     assert.equal(latest.step, result.step);
-    assert.ok(latest.weights.every((w) => w.data.every(Number.isFinite)), 'checkpointed weights are finite');
+    assert.ok(
+      latest.weights.every((w) => w.data.every(Number.isFinite)),
+      'checkpointed weights are finite',
+    );
   });
 
   it('sampling: greedy and top-1 agree, a seed reproduces a sample, a prompt warms the state up', async () => {
@@ -192,8 +261,14 @@ describe('training loop (wasm backend)', () => {
     const refs = [10, 20, 30, 40, 50].map((step) => ({ step, path: `checkpoints/step-${String(step).padStart(7, '0')}`, valLoss: step === 20 ? 1.5 : 2, time: '' }));
     for (const r of refs) fs.mkdirSync(path.join(dir, r.path), { recursive: true });
     const kept = pruneCheckpoints(checkpointsDir, refs);
-    assert.deepEqual(kept.map((r) => r.step), [20, 30, 40, 50]);
-    assert.deepEqual(fs.readdirSync(checkpointsDir).sort(), kept.map((r) => path.basename(r.path)));
+    assert.deepEqual(
+      kept.map((r) => r.step),
+      [20, 30, 40, 50],
+    );
+    assert.deepEqual(
+      fs.readdirSync(checkpointsDir).sort(),
+      kept.map((r) => path.basename(r.path)),
+    );
   });
 
   it('runTraining writes the run folder: record, logs, checkpoints, README', async () => {
@@ -207,7 +282,10 @@ describe('training loop (wasm backend)', () => {
     const record = readRunRecord(runDir)!;
     assert.equal(record.state, 'completed');
     assert.equal(record.step, 20);
-    assert.deepEqual(record.checkpoints.map((c) => c.step), [10, 20]);
+    assert.deepEqual(
+      record.checkpoints.map((c) => c.step),
+      [10, 20],
+    );
     assert.equal(readLog(runDir, 'metrics').length, 20);
     assert.equal(readLog(runDir, 'evals').length, 2);
     assert.equal(readLog(runDir, 'gradmaps').length, 4);
@@ -218,7 +296,14 @@ describe('training loop (wasm backend)', () => {
     // Fine-tuning another text starts a new run from these weights and this vocabulary.
     const other = path.join(dir, 'other.txt');
     fs.writeFileSync(other, 'Ωmega ' + TEXT.slice(5000, 15000));
-    const tuned = await runTraining({ runId: 'r2', runDir: path.join(dir, 'run2'), files: [other], config: { ...config, hidden: 99, steps: 5 }, fineTuneFrom: runDir, control: new TrainControl() });
+    const tuned = await runTraining({
+      runId: 'r2',
+      runDir: path.join(dir, 'run2'),
+      files: [other],
+      config: { ...config, hidden: 99, steps: 5 },
+      fineTuneFrom: runDir,
+      control: new TrainControl(),
+    });
     assert.equal(tuned.info.vocabSize, record.info!.vocabSize, 'same vocabulary');
     assert.equal(readRunRecord(path.join(dir, 'run2'))!.config.hidden, 16, 'architecture comes from the checkpoint');
   });

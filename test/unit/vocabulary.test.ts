@@ -7,20 +7,41 @@ describe('vocabulary rules', () => {
     const vocab = Vocabulary.build(Array.from('cbbaadddd'));
     assert.deepEqual(vocab.tokens, [UNK, 'd', 'a', 'b', 'c']);
     assert.equal(vocab.size, 5);
-    assert.deepEqual(Vocabulary.fromCounts([['b', 2], ['a', 2], ['c', 3]]).tokens, [UNK, 'c', 'a', 'b']);
-    assert.deepEqual(Vocabulary.fromCounts([['a', 2], ['b', 2]]).tokens, [UNK, 'a', 'b']);
+    assert.deepEqual(
+      Vocabulary.fromCounts([
+        ['b', 2],
+        ['a', 2],
+        ['c', 3],
+      ]).tokens,
+      [UNK, 'c', 'a', 'b'],
+    );
+    assert.deepEqual(
+      Vocabulary.fromCounts([
+        ['a', 2],
+        ['b', 2],
+      ]).tokens,
+      [UNK, 'a', 'b'],
+    );
   });
 
   it('puts hundreds of equally frequent tokens in code point order, whatever order they came in', () => {
     const chars = Array.from({ length: 300 }, (_, i) => String.fromCodePoint(0x4e00 + i));
-    const shuffled = chars.map((c, i) => [c, (i * 7919) % 300] as const).sort((a, b) => a[1] - b[1]).map(([c]) => c);
+    const shuffled = chars
+      .map((c, i) => [c, (i * 7919) % 300] as const)
+      .sort((a, b) => a[1] - b[1])
+      .map(([c]) => c);
     const counts = shuffled.map((c) => [c, 5] as [string, number]);
     counts.splice(150, 0, ['z', 6]);
     assert.deepEqual(Vocabulary.fromCounts(counts).tokens, [UNK, 'z', ...chars]);
   });
 
   it('keeps tokens counted at least minFreq times, and never one counted 0 times', () => {
-    const counts: [string, number][] = [['a', 3], ['b', 2], ['c', 1], ['z', 0]];
+    const counts: [string, number][] = [
+      ['a', 3],
+      ['b', 2],
+      ['c', 1],
+      ['z', 0],
+    ];
     assert.deepEqual(Vocabulary.fromCounts(counts, { minFreq: 2 }).tokens, [UNK, 'a', 'b']);
     assert.deepEqual(Vocabulary.fromCounts(counts, { minFreq: 3 }).tokens, [UNK, 'a']);
     for (const minFreq of [undefined, 0, 1]) assert.deepEqual(Vocabulary.fromCounts(counts, { minFreq }).tokens, [UNK, 'a', 'b', 'c'], `minFreq ${minFreq}`);

@@ -70,9 +70,33 @@ describe('webview run labels', () => {
   });
 
   it('summarises a configuration on one line', () => {
-    const c = { level: 'char', minFreq: 1, maxVocab: 200, valFraction: 0.1, cell: 'gru', hidden: 128, layers: 1, embedding: 0, tau: 8, batch: 32,
-      window: 64, batching: 'random', optimizer: 'adam', lr: 0.003, clip: 1, steps: 2000, seed: 1, evalInterval: 100, evalTokens: 10000,
-      gradMapInterval: 25, sampleInterval: 200, sampleLength: 200, temperature: 0.8, checkpointInterval: 500, backend: 'auto' } satisfies TrainConfig;
+    const c = {
+      level: 'char',
+      minFreq: 1,
+      maxVocab: 200,
+      valFraction: 0.1,
+      cell: 'gru',
+      hidden: 128,
+      layers: 1,
+      embedding: 0,
+      tau: 8,
+      batch: 32,
+      window: 64,
+      batching: 'random',
+      optimizer: 'adam',
+      lr: 0.003,
+      clip: 1,
+      steps: 2000,
+      seed: 1,
+      evalInterval: 100,
+      evalTokens: 10000,
+      gradMapInterval: 25,
+      sampleInterval: 200,
+      sampleLength: 200,
+      temperature: 0.8,
+      checkpointInterval: 500,
+      backend: 'auto',
+    } satisfies TrainConfig;
     assert.strictEqual(configLine(c), 'GRU 1×128 char · window 64 · batch 32 · adam 3e-3 · clip 1 · random');
   });
 

@@ -10,8 +10,14 @@ const T = 64;
 const geometric = (fall: number, rows = T) => Array.from({ length: rows }, (_, t) => 10 ** (-fall * (rows - 1 - t)));
 /** Flat near 1e-2 with the last step at half. */
 const flat = (rows = T): number[] => Array.from({ length: rows }, (_, t) => (t === rows - 1 ? 0.005 : 0.01));
-const current = (step: number, last: number[], total = flat(last.length)): GradMap =>
-  ({ step, hiddenGradNorms: [last], totalGradNorms: [total], paramGradNorms: {}, globalNorm: 1, clip: 1 });
+const current = (step: number, last: number[], total = flat(last.length)): GradMap => ({
+  step,
+  hiddenGradNorms: [last],
+  totalGradNorms: [total],
+  paramGradNorms: {},
+  globalNorm: 1,
+  clip: 1,
+});
 /** A map from the engine before both were kept: hiddenGradNorms then held the whole window's gradient. */
 const legacy = (step: number, total = flat()): GradMap => ({ step, hiddenGradNorms: [total], paramGradNorms: {}, globalNorm: 1, clip: 1 });
 
@@ -72,21 +78,26 @@ describe('webview gradient summary', () => {
 
   it('reads a plain RNN as vanishing and a trained LSTM as fading', () => {
     const rnn = gradSummary(heatmapGrid([current(2760, geometric(0.15))], 0, 'last'), 'last', false, 60);
-    assert.strictEqual(rnn, "Newest map (step 2.76k): the last prediction's gradient falls 1,000-fold within 20 steps back, " +
-      '9.4 decades smaller at t = 0 than at t = 63: it vanishes on its way back through time.');
+    assert.strictEqual(
+      rnn,
+      "Newest map (step 2.76k): the last prediction's gradient falls 1,000-fold within 20 steps back, " +
+        '9.4 decades smaller at t = 0 than at t = 63: it vanishes on its way back through time.',
+    );
     const lstm = gradSummary(heatmapGrid([current(5000, geometric(0.05))], 0, 'last'), 'last', false, 60);
-    assert.strictEqual(lstm, "Newest map (step 5k): the last prediction's gradient falls 1,000-fold within 60 steps back, " +
-      '3.2 decades smaller at t = 0 than at t = 63: it fades on its way back through time.');
+    assert.strictEqual(
+      lstm,
+      "Newest map (step 5k): the last prediction's gradient falls 1,000-fold within 60 steps back, " +
+        '3.2 decades smaller at t = 0 than at t = 63: it fades on its way back through time.',
+    );
     const reaching = gradSummary(heatmapGrid([current(1, geometric(0.01))], 0, 'last'), 'last', false, 60);
     assert.ok(reaching.endsWith('stays within 1,000-fold for all 64 steps, 0.6 decades smaller at t = 0 than at t = 63: it reaches the start of the window.'), reaching);
     const exploding = gradSummary(heatmapGrid([current(1, geometric(-0.05))], 0, 'last'), 'last', false, 60);
-    assert.ok(exploding.endsWith("gradient is 3.2 decades larger at t = 0 than at t = 63: it grows on its way back through time (exploding gradients)."), exploding);
+    assert.ok(exploding.endsWith('gradient is 3.2 decades larger at t = 0 than at t = 63: it grows on its way back through time (exploding gradients).'), exploding);
   });
 
   it('reads the whole window by its spread, with rows named for the model', () => {
     const grid = heatmapGrid([current(3000, geometric(0.15))], 0, 'total');
-    assert.strictEqual(gradSummary(grid, 'total', false, 60),
-      'Newest map (step 3k): ‖∂L/∂hₜ‖ stays within 0.3 decades across the window (5e-3 at t = 63 to 0.01 at t = 0).');
+    assert.strictEqual(gradSummary(grid, 'total', false, 60), 'Newest map (step 3k): ‖∂L/∂hₜ‖ stays within 0.3 decades across the window (5e-3 at t = 63 to 0.01 at t = 0).');
     const window = heatmapGrid([current(3000, geometric(0.06, 16), flat(16))], 0, 'total');
     assert.ok(gradSummary(window, 'total', true, 60).includes('‖∂L/∂xₖ‖ stays within 0.3 decades across the window (5e-3 at position 15 to 0.01 at position 0)'));
   });

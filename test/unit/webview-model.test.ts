@@ -5,15 +5,57 @@ import { surprisalLevel, surprisalScale, tokenTooltip, visibleToken } from '../.
 import type { HostToPanel, RunDeltas, RunView } from '../../src/protocol/panel';
 import type { GradMap, MetricPoint, RunSummary, TrainConfig } from '../../src/protocol/types';
 
-const config = { level: 'char', minFreq: 1, maxVocab: 200, valFraction: 0.1, cell: 'rnn', hidden: 64, layers: 1, embedding: 0, tau: 8, batch: 8,
-  window: 4, batching: 'random', optimizer: 'adam', lr: 0.01, clip: 1, steps: 100, seed: 1, evalInterval: 10, evalTokens: 1000,
-  gradMapInterval: 5, sampleInterval: 50, sampleLength: 50, temperature: 1, checkpointInterval: 0, backend: 'cpu' } satisfies TrainConfig;
-const summary: RunSummary = { id: 'run-a', name: 'a', state: 'training', files: ['a.txt'], cell: 'rnn', hidden: 64, layers: 1, level: 'char',
-  step: 0, steps: 100, createdAt: '2024-01-01T00:00:00Z', durationMs: 0 };
+const config = {
+  level: 'char',
+  minFreq: 1,
+  maxVocab: 200,
+  valFraction: 0.1,
+  cell: 'rnn',
+  hidden: 64,
+  layers: 1,
+  embedding: 0,
+  tau: 8,
+  batch: 8,
+  window: 4,
+  batching: 'random',
+  optimizer: 'adam',
+  lr: 0.01,
+  clip: 1,
+  steps: 100,
+  seed: 1,
+  evalInterval: 10,
+  evalTokens: 1000,
+  gradMapInterval: 5,
+  sampleInterval: 50,
+  sampleLength: 50,
+  temperature: 1,
+  checkpointInterval: 0,
+  backend: 'cpu',
+} satisfies TrainConfig;
+const summary: RunSummary = {
+  id: 'run-a',
+  name: 'a',
+  state: 'training',
+  files: ['a.txt'],
+  cell: 'rnn',
+  hidden: 64,
+  layers: 1,
+  level: 'char',
+  step: 0,
+  steps: 100,
+  createdAt: '2024-01-01T00:00:00Z',
+  durationMs: 0,
+};
 const point = (step: number, loss = 2): MetricPoint => ({ step, loss, gradNorm: 1, clipped: false, tokensPerSec: 100, elapsedMs: step * 10 });
 /** A map as the engine writes it now: the last prediction's norms and the whole window's (here flat). */
-const map = (step: number, norms: number[][]): GradMap =>
-  ({ step, hiddenGradNorms: norms, totalGradNorms: norms.map((row) => row.map(() => 0.01)), paramGradNorms: {}, globalNorm: 1, clip: 1 });
+const map = (step: number, norms: number[][]): GradMap => ({
+  step,
+  hiddenGradNorms: norms,
+  totalGradNorms: norms.map((row) => row.map(() => 0.01)),
+  paramGradNorms: {},
+  globalNorm: 1,
+  clip: 1,
+});
 const deltas = (runId: string, over: Partial<RunDeltas> = {}): HostToPanel => ({ type: 'deltas', runId, metrics: [], evals: [], gradMaps: [], samples: [], ...over });
 const view = (over: Partial<RunView> = {}): RunView => ({ summary, config, metrics: [], evals: [], gradMaps: [], samples: [], checkpoints: [], ...over });
 
@@ -24,18 +66,28 @@ describe('webview run model', () => {
     for (let step = 1; step <= total; step += 100) {
       const metrics = Array.from({ length: 100 }, (_, i) => point(step + i, step + i <= 50_000 ? 3 : 1));
       const evals = [{ step: step + 99, valLoss: 2 }];
-      ({ model } = applyRunMessage(model, deltas('run-a', { metrics, evals, gradMaps: [map(step + 99, [[1]])], samples: [{ step: step + 99, prompt: '', text: 't', temperature: 1 }] })));
+      ({ model } = applyRunMessage(
+        model,
+        deltas('run-a', { metrics, evals, gradMaps: [map(step + 99, [[1]])], samples: [{ step: step + 99, prompt: '', text: 't', temperature: 1 }] }),
+      ));
     }
     const m = model!;
     assert.ok(m.steps.length <= MODEL_CAPS.metrics && m.steps.length > MODEL_CAPS.metrics / 2, `${m.steps.length} points`);
     assert.ok(m.evalSteps.length <= MODEL_CAPS.evals && m.gradMaps.length <= MODEL_CAPS.gradMaps && m.samples.length <= MODEL_CAPS.samples);
     assert.strictEqual(m.lastStep, total);
-    assert.ok(m.steps.every((s, i) => i === 0 || s > m.steps[i - 1]), 'steps ascending');
+    assert.ok(
+      m.steps.every((s, i) => i === 0 || s > m.steps[i - 1]),
+      'steps ascending',
+    );
     assert.ok(m.gradMaps.every((g, i) => i === 0 || g.step > m.gradMaps[i - 1].step));
     // The curve keeps its shape: the drop at step 50,000 stays there.
     assert.ok(m.steps.every((s, i) => (s < 49_000 ? m.loss[i] === 3 : s > 51_000 ? m.loss[i] === 1 : true)));
     const newest = m.steps.slice(-1000);
-    assert.deepStrictEqual(newest, Array.from({ length: 1000 }, (_, i) => total - 999 + i), 'the newest points are whole');
+    assert.deepStrictEqual(
+      newest,
+      Array.from({ length: 1000 }, (_, i) => total - 999 + i),
+      'the newest points are whole',
+    );
   });
 
   it('replaces everything on a snapshot and appends deltas of the same run', () => {
@@ -46,9 +98,15 @@ describe('webview run model', () => {
     assert.deepStrictEqual(model!.steps, [1, 2, 3, 4]);
     assert.deepStrictEqual(changes, ['metrics']);
     // One message carries all a batch added, and says which parts of the panel it changes.
-    ({ model, changes } = applyRunMessage(model, deltas('run-a', {
-      metrics: [point(5)], evals: [{ step: 5, valLoss: 1.5 }], gradMaps: [map(5, [[1, 2]])], samples: [{ step: 5, prompt: '', text: 'abc', temperature: 1 }],
-    })));
+    ({ model, changes } = applyRunMessage(
+      model,
+      deltas('run-a', {
+        metrics: [point(5)],
+        evals: [{ step: 5, valLoss: 1.5 }],
+        gradMaps: [map(5, [[1, 2]])],
+        samples: [{ step: 5, prompt: '', text: 'abc', temperature: 1 }],
+      }),
+    ));
     assert.deepStrictEqual(changes, ['metrics', 'eval', 'gradmap', 'sample']);
     assert.deepStrictEqual(model!.steps, [1, 2, 3, 4, 5]);
     assert.deepStrictEqual([model!.evalSteps, model!.gradMaps.length, model!.samples.length], [[5], 1, 1]);
@@ -85,7 +143,10 @@ describe('webview run model', () => {
     m.addGradMap(map(5, [[1]]));
     m.addGradMap(map(10, [[1]]));
     m.addGradMap(map(10, [[2]]));
-    assert.deepStrictEqual(m.gradMaps.map((g) => g.hiddenGradNorms[0][0]), [1, 2]);
+    assert.deepStrictEqual(
+      m.gradMaps.map((g) => g.hiddenGradNorms[0][0]),
+      [1, 2],
+    );
   });
 
   it('status updates the summary and checkpoints', () => {
@@ -95,7 +156,7 @@ describe('webview run model', () => {
     assert.strictEqual(model!.checkpoints.length, 1);
   });
 
-  it('shows the host\'s workspace-relative file paths when they pair with the files, else the absolute ones', () => {
+  it("shows the host's workspace-relative file paths when they pair with the files, else the absolute ones", () => {
     const files = ['/tmp/ws/corpus.txt', '/elsewhere/b.txt'];
     const run = view({ summary: { ...summary, files } });
     // An older host sends none: the absolute paths.
@@ -113,7 +174,7 @@ describe('webview run model', () => {
     assert.deepStrictEqual(new RunModel('run-a', run, false, ['', 'b.txt']).shownFiles, files);
   });
 
-  it('says the file beside the run\'s name only when the name does not already say it', () => {
+  it("says the file beside the run's name only when the name does not already say it", () => {
     const one = (files: string[], name: string, displayFiles?: string[]) => new RunModel('run-a', view({ summary: { ...summary, files, name } }), false, displayFiles).filesLine;
     assert.strictEqual(one(['/ws/corpus.txt'], 'corpus.txt', ['corpus.txt']), '');
     assert.strictEqual(one(['/ws/notes/corpus.txt'], 'corpus.txt', ['notes/corpus.txt']), 'notes/corpus.txt');
@@ -130,7 +191,11 @@ describe('webview run model', () => {
 });
 
 describe('webview heatmap model', () => {
-  const vanishing = (step: number) => map(step, [[1e-6, 1e-4, 1e-2, 1], [0.5, 0.5, 0.5, 0.5]]);
+  const vanishing = (step: number) =>
+    map(step, [
+      [1e-6, 1e-4, 1e-2, 1],
+      [0.5, 0.5, 0.5, 0.5],
+    ]);
 
   it('lays out one column per map and one row per time step, in log10', () => {
     const grid = heatmapGrid([vanishing(5), vanishing(10), map(15, [[0, 1e-4, 1e-2, 1]])], 0, 'last');
@@ -181,7 +246,14 @@ describe('webview surprisal', () => {
   });
 
   it('tooltips give the probability and the top predictions', () => {
-    const tip = tokenTooltip({ token: ' ', surprisal: Math.log(4), top: [{ token: 'e', p: 0.5 }, { token: ' ', p: 0.25 }] });
+    const tip = tokenTooltip({
+      token: ' ',
+      surprisal: Math.log(4),
+      top: [
+        { token: 'e', p: 0.5 },
+        { token: ' ', p: 0.25 },
+      ],
+    });
     assert.match(tip, /"␣": p = 0\.250/);
     assert.match(tip, /2\.00 bits/);
     assert.match(tip, /e +0\.500/);

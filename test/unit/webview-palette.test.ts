@@ -16,9 +16,19 @@ const DARK = '#1f1f1f';
 
 const THEMES: { name: string; dark: boolean; background: string; colors: ThemeColors }[] = [
   // charts.orange defaults to the find-match highlight, translucent: 1.5:1 on white as VS Code draws it.
-  { name: 'Light Modern', dark: false, background: LIGHT, colors: { blue: '#0063d3', orange: '#ea5c0055', green: '#388a34', purple: '#652d90', red: '#e51400', yellow: '#bf8803' } },
+  {
+    name: 'Light Modern',
+    dark: false,
+    background: LIGHT,
+    colors: { blue: '#0063d3', orange: '#ea5c0055', green: '#388a34', purple: '#652d90', red: '#e51400', yellow: '#bf8803' },
+  },
   { name: 'Dark Modern', dark: true, background: DARK, colors: { blue: '#59a4f9', orange: '#ea5c0055', green: '#89d185', purple: '#b180d7', red: '#f14c4c', yellow: '#cca700' } },
-  { name: 'Dark+ (#1e1e1e)', dark: true, background: '#1e1e1e', colors: { blue: '#59a4f9', orange: '#ea5c0055', green: '#89d185', purple: '#b180d7', red: '#f14c4c', yellow: '#cca700' } },
+  {
+    name: 'Dark+ (#1e1e1e)',
+    dark: true,
+    background: '#1e1e1e',
+    colors: { blue: '#59a4f9', orange: '#ea5c0055', green: '#89d185', purple: '#b180d7', red: '#f14c4c', yellow: '#cca700' },
+  },
   // High contrast leaves charts.orange undefined: the fallback is used.
   { name: 'Dark High Contrast', dark: true, background: '#000000', colors: { blue: '#59a4f9', green: '#89d185', purple: '#b180d7', red: '#f48771', yellow: '#ffd370' } },
   { name: 'Light High Contrast', dark: false, background: LIGHT, colors: { blue: '#0063d3', green: '#374e06', purple: '#652d90', red: '#b5200d', yellow: '#895503' } },
@@ -43,7 +53,7 @@ describe('webview chart palette', () => {
     assert.ok(Number.isNaN(contrastRatio('var(--x)', LIGHT)));
   });
 
-  it('the default themes\' colours as VS Code gives them are not all readable (what this fixes)', () => {
+  it("the default themes' colours as VS Code gives them are not all readable (what this fixes)", () => {
     assert.ok(contrastRatio('#ea5c0055', LIGHT) < 1.6, 'Light Modern orange');
     assert.ok(contrastRatio('#ea5c0055', DARK) < 1.6, 'Dark Modern orange');
     assert.ok(contrastRatio(FALLBACK_CHART_COLORS.light.orange, LIGHT) < MIN_SERIES_CONTRAST, 'fallback orange on white');
@@ -85,8 +95,14 @@ describe('webview chart palette', () => {
 
   it('reaches 3:1 for any colour on any background, mid grey included', () => {
     let seed = 12345;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const hex = () => '#' + Array.from({ length: 3 }, () => Math.floor(random() * 256).toString(16).padStart(2, '0')).join('');
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const hex = () =>
+      '#' +
+      Array.from({ length: 3 }, () =>
+        Math.floor(random() * 256)
+          .toString(16)
+          .padStart(2, '0'),
+      ).join('');
     for (const background of ['#ffffff', '#1f1f1f', '#000000', '#777777', '#808080', '#fdf6e3', '#002b36', ...Array.from({ length: 20 }, hex)]) {
       for (let i = 0; i < 50; i++) {
         const color = hex();

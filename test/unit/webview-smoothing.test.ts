@@ -101,7 +101,12 @@ describe('webview drawing indices', () => {
     const xs = Array.from({ length: 1000 }, (_, i) => i);
     assert.strictEqual(drawIndices(xs, xs, 500, false).length, 1000);
     const long = Array.from({ length: 40_000 }, (_, i) => i + 1);
-    const idx = drawIndices(long, long.map((x) => Math.sin(x)), 300, false);
+    const idx = drawIndices(
+      long,
+      long.map((x) => Math.sin(x)),
+      300,
+      false,
+    );
     assert.ok(idx.length <= 1200 && idx.length >= 300, String(idx.length));
   });
 

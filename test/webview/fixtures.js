@@ -40,12 +40,36 @@
   };
 
   function config(cell, over) {
-    return Object.assign({
-      level: 'char', minFreq: 1, maxVocab: 256, valFraction: 0.1, cell, hidden: 256, layers: 1, embedding: 0, tau: 16,
-      batch: 32, window: 64, batching: 'random', optimizer: 'adam', lr: 0.003, clip: 1, steps: 5000, seed: 1,
-      evalInterval: 100, evalTokens: 20000, gradMapInterval: 60, sampleInterval: 500, sampleLength: 200, temperature: 0.8,
-      checkpointInterval: 1000, backend: 'auto',
-    }, over);
+    return Object.assign(
+      {
+        level: 'char',
+        minFreq: 1,
+        maxVocab: 256,
+        valFraction: 0.1,
+        cell,
+        hidden: 256,
+        layers: 1,
+        embedding: 0,
+        tau: 16,
+        batch: 32,
+        window: 64,
+        batching: 'random',
+        optimizer: 'adam',
+        lr: 0.003,
+        clip: 1,
+        steps: 5000,
+        seed: 1,
+        evalInterval: 100,
+        evalTokens: 20000,
+        gradMapInterval: 60,
+        sampleInterval: 500,
+        sampleLength: 200,
+        temperature: 0.8,
+        checkpointInterval: 1000,
+        backend: 'auto',
+      },
+      over,
+    );
   }
 
   /**
@@ -80,8 +104,12 @@
       const noise = gauss(r) * 0.055 * (1 + 1.5 * Math.exp(-s / 400));
       const gradNorm = Math.max(0.05, (0.55 + 2.4 * Math.exp(-s / 250)) * Math.exp(0.35 * gauss(r)));
       metrics.push({
-        step: s, loss: lossAt(s) + noise, gradNorm, clipped: cfg.clip > 0 && gradNorm > cfg.clip,
-        tokensPerSec: tokensPerSec * (1 + 0.03 * gauss(r)), elapsedMs: Math.round(s * msPerStep),
+        step: s,
+        loss: lossAt(s) + noise,
+        gradNorm,
+        clipped: cfg.clip > 0 && gradNorm > cfg.clip,
+        tokensPerSec: tokensPerSec * (1 + 0.03 * gauss(r)),
+        elapsedMs: Math.round(s * msPerStep),
       });
     }
     const evals = [];
@@ -108,7 +136,8 @@
       gradMaps.push(legacyMaps ? Object.assign({ hiddenGradNorms: total }, common) : Object.assign({ hiddenGradNorms: last, totalGradNorms: total }, common));
     }
     const samples = [];
-    for (let s = cfg.sampleInterval; s <= steps; s += cfg.sampleInterval) samples.push({ step: s, prompt: '', text: garble(TEXT.slice((s * 7) % 200, (s * 7) % 200 + 220), Math.exp(-s / 900) * 0.9 + 0.04, r), temperature: cfg.temperature });
+    for (let s = cfg.sampleInterval; s <= steps; s += cfg.sampleInterval)
+      samples.push({ step: s, prompt: '', text: garble(TEXT.slice((s * 7) % 200, ((s * 7) % 200) + 220), Math.exp(-s / 900) * 0.9 + 0.04, r), temperature: cfg.temperature });
     return { metrics, evals, gradMaps, samples };
   }
 
@@ -121,24 +150,44 @@
   }
 
   function summary(id, name, cell, cfg, state, step, extra) {
-    return Object.assign({
-      id, name, state, files: ['/home/user/corpora/timemachine.txt'], cell, hidden: cfg.hidden, layers: cfg.layers, level: cfg.level,
-      step, steps: cfg.steps, createdAt: '2025-11-25T14:03:00Z', durationMs: step * 230,
-    }, extra);
+    return Object.assign(
+      {
+        id,
+        name,
+        state,
+        files: ['/home/user/corpora/timemachine.txt'],
+        cell,
+        hidden: cfg.hidden,
+        layers: cfg.layers,
+        level: cfg.level,
+        step,
+        steps: cfg.steps,
+        createdAt: '2025-11-25T14:03:00Z',
+        durationMs: step * 230,
+      },
+      extra,
+    );
   }
 
   function info(cfg, backend) {
     return {
-      backend: backend || 'wasm', backendReason: 'tfjs-node is not installed; WebAssembly (SIMD, 1 thread) is the fastest available',
-      vocabSize: 65, paramCount: cfg.cell === 'lstm' ? 839_745 : cfg.cell === 'gru' ? 629_825 : 213_569,
-      trainTokens: 161_081, valTokens: 17_898, uniformLoss: Math.log(65), unigramLoss: 3.07, charsPerToken: 1,
+      backend: backend || 'wasm',
+      backendReason: 'tfjs-node is not installed; WebAssembly (SIMD, 1 thread) is the fastest available',
+      vocabSize: 65,
+      paramCount: cfg.cell === 'lstm' ? 839_745 : cfg.cell === 'gru' ? 629_825 : 213_569,
+      trainTokens: 161_081,
+      valTokens: 17_898,
+      uniformLoss: Math.log(65),
+      unigramLoss: 3.07,
+      charsPerToken: 1,
     };
   }
 
   // ------------------------------------------------------------ panel scenarios
   function panelScenario() {
     const sc = harness.scenario;
-    if (sc === 'empty') return { empty: 'No run to show yet. Right-click a text file in the Explorer and choose "Train Language Model on File", or pick a run in the Sequence Lab sidebar.' };
+    if (sc === 'empty')
+      return { empty: 'No run to show yet. Right-click a text file in the Explorer and choose "Train Language Model on File", or pick a run in the Sequence Lab sidebar.' };
     if (sc === 'compare') {
       const runs = ['rnn', 'gru', 'lstm'].map((cell, i) => {
         const cfg = config(cell, { steps: 3000 });
@@ -150,12 +199,29 @@
     if (sc === 'starting') {
       const cfg = config('gru');
       const runId = '20251125-170000-gru';
-      const run = { summary: summary(runId, 'tinyshakespeare.txt', 'gru', cfg, 'starting', 0, { files: ['/home/user/corpora/tinyshakespeare.txt'], durationMs: 0 }), config: cfg, metrics: [], evals: [], gradMaps: [], samples: [], checkpoints: [] };
+      const run = {
+        summary: summary(runId, 'tinyshakespeare.txt', 'gru', cfg, 'starting', 0, { files: ['/home/user/corpora/tinyshakespeare.txt'], durationMs: 0 }),
+        config: cfg,
+        metrics: [],
+        evals: [],
+        gradMaps: [],
+        samples: [],
+        checkpoints: [],
+      };
       return { runId, run, readOnly: false, first: 0, total: 0 };
     }
     const cell = sc === 'lstm' ? 'lstm' : sc === 'window' ? 'window' : 'rnn';
     const perf = sc === 'perf';
-    const cfg = config(cell, cell === 'lstm' ? { layers: 2 } : cell === 'window' ? { tau: 16, hidden: 512 } : perf ? { hidden: 128, steps: 50_000, gradMapInterval: 500, evalInterval: 250 } : { hidden: 128 });
+    const cfg = config(
+      cell,
+      cell === 'lstm'
+        ? { layers: 2 }
+        : cell === 'window'
+          ? { tau: 16, hidden: 512 }
+          : perf
+            ? { hidden: 128, steps: 50_000, gradMapInterval: 500, evalInterval: 250 }
+            : { hidden: 128 },
+    );
     const total = sc === 'lstm' ? 5000 : perf ? 50_000 : 3000;
     const h = history(cell, cfg, total, 3, sc === 'readonly');
     const state = sc === 'lstm' ? 'completed' : sc === 'readonly' ? 'paused' : 'training';
@@ -187,7 +253,14 @@
       return finish();
     }
     // A late delta of another run must be dropped.
-    harness.send({ type: 'deltas', runId: 'some-older-run', metrics: [{ step: 1, loss: 99, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 }], evals: [], gradMaps: [], samples: [] });
+    harness.send({
+      type: 'deltas',
+      runId: 'some-older-run',
+      metrics: [{ step: 1, loss: 99, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 }],
+      evals: [],
+      gradMaps: [],
+      samples: [],
+    });
     harness.send({ type: 'snapshot', runId: s.runId, run: s.run, readOnly: s.readOnly });
     if (!s.rest) return finish();
     // Stream the rest of the run as the host would: metric batches, evaluations, maps, samples.
@@ -212,8 +285,22 @@
       perf.batches++;
       const next = Math.min(end, step + 40);
       const within = (x) => x.step > step && x.step <= next;
-      harness.send({ type: 'deltas', runId: s.runId, metrics: s.rest.metrics.slice(step, next), evals: s.rest.evals.filter(within), gradMaps: s.rest.gradMaps.filter(within), samples: s.rest.samples.filter(within) });
-      harness.send({ type: 'deltas', runId: 'some-older-run', metrics: [{ step: next, loss: 50, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 }], evals: [], gradMaps: [], samples: [] });
+      harness.send({
+        type: 'deltas',
+        runId: s.runId,
+        metrics: s.rest.metrics.slice(step, next),
+        evals: s.rest.evals.filter(within),
+        gradMaps: s.rest.gradMaps.filter(within),
+        samples: s.rest.samples.filter(within),
+      });
+      harness.send({
+        type: 'deltas',
+        runId: 'some-older-run',
+        metrics: [{ step: next, loss: 50, gradNorm: 1, clipped: false, tokensPerSec: 1, elapsedMs: 1 }],
+        evals: [],
+        gradMaps: [],
+        samples: [],
+      });
       step = next;
       if (step >= end - 200) {
         clearInterval(timer);
@@ -243,7 +330,11 @@
 
   function finish() {
     // Two frames: the page batches drawing to animation frames.
-    requestAnimationFrame(() => requestAnimationFrame(() => { harness.done = true; }));
+    requestAnimationFrame(() =>
+      requestAnimationFrame(() => {
+        harness.done = true;
+      }),
+    );
   }
 
   harness.onMessage = function (msg) {

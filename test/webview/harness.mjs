@@ -53,13 +53,15 @@ await esbuild.build({
   platform: 'node',
   format: 'cjs',
   logLevel: 'warning',
-  plugins: [{
-    name: 'vscode-stub',
-    setup(build) {
-      build.onResolve({ filter: /^vscode$/ }, () => ({ path: 'vscode', namespace: 'stub' }));
-      build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  plugins: [
+    {
+      name: 'vscode-stub',
+      setup(build) {
+        build.onResolve({ filter: /^vscode$/ }, () => ({ path: 'vscode', namespace: 'stub' }));
+        build.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+      },
     },
-  }],
+  ],
 });
 const { renderWebviewDocument } = createRequire(import.meta.url)(join(buildDir, 'webviewHtml.cjs'));
 
@@ -80,7 +82,8 @@ function page(kind, origin) {
   });
   html = html.replace('</head>', `  <link rel="stylesheet" href="${origin}/harness/themes.css">\n</head>`);
   const harnessScripts = ['stub.js', 'fixtures.js', ...(kind === 'sidebar' ? ['sidebarFixtures.js'] : [])]
-    .map((f) => `<script nonce="${nonce}" src="${origin}/harness/${f}"></script>`).join('\n  ');
+    .map((f) => `<script nonce="${nonce}" src="${origin}/harness/${f}"></script>`)
+    .join('\n  ');
   return html.replace('<script nonce=', `${harnessScripts}\n  <script nonce=`);
 }
 
@@ -166,7 +169,9 @@ async function shoot() {
       const context = await browser.newContext({ viewport: { width: shot.width ?? 1180, height: shot.height ?? 900 }, deviceScaleFactor: 1 });
       const p = await context.newPage();
       const consoleErrors = [];
-      p.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+      p.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(m.text());
+      });
       p.on('pageerror', (e) => consoleErrors.push(String(e)));
       await p.goto(`${base}/${shot.view}.html?scenario=${shot.scenario}&theme=${shot.theme}`);
       await p.waitForFunction(() => window.__harness && window.__harness.done, null, { timeout: 20_000 });
@@ -196,15 +201,31 @@ async function shoot() {
         violations: window.__harness.violations,
         errors: window.__harness.errors,
         posted: window.__harness.posted.map((m) => m.type),
-        perf: window.__harness.perf && Object.assign({}, window.__harness.perf, (() => {
-          const d = performance.getEntriesByName('seqlab:render').map((e) => e.duration).sort((a, b) => a - b);
-          const slow = performance.getEntriesByName('seqlab:render').filter((e) => e.duration > 30).map((e) => `${e.detail}:${Math.round(e.duration)}`);
-          return d.length ? { renders: d.length, renderMedianMs: Math.round(d[d.length >> 1]), renderMaxMs: Math.round(d[d.length - 1]), slow } : {};
-        })()),
-        hooks: Object.fromEntries([...document.querySelectorAll('[data-testid]')].slice(0, 40).map((e) => [
-          e.getAttribute('data-testid'),
-          Object.fromEntries([...e.attributes].filter((a) => a.name.startsWith('data-') && a.name !== 'data-testid').map((a) => [a.name, a.value])),
-        ])),
+        perf:
+          window.__harness.perf &&
+          Object.assign(
+            {},
+            window.__harness.perf,
+            (() => {
+              const d = performance
+                .getEntriesByName('seqlab:render')
+                .map((e) => e.duration)
+                .sort((a, b) => a - b);
+              const slow = performance
+                .getEntriesByName('seqlab:render')
+                .filter((e) => e.duration > 30)
+                .map((e) => `${e.detail}:${Math.round(e.duration)}`);
+              return d.length ? { renders: d.length, renderMedianMs: Math.round(d[d.length >> 1]), renderMaxMs: Math.round(d[d.length - 1]), slow } : {};
+            })(),
+          ),
+        hooks: Object.fromEntries(
+          [...document.querySelectorAll('[data-testid]')]
+            .slice(0, 40)
+            .map((e) => [
+              e.getAttribute('data-testid'),
+              Object.fromEntries([...e.attributes].filter((a) => a.name.startsWith('data-') && a.name !== 'data-testid').map((a) => [a.name, a.value])),
+            ]),
+        ),
       }));
       const failed = shot.check ? await shot.check(p) : [];
       const problems = [...report.violations.map((v) => `CSP: ${v}`), ...report.errors, ...consoleErrors, ...failed];
@@ -228,7 +249,8 @@ async function shoot() {
 async function checkPanel(p) {
   const problems = [];
   const attr = (sel, name) => p.locator(sel).first().getAttribute(name);
-  if ((await attr('[data-testid="loss-chart"]', 'data-points')) !== '2800') problems.push(`loss chart data-points ${await attr('[data-testid="loss-chart"]', 'data-points')}, expected 2800 (a delta of another run leaked in?)`);
+  if ((await attr('[data-testid="loss-chart"]', 'data-points')) !== '2800')
+    problems.push(`loss chart data-points ${await attr('[data-testid="loss-chart"]', 'data-points')}, expected 2800 (a delta of another run leaked in?)`);
   if ((await attr('[data-testid="heatmap"]', 'data-rows')) !== '64') problems.push('heatmap data-rows is not the window length');
   problems.push(...(await checkRnnGradients(p)));
   const steps = await p.locator('[data-testid="sample"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-step'))));
@@ -281,7 +303,8 @@ async function checkLastPrediction(p, symbol) {
 
 async function checkRnnGradients(p) {
   const { problems, g } = await checkLastPrediction(p, '‖∂ℓ_T/∂hₜ‖');
-  if (!g.caption.includes("how far back the error signal of the last prediction reaches; a vanilla RNN's fades geometrically (vanishing gradients)")) problems.push(`caption: ${g.caption}`);
+  if (!g.caption.includes("how far back the error signal of the last prediction reaches; a vanilla RNN's fades geometrically (vanishing gradients)"))
+    problems.push(`caption: ${g.caption}`);
   if (!/falls 1,000-fold within \d+ steps back, .*: it vanishes/.test(g.summary)) problems.push(`RNN summary does not read as vanishing: ${g.summary}`);
   return problems;
 }
@@ -305,7 +328,7 @@ async function checkWholeWindow(p) {
   if (g.quantity !== 'total') problems.push(`ArrowRight did not switch to the whole window: data-quantity ${g.quantity}`);
   if (!g.legend.includes('‖∂L/∂hₜ‖') || !g.profile.includes('‖∂L/∂hₜ‖')) problems.push(`whole-window labels: ${g.legend} | ${g.profile}`);
   if (!g.summary.includes('across the window')) problems.push(`whole-window summary: ${g.summary}`);
-  const state = JSON.parse(await p.evaluate(() => sessionStorage.getItem('seqlab-harness-state-panel')) ?? 'null');
+  const state = JSON.parse((await p.evaluate(() => sessionStorage.getItem('seqlab-harness-state-panel'))) ?? 'null');
   if (state?.prefs?.gradQuantity !== 'total') problems.push(`choice not kept in the webview state: ${JSON.stringify(state?.prefs)}`);
   const focused = await p.evaluate(() => document.activeElement?.getAttribute('data-value'));
   if (focused !== 'total') problems.push(`focus did not follow the arrow key: ${focused}`);
@@ -324,7 +347,7 @@ async function checkLegacyMaps(p) {
   await p.waitForTimeout(150);
   const g = await gradText(p);
   if (g.quantity !== 'total' || !g.legend.includes('‖∂L/∂hₜ‖')) problems.push(`legacy maps not shown as the whole window's gradient: ${g.quantity} ${g.legend}`);
-  const state = JSON.parse(await p.evaluate(() => sessionStorage.getItem('seqlab-harness-state-panel')) ?? 'null');
+  const state = JSON.parse((await p.evaluate(() => sessionStorage.getItem('seqlab-harness-state-panel'))) ?? 'null');
   if (state?.prefs?.gradQuantity === 'total') problems.push('showing the fallback overwrote the saved preference');
   return problems;
 }

@@ -14,17 +14,62 @@
     const win = f.config('window', { hidden: 512 });
     const word = f.config('lstm', { level: 'word', hidden: 256 });
     return [
-      { s: f.summary('20251125-160100-a1b2', 'tinyshakespeare.txt', 'lstm', lstm, 'queued', 0, { files: ['/w/data/tinyshakespeare.txt'], createdAt: iso(now - 0.1 * hour), durationMs: 0 }), c: lstm },
-      { s: f.summary('20251125-153000-c3d4', 'timemachine.txt', 'lstm', lstm, 'training', 3120, { createdAt: iso(now - 0.6 * hour), durationMs: 14 * 60_000, bestValLoss: 1.612 }), c: lstm },
-      { s: f.summary('20251125-140300-e5f6', 'timemachine.txt', 'gru', gru, 'completed', 5000, { createdAt: iso(now - 2 * hour), durationMs: 27 * 60_000 + 12_000, bestValLoss: 1.548 }), c: gru },
-      { s: f.summary('20251125-120000-g7h8', 'timemachine.txt', 'rnn', rnn, 'stopped', 2400, { createdAt: iso(now - 4 * hour), durationMs: 6 * 60_000 + 40_000, bestValLoss: 1.853 }), c: rnn },
-      { s: f.summary('20251124-180000-i9j0', 'timemachine.txt (baseline)', 'window', win, 'completed', 5000, { createdAt: iso(now - 22 * hour), durationMs: 9 * 60_000, bestValLoss: 2.114 }), c: win },
-      { s: f.summary('20251124-170000-k1l2', 'a.md + b.md', 'lstm', word, 'failed', 180, { files: ['/w/notes/a.md', '/w/notes/b.md'], level: 'word', createdAt: iso(now - 23 * hour), durationMs: 50_000, reason: 'Out of memory while building the model: hidden 256 with a 20,000-word vocabulary needs 1.6 GB.' }), c: word },
+      {
+        s: f.summary('20251125-160100-a1b2', 'tinyshakespeare.txt', 'lstm', lstm, 'queued', 0, {
+          files: ['/w/data/tinyshakespeare.txt'],
+          createdAt: iso(now - 0.1 * hour),
+          durationMs: 0,
+        }),
+        c: lstm,
+      },
+      {
+        s: f.summary('20251125-153000-c3d4', 'timemachine.txt', 'lstm', lstm, 'training', 3120, { createdAt: iso(now - 0.6 * hour), durationMs: 14 * 60_000, bestValLoss: 1.612 }),
+        c: lstm,
+      },
+      {
+        s: f.summary('20251125-140300-e5f6', 'timemachine.txt', 'gru', gru, 'completed', 5000, {
+          createdAt: iso(now - 2 * hour),
+          durationMs: 27 * 60_000 + 12_000,
+          bestValLoss: 1.548,
+        }),
+        c: gru,
+      },
+      {
+        s: f.summary('20251125-120000-g7h8', 'timemachine.txt', 'rnn', rnn, 'stopped', 2400, {
+          createdAt: iso(now - 4 * hour),
+          durationMs: 6 * 60_000 + 40_000,
+          bestValLoss: 1.853,
+        }),
+        c: rnn,
+      },
+      {
+        s: f.summary('20251124-180000-i9j0', 'timemachine.txt (baseline)', 'window', win, 'completed', 5000, {
+          createdAt: iso(now - 22 * hour),
+          durationMs: 9 * 60_000,
+          bestValLoss: 2.114,
+        }),
+        c: win,
+      },
+      {
+        s: f.summary('20251124-170000-k1l2', 'a.md + b.md', 'lstm', word, 'failed', 180, {
+          files: ['/w/notes/a.md', '/w/notes/b.md'],
+          level: 'word',
+          createdAt: iso(now - 23 * hour),
+          durationMs: 50_000,
+          reason: 'Out of memory while building the model: hidden 256 with a 20,000-word vocabulary needs 1.6 GB.',
+        }),
+        c: word,
+      },
     ];
   }
 
   function detailsOf(run) {
-    const cps = run.s.step >= 1000 ? [1000, 2000, 3000, 4000, 5000].filter((s) => s <= run.s.step).map((s) => ({ step: s, path: `checkpoints/step-${s}`, valLoss: 1.5 + 2 / Math.sqrt(s / 100), time: iso(now - 3 * hour + s * 300) })) : [];
+    const cps =
+      run.s.step >= 1000
+        ? [1000, 2000, 3000, 4000, 5000]
+            .filter((s) => s <= run.s.step)
+            .map((s) => ({ step: s, path: `checkpoints/step-${s}`, valLoss: 1.5 + 2 / Math.sqrt(s / 100), time: iso(now - 3 * hour + s * 300) }))
+        : [];
     return { summary: run.s, config: run.c, info: f.info(run.c), checkpoints: cps, folder: `.seqlab/runs/${run.s.id}` };
   }
 
@@ -36,14 +81,29 @@
       const ch = text[i];
       const prev = text[i - 1];
       // Word starts and capitals surprise a character model; letters inside words mostly do not.
-      let s = i === 0 ? undefined : (prev === ' ' || prev === '\n' ? 2.2 : 0.6) + (ch === ch.toUpperCase() && ch !== ch.toLowerCase() ? 2.5 : 0) + (common.includes(ch) ? -0.3 : 0.8) + 0.5 * r();
+      let s =
+        i === 0
+          ? undefined
+          : (prev === ' ' || prev === '\n' ? 2.2 : 0.6) + (ch === ch.toUpperCase() && ch !== ch.toLowerCase() ? 2.5 : 0) + (common.includes(ch) ? -0.3 : 0.8) + 0.5 * r();
       if (s !== undefined) s = Math.max(0.02, s);
-      const top = [{ token: ' ', p: 0.22 }, { token: 'e', p: 0.14 }, { token: 't', p: 0.09 }, { token: ch, p: s === undefined ? 0.05 : Math.exp(-s) }]
-        .sort((a, b) => b.p - a.p).slice(0, 4);
+      const top = [
+        { token: ' ', p: 0.22 },
+        { token: 'e', p: 0.14 },
+        { token: 't', p: 0.09 },
+        { token: ch, p: s === undefined ? 0.05 : Math.exp(-s) },
+      ]
+        .sort((a, b) => b.p - a.p)
+        .slice(0, 4);
       tokens.push({ token: ch, surprisal: s, top });
     }
     const vals = tokens.filter((t) => t.surprisal !== undefined).map((t) => t.surprisal);
-    return { type: 'inspection', runId, tokens, meanSurprisal: vals.reduce((a, b) => a + b, 0) / vals.length, source: text === f.TEXT.slice(0, 160) ? 'selection in timemachine.txt (lines 1-3)' : 'text from the sidebar' };
+    return {
+      type: 'inspection',
+      runId,
+      tokens,
+      meanSurprisal: vals.reduce((a, b) => a + b, 0) / vals.length,
+      source: text === f.TEXT.slice(0, 160) ? 'selection in timemachine.txt (lines 1-3)' : 'text from the sidebar',
+    };
   }
 
   let all = [];

@@ -42,7 +42,11 @@
 
   const storageKey = 'seqlab-harness-state-' + view;
   let state = null;
-  try { state = JSON.parse(sessionStorage.getItem(storageKey) || 'null'); } catch { state = null; }
+  try {
+    state = JSON.parse(sessionStorage.getItem(storageKey) || 'null');
+  } catch {
+    state = null;
+  }
   let acquired = false;
   window.acquireVsCodeApi = function () {
     if (acquired) throw new Error('acquireVsCodeApi may only be called once');

@@ -77,7 +77,11 @@ export function parseVary(argument: string): VariedSetting {
   const eq = argument.indexOf('=');
   if (eq <= 0) throw new ConfigError([`--vary takes NAME=V1,V2,... (got ${JSON.stringify(argument)}).`]);
   const name = argument.slice(0, eq).trim();
-  const raw = argument.slice(eq + 1).split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const raw = argument
+    .slice(eq + 1)
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
   const numeric = name in NUMBER_RULES;
   return {
     name,

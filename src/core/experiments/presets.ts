@@ -40,16 +40,22 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'hidden-vs-window',
     question: 'Does a hidden state beat a fixed window?',
-    lookFor: 'A window model sees only its last tau tokens; a latent model summarises everything before in h_t. Compare the best validation losses: the latent models should beat the short windows, and a long window costs parameters.',
+    lookFor:
+      'A window model sees only its last tau tokens; a latent model summarises everything before in h_t. Compare the best validation losses: the latent models should beat the short windows, and a long window costs parameters.',
     spec: {
       base: {},
-      vary: [{ name: 'model', values: [
-        { label: 'window, tau 4', patch: { cell: 'window', tau: 4 } },
-        { label: 'window, tau 16', patch: { cell: 'window', tau: 16 } },
-        { label: 'window, tau 64', patch: { cell: 'window', tau: 64 } },
-        { label: 'RNN', patch: { cell: 'rnn' } },
-        { label: 'LSTM', patch: { cell: 'lstm' } },
-      ] }],
+      vary: [
+        {
+          name: 'model',
+          values: [
+            { label: 'window, tau 4', patch: { cell: 'window', tau: 4 } },
+            { label: 'window, tau 16', patch: { cell: 'window', tau: 16 } },
+            { label: 'window, tau 64', patch: { cell: 'window', tau: 64 } },
+            { label: 'RNN', patch: { cell: 'rnn' } },
+            { label: 'LSTM', patch: { cell: 'lstm' } },
+          ],
+        },
+      ],
     },
     answer(rows) {
       const latent = best(rows.filter((r) => r.label === 'RNN' || r.label === 'LSTM'));
@@ -60,22 +66,52 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'lstm-gru',
     question: 'Why LSTM and GRU?',
-    lookFor: "In a vanilla RNN the last prediction's gradient shrinks by a factor at every step back (the heatmap darkens toward t = 0); gates give it an additive path. Compare the memory horizons and the heatmaps, on one colour scale.",
-    spec: { base: {}, vary: [{ name: 'cell', values: [{ label: 'RNN', patch: { cell: 'rnn' } }, { label: 'GRU', patch: { cell: 'gru' } }, { label: 'LSTM', patch: { cell: 'lstm' } }] }] },
+    lookFor:
+      "In a vanilla RNN the last prediction's gradient shrinks by a factor at every step back (the heatmap darkens toward t = 0); gates give it an additive path. Compare the memory horizons and the heatmaps, on one colour scale.",
+    spec: {
+      base: {},
+      vary: [
+        {
+          name: 'cell',
+          values: [
+            { label: 'RNN', patch: { cell: 'rnn' } },
+            { label: 'GRU', patch: { cell: 'gru' } },
+            { label: 'LSTM', patch: { cell: 'lstm' } },
+          ],
+        },
+      ],
+    },
     answer(rows) {
       const h = (label: string) => byLabel(rows, label)?.memoryHorizon;
       const horizons = ['RNN', 'GRU', 'LSTM'].map((l) => `${l} ${h(l) ?? '?'}`).join(', ');
       const rnn = h('RNN');
       const lstm = h('LSTM');
-      const verdict = rnn !== undefined && lstm !== undefined ? (lstm > rnn ? `the LSTM's gradient reaches ${lstm - rnn} steps further back than the RNN's` : `here the LSTM's gradient does not reach further back than the RNN's`) : 'horizons appear once gradient maps are recorded';
+      const verdict =
+        rnn !== undefined && lstm !== undefined
+          ? lstm > rnn
+            ? `the LSTM's gradient reaches ${lstm - rnn} steps further back than the RNN's`
+            : `here the LSTM's gradient does not reach further back than the RNN's`
+          : 'horizons appear once gradient maps are recorded';
       return `Memory horizons (steps): ${horizons}; ${verdict}. ${versus(byLabel(rows, 'LSTM'), byLabel(rows, 'RNN'))}.${divergedNote(rows)}`;
     },
   },
   {
     id: 'clipping',
     question: 'What does clipping do?',
-    lookFor: 'Plain SGD at a learning rate of 1 on a vanilla RNN, as the chapter trains it: without clipping one exploding gradient can throw the weights far away (the run diverges, or its loss jumps); clipping the global norm to 1 bounds every step.',
-    spec: { base: { cell: 'rnn', optimizer: 'sgd', lr: 1 }, vary: [{ name: 'clip', values: [{ label: 'no clipping', patch: { clip: 0 } }, { label: 'clip 1', patch: { clip: 1 } }] }] },
+    lookFor:
+      'Plain SGD at a learning rate of 1 on a vanilla RNN, as the chapter trains it: without clipping one exploding gradient can throw the weights far away (the run diverges, or its loss jumps); clipping the global norm to 1 bounds every step.',
+    spec: {
+      base: { cell: 'rnn', optimizer: 'sgd', lr: 1 },
+      vary: [
+        {
+          name: 'clip',
+          values: [
+            { label: 'no clipping', patch: { clip: 0 } },
+            { label: 'clip 1', patch: { clip: 1 } },
+          ],
+        },
+      ],
+    },
     answer(rows) {
       const off = byLabel(rows, 'no clipping');
       const on = byLabel(rows, 'clip 1');
@@ -87,14 +123,27 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'batching',
     question: 'Random or sequential batches?',
-    lookFor: 'Random windows start from a zero state; sequential ones carry the state across batches (detached), so the model sees context beyond its window at no extra cost, but consecutive batches are correlated.',
-    spec: { base: {}, vary: [{ name: 'batching', values: [{ label: 'random', patch: { batching: 'random' } }, { label: 'sequential', patch: { batching: 'sequential' } }] }] },
+    lookFor:
+      'Random windows start from a zero state; sequential ones carry the state across batches (detached), so the model sees context beyond its window at no extra cost, but consecutive batches are correlated.',
+    spec: {
+      base: {},
+      vary: [
+        {
+          name: 'batching',
+          values: [
+            { label: 'random', patch: { batching: 'random' } },
+            { label: 'sequential', patch: { batching: 'sequential' } },
+          ],
+        },
+      ],
+    },
     answer: (rows) => `${versus(byLabel(rows, 'sequential'), byLabel(rows, 'random'))}.${divergedNote(rows)}`,
   },
   {
     id: 'truncation',
     question: 'How far back should we backpropagate?',
-    lookFor: 'The window is the truncation length of backpropagation through time: longer windows let gradients reach further back, at more cost per step, and may not help if the gradient vanishes before.',
+    lookFor:
+      'The window is the truncation length of backpropagation through time: longer windows let gradients reach further back, at more cost per step, and may not help if the gradient vanishes before.',
     spec: { base: {}, vary: [{ name: 'window', values: [8, 32, 128].map((w) => ({ label: `window ${w}`, patch: { window: w } })) }] },
     answer(rows) {
       const b = best(rows);
@@ -105,8 +154,20 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'embedding',
     question: 'One-hot or embedding?',
-    lookFor: 'One-hot input feeds each token as its own axis; an embedding learns a dense vector per token first. For characters the two should be close; for words an embedding saves parameters.',
-    spec: { base: {}, vary: [{ name: 'input', values: [{ label: 'one-hot', patch: { embedding: 0 } }, { label: 'embedding 32', patch: { embedding: 32 } }] }] },
+    lookFor:
+      'One-hot input feeds each token as its own axis; an embedding learns a dense vector per token first. For characters the two should be close; for words an embedding saves parameters.',
+    spec: {
+      base: {},
+      vary: [
+        {
+          name: 'input',
+          values: [
+            { label: 'one-hot', patch: { embedding: 0 } },
+            { label: 'embedding 32', patch: { embedding: 32 } },
+          ],
+        },
+      ],
+    },
     answer(rows) {
       const [a, b] = [byLabel(rows, 'embedding 32'), byLabel(rows, 'one-hot')];
       return `${versus(a, b)}; parameters: one-hot ${b?.params ?? '?'}, embedding ${a?.params ?? '?'}.${divergedNote(rows)}`;
@@ -116,14 +177,37 @@ export const PRESETS: readonly Preset[] = [
     id: 'layers',
     question: 'One layer or two?',
     lookFor: 'A second layer reads the first layer’s states: more capacity and a deeper path for gradients, at twice the recurrent cost.',
-    spec: { base: {}, vary: [{ name: 'layers', values: [{ label: '1 layer', patch: { layers: 1 } }, { label: '2 layers', patch: { layers: 2 } }] }] },
+    spec: {
+      base: {},
+      vary: [
+        {
+          name: 'layers',
+          values: [
+            { label: '1 layer', patch: { layers: 1 } },
+            { label: '2 layers', patch: { layers: 2 } },
+          ],
+        },
+      ],
+    },
     answer: (rows) => `${versus(byLabel(rows, '2 layers'), byLabel(rows, '1 layer'))}.${divergedNote(rows)}`,
   },
   {
     id: 'context-probe',
     question: 'Does the model use all past tokens?',
-    lookFor: 'After training, each model predicts the validation text seeing only the last k tokens (its state starting from zero k steps back), for k = 1 up to the window. Where the loss stops falling, older tokens stopped helping.',
-    spec: { base: {}, vary: [{ name: 'cell', values: [{ label: 'RNN', patch: { cell: 'rnn' } }, { label: 'LSTM', patch: { cell: 'lstm' } }] }] },
+    lookFor:
+      'After training, each model predicts the validation text seeing only the last k tokens (its state starting from zero k steps back), for k = 1 up to the window. Where the loss stops falling, older tokens stopped helping.',
+    spec: {
+      base: {},
+      vary: [
+        {
+          name: 'cell',
+          values: [
+            { label: 'RNN', patch: { cell: 'rnn' } },
+            { label: 'LSTM', patch: { cell: 'lstm' } },
+          ],
+        },
+      ],
+    },
     probe: true,
     answer(rows) {
       const parts = rows.map((r) => {

@@ -45,7 +45,10 @@ export function exportConfig(config: TrainConfig, vocabSize: number, step: numbe
     input: config.embedding > 0 ? 'token ids' : 'one-hot vectors',
     step,
     ...(format === 'safetensors'
-      ? { gateOrder: { lstm: 'i, f, g, o', gru: 'r, z, n', rnn: 'tanh' }[config.cell as 'lstm' | 'gru' | 'rnn'], stateDict: 'embed.weight (if embedding), rnn.weight_ih_l{k}, rnn.weight_hh_l{k}, rnn.bias_ih_l{k}, rnn.bias_hh_l{k}, head.weight, head.bias' }
+      ? {
+          gateOrder: { lstm: 'i, f, g, o', gru: 'r, z, n', rnn: 'tanh' }[config.cell as 'lstm' | 'gru' | 'rnn'],
+          stateDict: 'embed.weight (if embedding), rnn.weight_ih_l{k}, rnn.weight_hh_l{k}, rnn.bias_ih_l{k}, rnn.bias_hh_l{k}, head.weight, head.bias',
+        }
       : {}),
   };
 }

@@ -31,7 +31,8 @@ export type TfjsExportConfig = Pick<TrainConfig, 'cell' | 'hidden' | 'layers' | 
 /** Why a model cannot be exported as a tfjs Layers model, or undefined if it can. */
 export function tfjsUnsupported(config: TfjsExportConfig): string | undefined {
   if (config.cell === 'window') return 'The fixed-window model is an MLP over the last tau tokens, not a stack of recurrent layers: it has no Layers or PyTorch recurrent form.';
-  if (config.cell === 'gru') return "TensorFlow.js's GRU layer computes r ⊙ h U (Keras reset_after=false); Sequence Lab's GRU computes r ⊙ (h U + b), as PyTorch does. Export it as safetensors instead.";
+  if (config.cell === 'gru')
+    return "TensorFlow.js's GRU layer computes r ⊙ h U (Keras reset_after=false); Sequence Lab's GRU computes r ⊙ (h U + b), as PyTorch does. Export it as safetensors instead.";
   return undefined;
 }
 
@@ -44,7 +45,16 @@ export function toTfjsLayersModel(config: TfjsExportConfig, vocabSize: number, w
   if (config.embedding > 0) {
     layers.push({
       class_name: 'Embedding',
-      config: { name: 'embedding', input_dim: vocabSize, output_dim: config.embedding, batch_input_shape: [null, null], dtype: 'float32', trainable: true, mask_zero: null, input_length: null },
+      config: {
+        name: 'embedding',
+        input_dim: vocabSize,
+        output_dim: config.embedding,
+        batch_input_shape: [null, null],
+        dtype: 'float32',
+        trainable: true,
+        mask_zero: null,
+        input_length: null,
+      },
     });
     names.push('embedding/embeddings');
   }

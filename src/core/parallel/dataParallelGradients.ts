@@ -48,7 +48,15 @@ export class DataParallelGradients implements GradientSource {
   /** Starts the replica with a copy of the model's current weights. */
   static async start(model: LanguageModel, config: TrainConfig, vocabSize: number, backend: BackendName, entry = REPLICA_ENTRY): Promise<DataParallelGradients> {
     const dp = new DataParallelGradients(model, config, entry);
-    dp.send({ type: 'init', backend, config, vocabSize, weights: model.params.read(), computed: dp.computed.buffer as SharedArrayBuffer, applied: dp.applied.buffer as SharedArrayBuffer });
+    dp.send({
+      type: 'init',
+      backend,
+      config,
+      vocabSize,
+      weights: model.params.read(),
+      computed: dp.computed.buffer as SharedArrayBuffer,
+      applied: dp.applied.buffer as SharedArrayBuffer,
+    });
     await dp.expect('ready');
     return dp;
   }
@@ -97,7 +105,7 @@ export class DataParallelGradients implements GradientSource {
       for (let i = 0; i < g.length; i++) out[i] = wA * g[i] + wB * other[i];
       return out;
     });
-    const combine = (a?: number[][], b?: number[][]) => a && b ? a.map((row, l) => row.map((v, t) => Math.hypot(wA * v, wB * b[l][t]))) : undefined;
+    const combine = (a?: number[][], b?: number[][]) => (a && b ? a.map((row, l) => row.map((v, t) => Math.hypot(wA * v, wB * b[l][t]))) : undefined);
     return {
       loss: wA * mine.loss + wB * theirs.loss,
       grads,
@@ -147,4 +155,3 @@ export class DataParallelGradients implements GradientSource {
     });
   }
 }
-

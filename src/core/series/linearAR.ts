@@ -19,7 +19,12 @@ export class LinearAR implements NextStepModel {
    * @param weights [tau * dim, dim]: column j maps the window to component j
    * @param bias [dim]
    */
-  constructor(readonly tau: number, readonly dim: number, readonly weights: Float64Array, readonly bias: Float64Array) {}
+  constructor(
+    readonly tau: number,
+    readonly dim: number,
+    readonly weights: Float64Array,
+    readonly bias: Float64Array,
+  ) {}
 
   predict(window: Float64Array): Float64Array {
     const { dim } = this;

@@ -54,7 +54,8 @@ export function runForecast(options: ForecastOptions): ForecastResult {
   let period = options.period;
   let trainFraction = options.trainFraction;
   if (options.generate) {
-    if (!GENERATORS.includes(options.generate)) throw new SeqLabError('BAD_CONFIG', `There is no generator ${JSON.stringify(options.generate)}.`, `Use one of ${GENERATORS.join(', ')}.`);
+    if (!GENERATORS.includes(options.generate))
+      throw new SeqLabError('BAD_CONFIG', `There is no generator ${JSON.stringify(options.generate)}.`, `Use one of ${GENERATORS.join(', ')}.`);
     const g = generateSeries(options.generate, { seed: options.seed });
     series = g.series;
     source = `generated: ${g.description}`;
@@ -70,13 +71,19 @@ export function runForecast(options: ForecastOptions): ForecastResult {
   tau ??= 4;
   trainFraction ??= 0.6;
   if (!Number.isInteger(tau) || tau < 1 || tau > 256) throw new SeqLabError('BAD_CONFIG', `tau = ${tau} is out of range.`, 'Use a whole number of lags from 1 to 256.');
-  if (!(trainFraction > 0 && trainFraction < 1)) throw new SeqLabError('BAD_CONFIG', `The training fraction ${trainFraction} must be between 0 and 1.`, 'For example 0.6: the first 60% trains, the rest is predicted.');
+  if (!(trainFraction > 0 && trainFraction < 1))
+    throw new SeqLabError('BAD_CONFIG', `The training fraction ${trainFraction} must be between 0 and 1.`, 'For example 0.6: the first 60% trains, the rest is predicted.');
   const trainLength = Math.round(trainFraction * series.length);
   const width = tau * series.dim + 1;
   if (trainLength - tau < width || trainLength >= series.length) {
-    throw new SeqLabError('TABLE_NO_ROWS', `${series.length} rows split at ${trainLength} leave too little to fit ${width} coefficients and predict the rest.`, 'Use a longer series, a smaller tau, or another training fraction.');
+    throw new SeqLabError(
+      'TABLE_NO_ROWS',
+      `${series.length} rows split at ${trainLength} leave too little to fit ${width} coefficients and predict the rest.`,
+      'Use a longer series, a smaller tau, or another training fraction.',
+    );
   }
-  if (period !== undefined && (!Number.isInteger(period) || period < 1)) throw new SeqLabError('BAD_CONFIG', `The period ${period} must be a whole number of steps.`, 'Leave it out if the series has no season.');
+  if (period !== undefined && (!Number.isInteger(period) || period < 1))
+    throw new SeqLabError('BAD_CONFIG', `The period ${period} must be a whole number of steps.`, 'Leave it out if the series has no season.');
   const norm = fitNormalizer(series, trainLength);
   const normalized = normalize(series, norm);
   const design = lagDesign(normalized, tau, 0, trainLength);

@@ -92,7 +92,12 @@ function parseRows(text: string, name: string, ext: string): { names: string[]; 
       } catch {
         throw new SeqLabError('TABLE_RAGGED', `${name}, line ${i + 1}, is not valid JSON.`, 'Each line of a JSON-lines file must be one JSON object.');
       }
-      if (!value || typeof value !== 'object' || Array.isArray(value)) throw new SeqLabError('TABLE_RAGGED', `${name}, line ${i + 1}, is not a JSON object.`, 'Each line must be an object of column names to numbers, e.g. {"t": 1, "load": 0.5}.');
+      if (!value || typeof value !== 'object' || Array.isArray(value))
+        throw new SeqLabError(
+          'TABLE_RAGGED',
+          `${name}, line ${i + 1}, is not a JSON object.`,
+          'Each line must be an object of column names to numbers, e.g. {"t": 1, "load": 0.5}.',
+        );
       names ??= Object.keys(value);
       const object = value as Record<string, unknown>;
       rows.push(names.map((k) => cellText(object[k])));
@@ -137,20 +142,29 @@ export function readNumericTable(file: string, options: TableOptions = {}): Nume
   const { text } = readTextFile(file, { maxBytes: options.maxBytes });
   const { names, rows, firstRow } = parseRows(text, name, ext);
   if (!rows.length) {
-    throw new SeqLabError('TABLE_NO_ROWS', names.length ? `${name} has a header but no data rows.` : `${name} has no rows.`, 'Forecasting needs a column with many values, one per line.');
+    throw new SeqLabError(
+      'TABLE_NO_ROWS',
+      names.length ? `${name} has a header but no data rows.` : `${name} has no rows.`,
+      'Forecasting needs a column with many values, one per line.',
+    );
   }
   const timeIndex = options.timeColumn !== undefined ? columnIndex(names, options.timeColumn, name) : -1;
   let chosen: number[];
   if (options.columns?.length) {
     chosen = options.columns.map((c) => columnIndex(names, c, name));
-    if (chosen.includes(timeIndex)) throw new SeqLabError('TABLE_NO_COLUMN', `${quote(names[timeIndex])} is the time column; it cannot also be forecast.`, 'Pick other columns to forecast.');
+    if (chosen.includes(timeIndex))
+      throw new SeqLabError('TABLE_NO_COLUMN', `${quote(names[timeIndex])} is the time column; it cannot also be forecast.`, 'Pick other columns to forecast.');
   } else {
     // Every column with at least one number in it, but the time column.
     chosen = names.map((_, j) => j).filter((j) => j !== timeIndex && rows.some((r) => isNumber(r[j])));
     if (!chosen.length) throw new SeqLabError('TABLE_NOT_NUMERIC', `${name} has no numeric column.`, 'Forecasting needs numbers: a column of values, one per line.');
   }
   if (rows.length < MIN_ROWS) {
-    throw new SeqLabError('TABLE_NO_ROWS', `${name} has ${rows.length} data row${rows.length === 1 ? '' : 's'}: a series needs at least ${MIN_ROWS}, and far more to learn from.`, 'Use a file with one row per time step.');
+    throw new SeqLabError(
+      'TABLE_NO_ROWS',
+      `${name} has ${rows.length} data row${rows.length === 1 ? '' : 's'}: a series needs at least ${MIN_ROWS}, and far more to learn from.`,
+      'Use a file with one row per time step.',
+    );
   }
   const d = chosen.length;
   const values = new Float64Array(rows.length * d);
@@ -163,12 +177,20 @@ export function readNumericTable(file: string, options: TableOptions = {}): Nume
         missing.push(t);
         values[t * d + j] = NaN;
       } else if (!isNumber(cell)) {
-        throw new SeqLabError('TABLE_NOT_NUMERIC', `${name}, line ${t + firstRow}, column ${quote(names[col])}: ${quote(cell)} is not a number.`, 'Pick numeric columns only, or fix that cell.');
+        throw new SeqLabError(
+          'TABLE_NOT_NUMERIC',
+          `${name}, line ${t + firstRow}, column ${quote(names[col])}: ${quote(cell)} is not a number.`,
+          'Pick numeric columns only, or fix that cell.',
+        );
       } else values[t * d + j] = Number(cell);
     });
     if (missing.length === rows.length) throw new SeqLabError('TABLE_MISSING', `Column ${quote(names[col])} of ${name} has no values.`, 'Pick a column with numbers in it.');
     if (missing.length && !options.interpolate) {
-      throw new SeqLabError('TABLE_MISSING', `Column ${quote(names[col])} of ${name} has ${missing.length} missing value${missing.length === 1 ? '' : 's'}, the first on line ${missing[0] + firstRow}.`, 'Fill them in, or let Sequence Lab interpolate them linearly (the "interpolate missing values" option, --interpolate on the command line).');
+      throw new SeqLabError(
+        'TABLE_MISSING',
+        `Column ${quote(names[col])} of ${name} has ${missing.length} missing value${missing.length === 1 ? '' : 's'}, the first on line ${missing[0] + firstRow}.`,
+        'Fill them in, or let Sequence Lab interpolate them linearly (the "interpolate missing values" option, --interpolate on the command line).',
+      );
     }
     interpolated += fillGaps(values, d, j, rows.length);
     let lo = Infinity;
@@ -177,10 +199,19 @@ export function readNumericTable(file: string, options: TableOptions = {}): Nume
       lo = Math.min(lo, values[t * d + j]);
       hi = Math.max(hi, values[t * d + j]);
     }
-    if (lo === hi) throw new SeqLabError('TABLE_CONSTANT', `Column ${quote(names[col])} of ${name} is constant (${lo} on every row): there is nothing to forecast.`, 'Pick a column whose values change.');
+    if (lo === hi)
+      throw new SeqLabError(
+        'TABLE_CONSTANT',
+        `Column ${quote(names[col])} of ${name} is constant (${lo} on every row): there is nothing to forecast.`,
+        'Pick a column whose values change.',
+      );
   });
   return {
-    series: makeSeries(values, d, chosen.map((c) => names[c])),
+    series: makeSeries(
+      values,
+      d,
+      chosen.map((c) => names[c]),
+    ),
     time: timeIndex >= 0 ? rows.map((r) => r[timeIndex]) : undefined,
     allColumns: names,
     interpolated,

@@ -74,7 +74,11 @@ export class EventLoopMonitor extends Disposable {
   private reporter: NodeJS.Timeout | undefined;
   private label = '';
 
-  constructor(private readonly log: Logger, private readonly intervalMs = 30_000, private readonly resolutionMs = 10) {
+  constructor(
+    private readonly log: Logger,
+    private readonly intervalMs = 30_000,
+    private readonly resolutionMs = 10,
+  ) {
     super();
   }
 

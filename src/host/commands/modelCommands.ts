@@ -31,11 +31,13 @@ export function registerModelCommands(s: HostServices): vscode.Disposable[] {
 
     vscode.commands.registerCommand('sequenceLab.sample', async (runId?: unknown, options?: unknown) => {
       if (!requireTrust('sample from models')) return undefined;
-      const id = validId(runId) ?? (await pickRun(s.manager, {
-        placeHolder: 'Sample from which run?',
-        filter: (r) => hasCheckpoint(r) || (r.id === s.manager.activeRunId && r.state === 'training'),
-        none: 'No run has a model to sample from yet: train one first (checkpoints are written during training).',
-      }));
+      const id =
+        validId(runId) ??
+        (await pickRun(s.manager, {
+          placeHolder: 'Sample from which run?',
+          filter: (r) => hasCheckpoint(r) || (r.id === s.manager.activeRunId && r.state === 'training'),
+          none: 'No run has a model to sample from yet: train one first (checkpoints are written during training).',
+        }));
       if (!id) return undefined;
       const record = s.manager.getRecord(id);
       if (!record) return undefined;
@@ -57,8 +59,11 @@ export function registerModelCommands(s: HostServices): vscode.Disposable[] {
       }
       const channel = samples();
       channel.show(true);
-      const source = request.checkpointStep !== undefined ? `checkpoint at step ${request.checkpointStep}` : s.manager.activeRunId === id ? 'the live model' : 'the latest checkpoint';
-      channel.appendLine(`── ${record.name} · ${modelLabel({ cell: record.config.cell, hidden: record.config.hidden, layers: record.config.layers })} · ${source} · temperature ${request.temperature} · ${request.length} tokens`);
+      const source =
+        request.checkpointStep !== undefined ? `checkpoint at step ${request.checkpointStep}` : s.manager.activeRunId === id ? 'the live model' : 'the latest checkpoint';
+      channel.appendLine(
+        `── ${record.name} · ${modelLabel({ cell: record.config.cell, hidden: record.config.hidden, layers: record.config.layers })} · ${source} · temperature ${request.temperature} · ${request.length} tokens`,
+      );
       let buffer = request.prompt;
       let timer: NodeJS.Timeout | undefined;
       const flush = () => {
@@ -87,7 +92,14 @@ export function registerModelCommands(s: HostServices): vscode.Disposable[] {
 
     vscode.commands.registerCommand('sequenceLab.inspectText', async (runId?: unknown, text?: unknown) => {
       if (!requireTrust('inspect text with a model')) return undefined;
-      const id = validId(runId) ?? (await pickRun(s.manager, { placeHolder: 'Inspect the text with which run\'s model?', filter: hasCheckpoint, none: 'No run has a checkpoint yet: train one first.', autoPickSingle: true }));
+      const id =
+        validId(runId) ??
+        (await pickRun(s.manager, {
+          placeHolder: "Inspect the text with which run's model?",
+          filter: hasCheckpoint,
+          none: 'No run has a checkpoint yet: train one first.',
+          autoPickSingle: true,
+        }));
       if (!id) return undefined;
       const input = typeof text === 'string' && text ? { text, source: 'text from the sidebar' } : editorText();
       if (!input) return refuse('select some text in an editor (or open a file) to inspect it.');
@@ -98,7 +110,9 @@ export function registerModelCommands(s: HostServices): vscode.Disposable[] {
         source += ` (first ${INSPECT_MAX_CHARS.toLocaleString('en-US')} characters)`;
       }
       try {
-        const result: InspectResult = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Sequence Lab: inspecting text' }, () => s.manager.inspect(id, body));
+        const result: InspectResult = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Sequence Lab: inspecting text' }, () =>
+          s.manager.inspect(id, body),
+        );
         await s.runsView.showInspection({ type: 'inspection', runId: id, tokens: result.tokens, meanSurprisal: result.meanSurprisal, source });
         return { ...result, source };
       } catch (e) {
@@ -136,7 +150,11 @@ async function askSampleOptions(s: HostServices, runId: string): Promise<{ promp
     const latest = latestCheckpoint(record);
     const items = [
       ...(live ? [{ label: `$(pulse) Live model (step ${record.step})`, step: undefined as number | undefined }] : []),
-      ...[...record.checkpoints].reverse().map((c) => ({ label: `$(save) Checkpoint at step ${c.step}`, description: c.valLoss !== undefined ? `validation loss ${c.valLoss.toFixed(3)}` : c === latest ? 'latest' : undefined, step: c.step as number | undefined })),
+      ...[...record.checkpoints].reverse().map((c) => ({
+        label: `$(save) Checkpoint at step ${c.step}`,
+        description: c.valLoss !== undefined ? `validation loss ${c.valLoss.toFixed(3)}` : c === latest ? 'latest' : undefined,
+        step: c.step as number | undefined,
+      })),
     ];
     if (items.length > 1) {
       const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Sample from which model?' });

@@ -26,7 +26,9 @@ export function registerRunCommands(s: HostServices): vscode.Disposable[] {
     ...registerRunFolderCommands(s),
 
     vscode.commands.registerCommand('sequenceLab.stop', async (runId?: unknown) => {
-      const id = validId(runId) ?? (await pickRun(s.manager, { placeHolder: 'Stop which run?', filter: (r) => s.manager.isLive(r.id), none: 'No run is training or queued.', autoPickSingle: true }));
+      const id =
+        validId(runId) ??
+        (await pickRun(s.manager, { placeHolder: 'Stop which run?', filter: (r) => s.manager.isLive(r.id), none: 'No run is training or queued.', autoPickSingle: true }));
       if (!id) return false;
       await s.manager.stop(id);
       return true;
@@ -56,7 +58,14 @@ export function registerRunCommands(s: HostServices): vscode.Disposable[] {
 
     vscode.commands.registerCommand('sequenceLab.compareRuns', async (runIds?: unknown) => {
       const given = Array.isArray(runIds) ? runIds.filter(isRunId).slice(0, 8) : [];
-      const ids = given.length ? given : await pickRuns(s.manager, { placeHolder: 'Pick the runs to overlay (two or more)', filter: (r) => r.step > 0, none: 'Comparing needs at least two runs that have trained.', min: 2 });
+      const ids = given.length
+        ? given
+        : await pickRuns(s.manager, {
+            placeHolder: 'Pick the runs to overlay (two or more)',
+            filter: (r) => r.step > 0,
+            none: 'Comparing needs at least two runs that have trained.',
+            min: 2,
+          });
       if (!ids?.length) return undefined;
       s.panels.openCompare(ids);
       return ids;
@@ -82,10 +91,13 @@ export function registerRunCommands(s: HostServices): vscode.Disposable[] {
 
 function diagnostics(s: HostServices) {
   return {
-      eventLoop: s.loopMonitor.snapshot(),
-      activeRunId: s.manager.activeRunId,
-      queued: s.manager.queuedRunIds,
-      liveStates: s.manager.getSummaries().filter((r) => LIVE.includes(r.state)).map((r) => ({ id: r.id, state: r.state })),
-      unreadable: unreadableRuns().map((u) => ({ key: u.key, dir: u.dir, reason: u.reason, deletable: u.deletable })),
+    eventLoop: s.loopMonitor.snapshot(),
+    activeRunId: s.manager.activeRunId,
+    queued: s.manager.queuedRunIds,
+    liveStates: s.manager
+      .getSummaries()
+      .filter((r) => LIVE.includes(r.state))
+      .map((r) => ({ id: r.id, state: r.state })),
+    unreadable: unreadableRuns().map((u) => ({ key: u.key, dir: u.dir, reason: u.reason, deletable: u.deletable })),
   };
 }

@@ -26,7 +26,13 @@ export function registerRunFolderCommands(s: HostServices): vscode.Disposable[] 
   return [
     vscode.commands.registerCommand('sequenceLab.resumeRun', async (runId?: unknown, options?: unknown) => {
       if (!requireTrust('resume training')) return undefined;
-      const id = validId(runId) ?? (await pickRun(s.manager, { placeHolder: 'Resume which run?', filter: (r) => RESUMABLE.includes(r.state) && !s.manager.isLive(r.id), none: 'No stopped, interrupted or failed run to resume.' }));
+      const id =
+        validId(runId) ??
+        (await pickRun(s.manager, {
+          placeHolder: 'Resume which run?',
+          filter: (r) => RESUMABLE.includes(r.state) && !s.manager.isLive(r.id),
+          none: 'No stopped, interrupted or failed run to resume.',
+        }));
       if (!id) return undefined;
       const record = s.manager.getRecord(id);
       if (!record) {
@@ -52,11 +58,17 @@ export function registerRunFolderCommands(s: HostServices): vscode.Disposable[] 
       const outside = filesOutsideWorkspace(record.files);
       if (outside.length) {
         const given = isRecord(options) && typeof options.allowOutsideFiles === 'boolean' ? options.allowOutsideFiles : undefined;
-        const allowed = given ?? (await vscode.window.showWarningMessage(
-          `Run "${record.name}" reads ${outside.length === 1 ? 'a file' : `${outside.length} files`} outside this workspace: ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', ...' : ''}. Read ${outside.length === 1 ? 'it' : 'them'} to resume?`,
-          { modal: true, detail: 'A run folder lists the files it trains on in its run.json, and a run folder that came with a repository can list any file on your disk. Continue only if you made this run.' },
-          'Read and Resume',
-        )) === 'Read and Resume';
+        const allowed =
+          given ??
+          (await vscode.window.showWarningMessage(
+            `Run "${record.name}" reads ${outside.length === 1 ? 'a file' : `${outside.length} files`} outside this workspace: ${outside.slice(0, 3).join(', ')}${outside.length > 3 ? ', ...' : ''}. Read ${outside.length === 1 ? 'it' : 'them'} to resume?`,
+            {
+              modal: true,
+              detail:
+                'A run folder lists the files it trains on in its run.json, and a run folder that came with a repository can list any file on your disk. Continue only if you made this run.',
+            },
+            'Read and Resume',
+          )) === 'Read and Resume';
         if (!allowed) return refuse(`did not resume ${record.name}: it reads files outside the workspace (${outside.slice(0, 3).join(', ')}).`);
       }
       const maxBytes = maxFileSizeBytes(vscode.Uri.file(record.files[0] ?? ''));

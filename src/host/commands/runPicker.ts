@@ -20,10 +20,15 @@ function item(s: RunSummary): RunItem {
  * by quick pick. Tells the user (and resolves undefined) when none matches. Unreadable run folders are
  * offered only with `withUnreadable` (Delete: the one thing to do with them), never as a run.
  */
-export async function pickRun(manager: RunManager, options: { placeHolder: string; filter?: (s: RunSummary) => boolean; none: string; autoPickSingle?: boolean; withUnreadable?: boolean }): Promise<string | undefined> {
+export async function pickRun(
+  manager: RunManager,
+  options: { placeHolder: string; filter?: (s: RunSummary) => boolean; none: string; autoPickSingle?: boolean; withUnreadable?: boolean },
+): Promise<string | undefined> {
   const runs = manager.getSummaries().filter(options.filter ?? (() => true));
   const bad: RunItem[] = options.withUnreadable
-    ? unreadableRuns().filter((u) => u.deletable).map((u) => ({ id: u.key, label: `$(warning) ${u.name}`, description: 'unreadable', detail: `${u.dir} · ${u.reason}` }))
+    ? unreadableRuns()
+        .filter((u) => u.deletable)
+        .map((u) => ({ id: u.key, label: `$(warning) ${u.name}`, description: 'unreadable', detail: `${u.dir} · ${u.reason}` }))
     : [];
   if (bad.length) {
     const picked = await vscode.window.showQuickPick([...runs.map(item), ...bad], { placeHolder: options.placeHolder, matchOnDescription: true, matchOnDetail: true });
@@ -38,7 +43,10 @@ export async function pickRun(manager: RunManager, options: { placeHolder: strin
   return picked?.id;
 }
 
-export async function pickRuns(manager: RunManager, options: { placeHolder: string; filter?: (s: RunSummary) => boolean; none: string; min: number }): Promise<string[] | undefined> {
+export async function pickRuns(
+  manager: RunManager,
+  options: { placeHolder: string; filter?: (s: RunSummary) => boolean; none: string; min: number },
+): Promise<string[] | undefined> {
   const runs = manager.getSummaries().filter(options.filter ?? (() => true));
   if (runs.length < options.min) {
     void vscode.window.showInformationMessage(options.none);

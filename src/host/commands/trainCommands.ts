@@ -166,7 +166,9 @@ export async function startTraining(s: HostServices, files: vscode.Uri[], overri
     await ensureRunsDirWritable(runsDir);
   } catch (e) {
     if (e instanceof RunsFolderNotWritableError) {
-      return refuse(`cannot save runs in ${folder.name}: ${e.message} Sequence Lab keeps each run (settings, metrics, checkpoints) in .seqlab/runs inside the workspace folder; open a folder you can write to.`);
+      return refuse(
+        `cannot save runs in ${folder.name}: ${e.message} Sequence Lab keeps each run (settings, metrics, checkpoints) in .seqlab/runs inside the workspace folder; open a folder you can write to.`,
+      );
     }
     throw e;
   }
@@ -175,7 +177,9 @@ export async function startTraining(s: HostServices, files: vscode.Uri[], overri
   const runId = await s.manager.train({ runsDir, files: paths, config, maxBytes, truncate: !check.ok });
   if (wasBusy) {
     const ahead = s.manager.queuedRunIds.length - 1;
-    void vscode.window.showInformationMessage(`Sequence Lab: queued; it starts when the run training now${ahead > 0 ? ` and ${ahead} more` : ''} finish${ahead > 0 ? '' : 'es'}. One run trains at a time.`);
+    void vscode.window.showInformationMessage(
+      `Sequence Lab: queued; it starts when the run training now${ahead > 0 ? ` and ${ahead} more` : ''} finish${ahead > 0 ? '' : 'es'}. One run trains at a time.`,
+    );
   }
   s.panels.open(runId, { preserveFocus: true, viewColumn: vscode.ViewColumn.Beside });
   return runId;

@@ -165,7 +165,9 @@ export class ActiveRun {
         // On resume the logs may hold steps past the checkpoint (trained, then lost to a crash): drop them.
         history.dropAfter(msg.startStep);
         this.watchHeartbeat();
-        log.info(`run ${this.id}: training from step ${msg.startStep} on ${msg.info.backend} (${msg.info.backendReason}); vocabulary ${msg.info.vocabSize}, ${msg.info.paramCount} parameters`);
+        log.info(
+          `run ${this.id}: training from step ${msg.startStep} on ${msg.info.backend} (${msg.info.backendReason}); vocabulary ${msg.info.vocabSize}, ${msg.info.paramCount} parameters`,
+        );
         this.emitStatus();
         return;
       case 'metrics':
@@ -194,14 +196,21 @@ export class ActiveRun {
       case 'finished':
         this.finished = { state: msg.reason, message: msg.message };
         log.info(`run ${this.id}: finished (${msg.reason}) at step ${msg.step}: ${msg.message}`);
-        this.endWith({ state: msg.reason, reason: msg.message, step: msg.step }, msg.reason === 'diverged' ? ['warning', `Training of ${record.name} diverged: ${msg.message}`, ['openPanel']] : undefined);
+        this.endWith(
+          { state: msg.reason, reason: msg.message, step: msg.step },
+          msg.reason === 'diverged' ? ['warning', `Training of ${record.name} diverged: ${msg.message}`, ['openPanel']] : undefined,
+        );
         return;
       case 'error': {
         if (msg.code === 'TEXT_CHANGED' && this.queued.before) {
           // A resume on a changed text: nothing trained, the run goes back to how it was, and the user chooses.
           this.textChanged = this.queued.before;
           log.warn(`run ${this.id}: ${msg.message}`);
-          this.endWith(this.queued.before, ['warning', `${record.name}: ${msg.message} Continue it as fine-tuning on the new text (its weights, optimizer and step are kept; batches start afresh), or leave the run as it was.`, ['fineTune']]);
+          this.endWith(this.queued.before, [
+            'warning',
+            `${record.name}: ${msg.message} Continue it as fine-tuning on the new text (its weights, optimizer and step are kept; batches start afresh), or leave the run as it was.`,
+            ['fineTune'],
+          ]);
           return;
         }
         // A run-level error ends the run: the worker cannot train it (bad input, unusable backend, ...).
@@ -275,7 +284,17 @@ export class ActiveRun {
     this.watch?.dispose();
     try {
       const { started, stopRequested, killedHung, finished, failure, textChanged } = this;
-      const facts = { started, stopRequested, killedHung, finished, failure, textChanged, name: this.history.record.name, stopTimeoutMs: this.host.stopTimeoutMs, checkpoint: latestCheckpoint(this.history.record) };
+      const facts = {
+        started,
+        stopRequested,
+        killedHung,
+        finished,
+        failure,
+        textChanged,
+        name: this.history.record.name,
+        stopTimeoutMs: this.host.stopTimeoutMs,
+        checkpoint: latestCheckpoint(this.history.record),
+      };
       const ending = endingOf(facts, exit);
       if (ending.notice) this.notice('error', ending.notice.message, ending.notice.actions);
       this.setRecord(await recordEnding(this.id, this.dir, this.history.record, ending, this.host.log));

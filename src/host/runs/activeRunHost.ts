@@ -38,4 +38,3 @@ export interface ActiveRunHost {
   /** The worker is gone and run.json tells the final story. */
   ended(run: ActiveRun): void;
 }
-

@@ -44,7 +44,11 @@ export class BoundedSeries<T extends { step: number }> {
   private stride = 1;
   private total = 0;
 
-  constructor(readonly cap: number, readonly recentCap: number, private readonly merge: Merge<T> = keepLater) {
+  constructor(
+    readonly cap: number,
+    readonly recentCap: number,
+    private readonly merge: Merge<T> = keepLater,
+  ) {
     if (recentCap < 1 || cap < recentCap + 2) throw new Error('BoundedSeries: cap must leave room for older points');
   }
 

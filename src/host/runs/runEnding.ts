@@ -113,6 +113,9 @@ function mergeCheckpoints(a: readonly CheckpointRef[], b: readonly CheckpointRef
 }
 
 function lastLines(tail: readonly string[]): string {
-  const lines = tail.slice(-3).map((l) => l.trim()).filter(Boolean);
+  const lines = tail
+    .slice(-3)
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.length ? ` Last output: ${lines.join(' | ').slice(0, 600)}` : '';
 }

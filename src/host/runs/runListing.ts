@@ -58,10 +58,12 @@ function unreadable(dir: string, reason: string, deletable = true): UnreadableRu
 
 /** Sizes and times of a run's logs: a history failure stands until they change. */
 async function logsSignature(dir: string): Promise<string> {
-  const parts = await Promise.all(['metrics', 'evals', 'gradmaps', 'samples'].map(async (log) => {
-    const st = await fs.promises.lstat(path.join(dir, `${log}.jsonl`)).catch(() => undefined);
-    return st ? `${st.size}:${st.mtimeMs}` : '-';
-  }));
+  const parts = await Promise.all(
+    ['metrics', 'evals', 'gradmaps', 'samples'].map(async (log) => {
+      const st = await fs.promises.lstat(path.join(dir, `${log}.jsonl`)).catch(() => undefined);
+      return st ? `${st.size}:${st.mtimeMs}` : '-';
+    }),
+  );
   return parts.join('|');
 }
 
@@ -88,7 +90,13 @@ export async function readRunFolderAsync(dir: string): Promise<Checked<RunHistor
   }
   return {
     ok: true,
-    record: { record: record.record, metrics: dropRewound(metrics.record), evals: dropRewound(evals.record), gradMaps: dropRewound(gradMaps.record), samples: dropRewound(samples.record) },
+    record: {
+      record: record.record,
+      metrics: dropRewound(metrics.record),
+      evals: dropRewound(evals.record),
+      gradMaps: dropRewound(gradMaps.record),
+      samples: dropRewound(samples.record),
+    },
   };
 }
 
@@ -149,7 +157,10 @@ export async function listRunsAsync(runsDir: string): Promise<{ dir: string; rec
     if (holder) bad.push(unreadable(run.dir, `its id ${run.record.id} is the id of the run in ${path.basename(holder.dir)}`));
     else byId.set(run.record.id, run);
   }
-  unreadableByRunsDir.set(runsDir, bad.sort((a, b) => a.name.localeCompare(b.name)));
+  unreadableByRunsDir.set(
+    runsDir,
+    bad.sort((a, b) => a.name.localeCompare(b.name)),
+  );
   return [...byId.values()].sort((a, b) => b.record.createdAt.localeCompare(a.record.createdAt));
 }
 
@@ -160,10 +171,14 @@ export function forgetRunsDirsExcept(runsDirs: readonly string[]): void {
 
 /** Deletes an unreadable run folder: a real folder directly inside its runs folder only (see deleteRunFolder). */
 export async function deleteUnreadable(entry: UnreadableRun): Promise<void> {
-  if (!entry.deletable) throw new ContainmentError(`${entry.dir}: ${entry.reason}. Sequence Lab deletes only real folders inside .seqlab/runs; remove it yourself if you want it gone.`);
+  if (!entry.deletable)
+    throw new ContainmentError(`${entry.dir}: ${entry.reason}. Sequence Lab deletes only real folders inside .seqlab/runs; remove it yourself if you want it gone.`);
   await deleteRunFolder(entry.dir);
   const list = unreadableByRunsDir.get(path.dirname(entry.dir));
-  if (list) unreadableByRunsDir.set(path.dirname(entry.dir), list.filter((u) => u.key !== entry.key));
+  if (list)
+    unreadableByRunsDir.set(
+      path.dirname(entry.dir),
+      list.filter((u) => u.key !== entry.key),
+    );
   historyFailures.delete(entry.dir);
 }
-

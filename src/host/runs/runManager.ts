@@ -64,21 +64,25 @@ export class RunManager extends Disposable {
     this.log = options.log;
     this.known = new RunCatalog({ queuedIds: () => this.queue.queuedIds, didChange: () => this._onDidChangeRuns.fire() });
     const helloTimeoutMs = options.helloTimeoutMs ?? 30_000;
-    this.utility = this._register(new UtilityWorker(options.spawnWorker, this.log, this.requests, {
-      idleMs: options.utilityIdleMs ?? 60_000,
-      helloTimeoutMs,
-      requestTimeoutMs: options.utilityTimeoutMs ?? 120_000,
-    }));
+    this.utility = this._register(
+      new UtilityWorker(options.spawnWorker, this.log, this.requests, {
+        idleMs: options.utilityIdleMs ?? 60_000,
+        helloTimeoutMs,
+        requestTimeoutMs: options.utilityTimeoutMs ?? 120_000,
+      }),
+    );
     this.sampling = new RunSampling({ active: () => this.queue.active, record: (id) => this.currentRecord(id), dir: (id) => this.getRunDir(id) }, this.requests, this.utility);
-    this.recovery = this._register(new RunRecovery({
-      log: this.log,
-      refresh: () => this.refresh(),
-      runs: () => [...this.known.values()],
-      isLive: (runId) => this.isLive(runId),
-      liveLocks: () => this.queue.liveLocks(),
-      remember: (runId, dir, record) => void this.known.set(runId, { dir, record }),
-      didChangeRuns: () => this._onDidChangeRuns.fire(),
-    }));
+    this.recovery = this._register(
+      new RunRecovery({
+        log: this.log,
+        refresh: () => this.refresh(),
+        runs: () => [...this.known.values()],
+        isLive: (runId) => this.isLive(runId),
+        liveLocks: () => this.queue.liveLocks(),
+        remember: (runId, dir, record) => void this.known.set(runId, { dir, record }),
+        didChangeRuns: () => this._onDidChangeRuns.fire(),
+      }),
+    );
     this.queue = new RunQueue(options, this.requests, this.known, {
       didChangeRuns: () => this._onDidChangeRuns.fire(),
       runEvent: (event) => this._onRunEvent.fire(event),

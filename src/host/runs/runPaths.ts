@@ -90,7 +90,9 @@ export function runDirProblem(dir: string): string | undefined {
  */
 export function containCheckpoint(runDir: string, ref: CheckpointRef): string {
   if (typeof ref.path !== 'string' || !CHECKPOINT_REF_PATH.test(ref.path)) {
-    throw new ContainmentError(`The checkpoint at step ${ref.step} names ${JSON.stringify(String(ref.path).slice(0, 80))}, not checkpoints/step-NNNNNNN in its run folder: refused.`);
+    throw new ContainmentError(
+      `The checkpoint at step ${ref.step} names ${JSON.stringify(String(ref.path).slice(0, 80))}, not checkpoints/step-NNNNNNN in its run folder: refused.`,
+    );
   }
   const real = containRunDir(runDir);
   refuseLinkedCheckpoints(runDir);

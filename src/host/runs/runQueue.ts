@@ -35,7 +35,12 @@ export class RunQueue {
   /** How the active run reports back. */
   private readonly runHost: ActiveRunHost;
 
-  constructor(private readonly options: RunManagerOptions, requests: WorkerRequests, private readonly known: RunCatalog, private readonly emit: RunQueueEvents) {
+  constructor(
+    private readonly options: RunManagerOptions,
+    requests: WorkerRequests,
+    private readonly known: RunCatalog,
+    private readonly emit: RunQueueEvents,
+  ) {
     this.log = options.log;
     this.runHost = {
       log: this.log,
@@ -119,7 +124,12 @@ export class RunQueue {
     this.emit.didChangeActive(run.id);
     this.emit.didChangeRuns();
     this.emit.runEvent({ runId: run.id, kind: 'status' });
-    guarded(this.log, `run ${run.id}: start`, () => run.start(), (e) => run.failToStart(e));
+    guarded(
+      this.log,
+      `run ${run.id}: start`,
+      () => run.start(),
+      (e) => run.failToStart(e),
+    );
   }
 
   /** The active run's worker is gone and run.json is final: start the next queued run. */

@@ -103,9 +103,10 @@ export class RunRecovery extends Disposable {
         continue;
       }
       const checkpoint = latestCheckpoint(record);
-      const reason = record.state === 'queued'
-        ? 'Interrupted: it was waiting in the queue when VS Code closed. Resume to train it.'
-        : `Interrupted: VS Code was reloaded or closed while it trained. ${checkpoint ? `Resume continues from the checkpoint at step ${checkpoint.step}.` : 'Resume starts it again (no checkpoint was written).'}`;
+      const reason =
+        record.state === 'queued'
+          ? 'Interrupted: it was waiting in the queue when VS Code closed. Resume to train it.'
+          : `Interrupted: VS Code was reloaded or closed while it trained. ${checkpoint ? `Resume continues from the checkpoint at step ${checkpoint.step}.` : 'Resume starts it again (no checkpoint was written).'}`;
       const patched = patchRunRecord(dir, { state: 'interrupted', reason: reason + workerError(dir) });
       removeRunLock(dir);
       if (patched) {

@@ -62,7 +62,12 @@ export function queueNewRun(request: TrainRequest): { queued: QueuedRun; record:
 }
 
 /** Patches a resumable run back to queued (its logs cleared when it has no checkpoint to resume from). */
-export async function queueResume(runId: string, dir: string, record: RunRecord, limits: ResumeLimits): Promise<{ queued: QueuedRun; record: RunRecord; checkpoint?: CheckpointRef }> {
+export async function queueResume(
+  runId: string,
+  dir: string,
+  record: RunRecord,
+  limits: ResumeLimits,
+): Promise<{ queued: QueuedRun; record: RunRecord; checkpoint?: CheckpointRef }> {
   const checkpoint = latestCheckpoint(record);
   if (!checkpoint) await clearRunLogs(dir);
   const patched = patchRunRecord(dir, { state: 'queued', reason: undefined, ...(checkpoint ? {} : { step: 0, lastLoss: undefined, bestValLoss: undefined }) }) ?? record;

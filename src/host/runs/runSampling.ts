@@ -29,7 +29,11 @@ export interface SamplingRuns {
 }
 
 export class RunSampling {
-  constructor(private readonly runs: SamplingRuns, private readonly requests: WorkerRequests, private readonly utility: UtilityWorker) {}
+  constructor(
+    private readonly runs: SamplingRuns,
+    private readonly requests: WorkerRequests,
+    private readonly utility: UtilityWorker,
+  ) {}
 
   /**
    * Generates text from a run: from the live model when it is training (and no checkpoint step is
@@ -37,7 +41,15 @@ export class RunSampling {
    */
   async sample(options: SampleOptions, onToken?: (token: string) => void): Promise<SampleResult> {
     const requestId = newRequestId();
-    const base = { type: 'sample' as const, requestId, prompt: options.prompt, length: options.length, temperature: options.temperature, topK: options.topK ?? 0, seed: options.seed ?? Date.now() % 2 ** 31 };
+    const base = {
+      type: 'sample' as const,
+      requestId,
+      prompt: options.prompt,
+      length: options.length,
+      temperature: options.temperature,
+      topK: options.topK ?? 0,
+      seed: options.seed ?? Date.now() % 2 ** 31,
+    };
     // Refused here with the reason; the worker checks again (sampleRequestProblem in both).
     const problem = sampleRequestProblem(base);
     if (problem) throw new WorkerRequestError(problem, 'BAD_REQUEST');
@@ -66,9 +78,11 @@ export class RunSampling {
     if (!record || !dir) throw new Error(`Run ${runId} was not found.`);
     const ref = step === undefined ? latestCheckpoint(record) : record.checkpoints.find((c) => c.step === step);
     if (!ref) {
-      throw new Error(step === undefined
-        ? `${record.name} has no checkpoint yet (one is written every ${record.config.checkpointInterval || record.config.steps} steps and when training ends).`
-        : `${record.name} has no checkpoint at step ${step}.`);
+      throw new Error(
+        step === undefined
+          ? `${record.name} has no checkpoint yet (one is written every ${record.config.checkpointInterval || record.config.steps} steps and when training ends).`
+          : `${record.name} has no checkpoint at step ${step}.`,
+      );
     }
     return checkpointFolder(dir, ref);
   }

@@ -16,7 +16,10 @@ export function runsDirOf(workspaceFolder: string): string {
 
 /** The runs folder cannot be created or written: the workspace folder is read-only (or not ours). */
 export class RunsFolderNotWritableError extends Error {
-  constructor(readonly runsDir: string, readonly errno: NodeJS.ErrnoException) {
+  constructor(
+    readonly runsDir: string,
+    readonly errno: NodeJS.ErrnoException,
+  ) {
     super(`Cannot write to ${runsDir}: ${describeErrno(errno)}.`);
     this.name = 'RunsFolderNotWritableError';
   }
@@ -24,12 +27,17 @@ export class RunsFolderNotWritableError extends Error {
 
 function describeErrno(e: NodeJS.ErrnoException): string {
   switch (e.code) {
-    case 'EROFS': return 'the file system is read-only';
+    case 'EROFS':
+      return 'the file system is read-only';
     case 'EACCES':
-    case 'EPERM': return 'permission denied (the folder is read-only for you)';
-    case 'ENOSPC': return 'the disk is full';
-    case 'ENOTDIR': return 'a file stands where a folder is needed';
-    default: return e.message;
+    case 'EPERM':
+      return 'permission denied (the folder is read-only for you)';
+    case 'ENOSPC':
+      return 'the disk is full';
+    case 'ENOTDIR':
+      return 'a file stands where a folder is needed';
+    default:
+      return e.message;
   }
 }
 

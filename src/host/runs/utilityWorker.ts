@@ -39,7 +39,13 @@ export class UtilityWorker extends Disposable {
         const ms = this.timing.requestTimeoutMs;
         const seconds = (ms / 1000).toFixed(ms < 10_000 ? 1 : 0);
         this.log.warn(`[sampler] request ${msg.requestId} took longer than ${seconds} s; killing the sampling process`);
-        this.requests.fail(msg.requestId, new WorkerRequestError(`${msg.type === 'sample' ? 'Sampling' : 'Inspecting'} took longer than ${seconds} s and was stopped; the sampling process was restarted. Try a shorter length or prompt.`, 'TIMEOUT'));
+        this.requests.fail(
+          msg.requestId,
+          new WorkerRequestError(
+            `${msg.type === 'sample' ? 'Sampling' : 'Inspecting'} took longer than ${seconds} s and was stopped; the sampling process was restarted. Try a shorter length or prompt.`,
+            'TIMEOUT',
+          ),
+        );
         if (this.worker === worker) {
           this.worker = undefined;
           this.ready = undefined;
@@ -58,17 +64,21 @@ export class UtilityWorker extends Disposable {
     if (!this.worker || !this.worker.isAlive) {
       const worker = new WorkerProcess(this.spawn, this.log, 'sampler');
       this.worker = worker;
-      worker.onDidReceive((msg) => guarded(this.log, `[sampler] '${msg.type}' message`, () => {
-        if (!this.requests.handle(msg)) this.log.warn(`[sampler] unexpected '${msg.type}' message`);
-      }));
-      worker.onDidExit((exit) => guarded(this.log, '[sampler] exit', () => {
-        this.requests.failOwner(worker, `The sampling process ${describeExit(exit)}.`);
-        if (this.worker === worker) {
-          this.worker = undefined;
-          this.ready = undefined;
-        }
-        worker.dispose();
-      }));
+      worker.onDidReceive((msg) =>
+        guarded(this.log, `[sampler] '${msg.type}' message`, () => {
+          if (!this.requests.handle(msg)) this.log.warn(`[sampler] unexpected '${msg.type}' message`);
+        }),
+      );
+      worker.onDidExit((exit) =>
+        guarded(this.log, '[sampler] exit', () => {
+          this.requests.failOwner(worker, `The sampling process ${describeExit(exit)}.`);
+          if (this.worker === worker) {
+            this.worker = undefined;
+            this.ready = undefined;
+          }
+          worker.dispose();
+        }),
+      );
       this.ready = worker.waitForHello(this.timing.helloTimeoutMs).then((hello) => {
         if (!hello.ok) {
           this.log.error(`[sampler] ${hello.reason}`);

@@ -68,7 +68,11 @@ export class WorkerProcess extends Disposable {
   /** Resolves with the worker's protocol version when it says hello. */
   readonly hello: Promise<number>;
 
-  constructor(spawn: WorkerSpawner, private readonly log: Logger, private readonly label: string) {
+  constructor(
+    spawn: WorkerSpawner,
+    private readonly log: Logger,
+    private readonly label: string,
+  ) {
     super();
     this.hello = new Promise((resolve) => (this.helloResolve = resolve));
     this.child = spawn();

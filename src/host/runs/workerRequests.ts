@@ -19,7 +19,11 @@ export interface InspectResult {
 
 /** A request failed in the worker (`code` from its error message) or because the worker went away. */
 export class WorkerRequestError extends Error {
-  constructor(message: string, readonly code: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'WorkerRequestError';
   }

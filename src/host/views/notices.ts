@@ -16,13 +16,17 @@ const LABELS: Record<NoticeAction, string> = {
 };
 
 export class RunNotices extends Disposable {
-  constructor(private readonly manager: RunManager, private readonly log: vscode.LogOutputChannel) {
+  constructor(
+    private readonly manager: RunManager,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
     super();
     this._register(manager.onNotice((n) => guarded(log, 'showing a notification', () => this.show(n))));
   }
 
   private async show(notice: RunNotice): Promise<void> {
-    const show = notice.severity === 'error' ? vscode.window.showErrorMessage : notice.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const show =
+      notice.severity === 'error' ? vscode.window.showErrorMessage : notice.severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     const labels = notice.actions.map((a) => LABELS[a]);
     const choice = await show(`Sequence Lab: ${notice.message}`, ...labels);
     const action = notice.actions.find((a) => LABELS[a] === choice);

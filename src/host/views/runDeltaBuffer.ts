@@ -15,11 +15,20 @@ export class RunDeltaBuffer {
   /** Keeps a delta event; false (and nothing kept) for events that are not deltas. */
   add(e: RunEvent): boolean {
     switch (e.kind) {
-      case 'metrics': this.metrics.push(e.point); return true;
-      case 'eval': this.evals.push(e.point); return true;
-      case 'gradmap': this.gradMaps.push(e.map); return true;
-      case 'sample': this.samples.push(e.sample); return true;
-      default: return false;
+      case 'metrics':
+        this.metrics.push(e.point);
+        return true;
+      case 'eval':
+        this.evals.push(e.point);
+        return true;
+      case 'gradmap':
+        this.gradMaps.push(e.map);
+        return true;
+      case 'sample':
+        this.samples.push(e.sample);
+        return true;
+      default:
+        return false;
     }
   }
 

@@ -39,7 +39,12 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
     this._register(vscode.window.registerWebviewViewProvider(RUNS_VIEW_ID, this));
     this._register(manager.onDidChangeRuns(() => this.scheduleList()));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.sendList()));
-    this._register({ dispose: () => { clearTimeout(this.listTimer); this.disposeView(); } });
+    this._register({
+      dispose: () => {
+        clearTimeout(this.listTimer);
+        this.disposeView();
+      },
+    });
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -152,7 +157,13 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
   }
 
   private sendList(): void {
-    const unreadable: UnreadableRunEntry[] = unreadableRuns().map((u) => ({ key: u.key, name: u.name, folder: vscode.workspace.asRelativePath(u.dir, true), reason: u.reason, deletable: u.deletable }));
+    const unreadable: UnreadableRunEntry[] = unreadableRuns().map((u) => ({
+      key: u.key,
+      name: u.name,
+      folder: vscode.workspace.asRelativePath(u.dir, true),
+      reason: u.reason,
+      deletable: u.deletable,
+    }));
     this.post({ type: 'runs', runs: this.manager.getSummaries(), trusted: vscode.workspace.isTrusted, hasWorkspace: this.hasWorkspace(), unreadable });
   }
 

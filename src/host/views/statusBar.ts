@@ -21,16 +21,20 @@ export class RunStatusBar extends Disposable {
     this.item = this._register(vscode.window.createStatusBarItem('sequenceLab.status', vscode.StatusBarAlignment.Left, 10));
     this.item.name = 'Sequence Lab';
     this._register(manager.onDidChangeRuns(() => this.schedule()));
-    this._register(manager.onRunEvent((e) => {
-      if (e.kind === 'progress') {
-        this.phase = e.message;
-        this.schedule();
-      }
-    }));
-    this._register(manager.onDidChangeActive(() => {
-      this.phase = undefined;
-      this.update();
-    }));
+    this._register(
+      manager.onRunEvent((e) => {
+        if (e.kind === 'progress') {
+          this.phase = e.message;
+          this.schedule();
+        }
+      }),
+    );
+    this._register(
+      manager.onDidChangeActive(() => {
+        this.phase = undefined;
+        this.update();
+      }),
+    );
     this._register(vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration(`${SECTION}.showStatusBar`) && this.update()));
     this._register({ dispose: () => clearTimeout(this.timer) });
     this.update();

@@ -15,7 +15,6 @@ import { displayPaths } from './displayPaths';
 import { modelLabel } from './statusText';
 import { getWebviewHtml, webviewOptions } from './webviewHtml';
 
-
 /** Metrics arrive every step, gradient maps every few: the page hears of them at most this often. */
 const DELTAS_BATCH_MS = 250;
 /** Generated text reaches the page in chunks at most this often. */
@@ -44,20 +43,31 @@ export class TrainingPanel extends Disposable {
   private deltasTimer: NodeJS.Timeout | undefined;
   private compareTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly panel: vscode.WebviewPanel, private target: Target, private readonly deps: PanelDeps) {
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private target: Target,
+    private readonly deps: PanelDeps,
+  ) {
     super();
     panel.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.svg');
     panel.webview.options = webviewOptions(deps.extensionUri);
     this.render();
     this._register(panel.webview.onDidReceiveMessage((msg: unknown) => this.onMessage(msg)));
     this._register(panel.onDidDispose(() => this.dispose()));
-    this._register(panel.onDidChangeViewState(() => {
-      // A hidden webview is torn down and cannot receive messages; it says `ready` again when shown.
-      if (!panel.visible) this.ready = false;
-    }));
+    this._register(
+      panel.onDidChangeViewState(() => {
+        // A hidden webview is torn down and cannot receive messages; it says `ready` again when shown.
+        if (!panel.visible) this.ready = false;
+      }),
+    );
     this._register(deps.manager.onRunEvent((e) => this.onRunEvent(e)));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.resend()));
-    this._register({ dispose: () => { clearTimeout(this.deltasTimer); clearTimeout(this.compareTimer); } });
+    this._register({
+      dispose: () => {
+        clearTimeout(this.deltasTimer);
+        clearTimeout(this.compareTimer);
+      },
+    });
   }
 
   get runId(): string | undefined {
@@ -133,7 +143,12 @@ export class TrainingPanel extends Disposable {
 
   /** The snapshot (or comparison) again; a failure to read it is logged, never left unhandled. */
   private resend(): void {
-    guarded(this.deps.log, 'panel: sending the run', () => this.sendInitial(), (e) => this.post({ type: 'empty', message: `The run could not be read: ${errorText(e)}` }));
+    guarded(
+      this.deps.log,
+      'panel: sending the run',
+      () => this.sendInitial(),
+      (e) => this.post({ type: 'empty', message: `The run could not be read: ${errorText(e)}` }),
+    );
   }
 
   private async sendInitial(): Promise<void> {

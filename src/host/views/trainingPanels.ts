@@ -17,7 +17,11 @@ export class TrainingPanels extends Disposable implements vscode.WebviewPanelSer
   constructor(private readonly deps: PanelDeps) {
     super();
     this._register(vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, this));
-    this._register({ dispose: () => { for (const p of [...this.panels]) p.dispose(); } });
+    this._register({
+      dispose: () => {
+        for (const p of [...this.panels]) p.dispose();
+      },
+    });
     // A deleted run's panel has nothing left to show.
     this._register(deps.manager.onDidChangeRuns(() => this.closeDeleted()));
   }
@@ -29,7 +33,12 @@ export class TrainingPanels extends Disposable implements vscode.WebviewPanelSer
       existing.reveal(options.preserveFocus ?? false);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Sequence Lab', { viewColumn: options.viewColumn ?? vscode.ViewColumn.Active, preserveFocus: options.preserveFocus }, webviewOptions(this.deps.extensionUri));
+    const panel = vscode.window.createWebviewPanel(
+      PANEL_VIEW_TYPE,
+      'Sequence Lab',
+      { viewColumn: options.viewColumn ?? vscode.ViewColumn.Active, preserveFocus: options.preserveFocus },
+      webviewOptions(this.deps.extensionUri),
+    );
     return this.adopt(panel, { kind: 'run', runId });
   }
 
@@ -57,7 +66,7 @@ export class TrainingPanels extends Disposable implements vscode.WebviewPanelSer
       this.adopt(panel, { kind: 'compare', runIds: compareIds });
       return;
     }
-    const runId = isRunId(state?.runId) ? state.runId : this.deps.manager.activeRunId ?? this.deps.manager.getSummaries()[0]?.id;
+    const runId = isRunId(state?.runId) ? state.runId : (this.deps.manager.activeRunId ?? this.deps.manager.getSummaries()[0]?.id);
     if (!runId) {
       panel.dispose();
       return;

@@ -71,13 +71,7 @@ export function renderWebviewDocument(parts: WebviewDocumentParts): string {
   // Styles only from files (uPlot and vscode-elements set styles through the CSSOM and constructed
   // stylesheets, which the policy does not block), fonts for the codicons, images as data: URIs
   // for uPlot's legend markers. No inline script, no eval, no network.
-  const csp = [
-    `default-src 'none'`,
-    `style-src ${cspSource}`,
-    `font-src ${cspSource}`,
-    `img-src ${cspSource} data:`,
-    `script-src 'nonce-${nonce}'`,
-  ].join('; ');
+  const csp = [`default-src 'none'`, `style-src ${cspSource}`, `font-src ${cspSource}`, `img-src ${cspSource} data:`, `script-src 'nonce-${nonce}'`].join('; ');
   const state = JSON.stringify(parts.state ?? {});
   return `<!DOCTYPE html>
 <html lang="en">

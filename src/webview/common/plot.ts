@@ -22,10 +22,11 @@ export class Plot {
     // browser's "ResizeObserver loop" error: do it in the next frame instead.
     let pending = 0;
     this.resizeObserver = new ResizeObserver(() => {
-      if (!pending) pending = requestAnimationFrame(() => {
-        pending = 0;
-        this.resize();
-      });
+      if (!pending)
+        pending = requestAnimationFrame(() => {
+          pending = 0;
+          this.resize();
+        });
     });
     this.resizeObserver.observe(container);
   }

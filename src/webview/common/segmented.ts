@@ -19,11 +19,14 @@ export class Segmented<T extends string> {
   /** Why each unavailable option is unavailable (its tooltip meanwhile). */
   private readonly unavailable = new Map<T, string>();
 
-  constructor(label: string, private readonly options: readonly SegmentOption<T>[], value: T, private readonly onChange: (value: T) => void) {
+  constructor(
+    label: string,
+    private readonly options: readonly SegmentOption<T>[],
+    value: T,
+    private readonly onChange: (value: T) => void,
+  ) {
     this.current = value;
-    this.buttons = options.map((o) =>
-      h('button', { class: 'segment', text: o.label, attrs: { type: 'button', role: 'radio', title: o.title ?? o.label, 'data-value': o.value } }),
-    );
+    this.buttons = options.map((o) => h('button', { class: 'segment', text: o.label, attrs: { type: 'button', role: 'radio', title: o.title ?? o.label, 'data-value': o.value } }));
     this.element = h('div', { class: 'segmented', attrs: { role: 'radiogroup', 'aria-label': label } }, ...this.buttons);
     this.buttons.forEach((b, i) => {
       b.addEventListener('click', () => this.choose(options[i].value, false));

@@ -105,6 +105,9 @@ export function readableOn(color: string, background: string, minRatio = MIN_SER
 
 /** #rrggbb of an opaque colour (channels rounded and clamped). */
 export function toHex(c: Pick<Rgba, 'r' | 'g' | 'b'>): string {
-  const hex = (v: number) => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, '0');
+  const hex = (v: number) =>
+    Math.round(Math.min(255, Math.max(0, v)))
+      .toString(16)
+      .padStart(2, '0');
   return `#${hex(c.r)}${hex(c.g)}${hex(c.b)}`;
 }

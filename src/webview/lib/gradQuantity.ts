@@ -87,10 +87,9 @@ export function quantityText(quantity: GradQuantity, windowCell: boolean): Quant
     symbol,
     name: "gradient of the whole window's loss",
     caption: windowCell
-      ? `${symbol}: gradient of the whole window's loss (the mean over all T predictions) with respect to each context position's input, ` +
-        'what the weight update uses.'
+      ? `${symbol}: gradient of the whole window's loss (the mean over all T predictions) with respect to each context position's input, ` + 'what the weight update uses.'
       : `${symbol}: gradient of the whole window's loss (the mean over all T predictions), what the weight update uses. ` +
-        'Each hₜ collects the error of every later prediction, so this map stays roughly flat even when one prediction\'s signal vanishes.',
+        "Each hₜ collects the error of every later prediction, so this map stays roughly flat even when one prediction's signal vanishes.",
     option: 'Whole window',
     optionTitle: `${symbol}: gradient of the whole window's loss L (mean of all T predictions), what the weight update uses`,
     unavailableTitle: "This run's gradient maps carry no whole-window gradient",

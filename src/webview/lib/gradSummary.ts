@@ -11,9 +11,7 @@ const REACH_DECADES = 3;
 
 export function gradSummary(grid: HeatmapGrid, quantity: GradQuantity, windowCell: boolean, gradMapInterval: number): string {
   if (grid.cols === 0) {
-    return gradMapInterval > 0
-      ? `Gradient maps are recorded every ${gradMapInterval} steps.`
-      : 'Gradient maps are off for this run (gradMapInterval is 0).';
+    return gradMapInterval > 0 ? `Gradient maps are recorded every ${gradMapInterval} steps.` : 'Gradient maps are off for this run (gradMapInterval is 0).';
   }
   const newest = `Newest map (step ${formatCount(grid.steps[grid.cols - 1])})`;
   if (quantity === 'total') return `${newest}: ${spread(grid, windowCell)}.`;

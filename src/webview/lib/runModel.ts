@@ -43,7 +43,12 @@ export class RunModel {
   /** Oldest first (the view reverses). */
   readonly samples: SampleRecord[] = [];
 
-  constructor(readonly runId: string, run: RunView, readOnly: boolean, displayFiles?: readonly string[]) {
+  constructor(
+    readonly runId: string,
+    run: RunView,
+    readOnly: boolean,
+    displayFiles?: readonly string[],
+  ) {
     this.summary = run.summary;
     this.config = run.config;
     this.info = run.info;

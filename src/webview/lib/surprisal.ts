@@ -18,7 +18,10 @@ export function surprisalLevel(surprisal: number | undefined, scaleMax: number, 
  * does not wash out the rest (at least 1 nat).
  */
 export function surprisalScale(tokens: readonly InspectedToken[]): number {
-  const values = tokens.map((t) => t.surprisal).filter((s): s is number => s !== undefined && Number.isFinite(s)).sort((a, b) => a - b);
+  const values = tokens
+    .map((t) => t.surprisal)
+    .filter((s): s is number => s !== undefined && Number.isFinite(s))
+    .sort((a, b) => a - b);
   if (!values.length) return 1;
   return Math.max(1, values[Math.min(values.length - 1, Math.floor(0.95 * values.length))]);
 }
@@ -27,7 +30,8 @@ export function surprisalScale(tokens: readonly InspectedToken[]): number {
 export function tokenTooltip(t: InspectedToken): string {
   const lines: string[] = [];
   if (t.surprisal === undefined) lines.push(`"${visibleToken(t.token)}": first token, no prefix to predict it from`);
-  else lines.push(`"${visibleToken(t.token)}": p = ${Math.exp(-t.surprisal).toPrecision(3)}, surprisal ${t.surprisal.toFixed(2)} nats (${(t.surprisal / Math.LN2).toFixed(2)} bits)`);
+  else
+    lines.push(`"${visibleToken(t.token)}": p = ${Math.exp(-t.surprisal).toPrecision(3)}, surprisal ${t.surprisal.toFixed(2)} nats (${(t.surprisal / Math.LN2).toFixed(2)} bits)`);
   if (t.top.length) {
     lines.push('Top predictions:');
     for (const p of t.top) lines.push(`  ${visibleToken(p.token).padEnd(6)} ${p.p.toFixed(3)}`);

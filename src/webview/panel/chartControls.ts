@@ -44,10 +44,15 @@ class SmoothingControl {
 
 /** Linear or logarithmic step axis. */
 function stepAxisToggle(xLog: boolean, setPrefs: SetPrefs): Segmented<'linear' | 'log'> {
-  return new Segmented<'linear' | 'log'>('Step axis', [
-    { value: 'linear', label: 'Linear', title: 'Linear step axis' },
-    { value: 'log', label: 'Log', title: 'Logarithmic step axis (early training spread out)' },
-  ], xLog ? 'log' : 'linear', (mode) => setPrefs({ xLog: mode === 'log' }));
+  return new Segmented<'linear' | 'log'>(
+    'Step axis',
+    [
+      { value: 'linear', label: 'Linear', title: 'Linear step axis' },
+      { value: 'log', label: 'Log', title: 'Logarithmic step axis (early training spread out)' },
+    ],
+    xLog ? 'log' : 'linear',
+    (mode) => setPrefs({ xLog: mode === 'log' }),
+  );
 }
 
 /** The preference a chart's unit toggle sets: the loss chart's second axis, or the comparison's unit. */
@@ -81,7 +86,11 @@ export class ChartToolbar<K extends UnitPref> {
   private readonly unitToggle: Segmented<PanelPrefs[K]>;
   private readonly xMode: Segmented<'linear' | 'log'>;
 
-  constructor(private readonly unit: K, prefs: PanelPrefs, setPrefs: SetPrefs) {
+  constructor(
+    private readonly unit: K,
+    prefs: PanelPrefs,
+    setPrefs: SetPrefs,
+  ) {
     const toggle = UNIT_TOGGLES[unit];
     this.smoothing = new SmoothingControl(prefs.smoothing, setPrefs);
     this.unitToggle = new Segmented<PanelPrefs[K]>(toggle.label, toggle.options, prefs[unit], (value) => setPrefs({ [unit]: value }));

@@ -38,11 +38,10 @@ export class CompareView {
     });
     this.legend = h('table', { class: 'compare-legend' });
     this.readoutEl = h('p', { class: 'card-note compare-readout' });
-    this.element = h('section', { class: 'card', attrs: { 'aria-labelledby': 'compare-title' } },
-      h('header', { class: 'card-head' },
-        h('h2', { class: 'card-title', attrs: { id: 'compare-title' }, text: 'Compare runs' }),
-        this.toolbar.element,
-      ),
+    this.element = h(
+      'section',
+      { class: 'card', attrs: { 'aria-labelledby': 'compare-title' } },
+      h('header', { class: 'card-head' }, h('h2', { class: 'card-title', attrs: { id: 'compare-title' }, text: 'Compare runs' }), this.toolbar.element),
       h('p', { class: 'card-note', text: 'Solid: smoothed training loss. Dashed with dots: validation loss.' }),
       this.chartBox,
       this.readoutEl,
@@ -87,29 +86,47 @@ export class CompareView {
     for (const run of runs) {
       const f = convert(run);
       const steps = run.metrics.map((p) => p.step);
-      const smooth = emaSmooth(run.metrics.map((p) => f(p.loss)), this.prefs.smoothing);
+      const smooth = emaSmooth(
+        run.metrics.map((p) => f(p.loss)),
+        this.prefs.smoothing,
+      );
       const idx = drawIndices(steps, smooth, this.plot.plotWidth, this.prefs.xLog);
       series.push({ x: pick(steps, idx), y: pick(smooth, idx) });
       const evals = run.evals.filter((e) => !this.prefs.xLog || e.step > 0);
       series.push({ x: evals.map((e) => e.step), y: evals.map((e) => f(e.valLoss)) });
       const vals = run.evals.map((e) => f(e.valLoss)).filter(Number.isFinite);
-      rows.push({ best: vals.length ? Math.min(...vals) : undefined, last: smooth.length ? smooth[smooth.length - 1] : undefined, steps: steps.length ? steps[steps.length - 1] : 0 });
+      rows.push({
+        best: vals.length ? Math.min(...vals) : undefined,
+        last: smooth.length ? smooth[smooth.length - 1] : undefined,
+        steps: steps.length ? steps[steps.length - 1] : 0,
+      });
     }
     if (runs.length) this.plot.setData(alignSeries(series) as uPlot.AlignedData, !this.zoomed);
     else this.plot.clear();
 
     const unit = this.prefs.compareUnit === 'bpc' ? 'bits/char' : 'nats/token';
-    replaceChildren(this.legend,
+    replaceChildren(
+      this.legend,
       h('thead', {}, h('tr', {}, h('th', { text: 'Run' }), h('th', { text: 'Steps' }), h('th', { text: `Train (${unit})` }), h('th', { text: `Best val (${unit})` }))),
-      h('tbody', {}, ...runs.map((run, i) =>
-        h('tr', {},
-          h('td', {}, this.swatch(i), run.label),
-          h('td', { text: formatCount(rows[i].steps) }),
-          h('td', { text: formatLoss(rows[i].last) }),
-          h('td', { text: formatLoss(rows[i].best) }),
-        ))),
+      h(
+        'tbody',
+        {},
+        ...runs.map((run, i) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, this.swatch(i), run.label),
+            h('td', { text: formatCount(rows[i].steps) }),
+            h('td', { text: formatLoss(rows[i].last) }),
+            h('td', { text: formatLoss(rows[i].best) }),
+          ),
+        ),
+      ),
     );
-    this.chartBox.setAttribute('aria-label', `Comparison of ${runs.length} runs: ` + runs.map((r, i) => `${r.label}, best validation ${formatLoss(rows[i].best)} ${unit}`).join('; '));
+    this.chartBox.setAttribute(
+      'aria-label',
+      `Comparison of ${runs.length} runs: ` + runs.map((r, i) => `${r.label}, best validation ${formatLoss(rows[i].best)} ${unit}`).join('; '),
+    );
   }
 
   /** The legend's sample of run `i`'s line, in the chart's colour (set through the CSSOM, which the CSP allows). */
@@ -132,7 +149,12 @@ export class CompareView {
       const color = this.seriesColor(i);
       series.push({ label: `${run.label} train`, stroke: color, width: 2, spanGaps: true, points: { show: false }, value: (_u, v) => fmt(v) });
       series.push({
-        label: `${run.label} val`, stroke: color, width: 1.5, dash: [5, 4], spanGaps: true, value: (_u, v) => fmt(v),
+        label: `${run.label} val`,
+        stroke: color,
+        width: 1.5,
+        dash: [5, 4],
+        spanGaps: true,
+        value: (_u, v) => fmt(v),
         points: { show: run.evals.length <= 150, size: 5, fill: color, stroke: color },
       });
     });
@@ -142,16 +164,17 @@ export class CompareView {
         x: stepScale(this.prefs.xLog),
         y: { range: lossRange },
       },
-      axes: [
-        stepAxis(t, this.prefs.xLog),
-        lossAxis(t, unit),
-      ],
+      axes: [stepAxis(t, this.prefs.xLog), lossAxis(t, unit)],
       series,
       legend: { show: false },
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
       hooks: {
         setCursor: [(u) => this.readout(u)],
-        setSelect: [() => { this.zoomed = true; }],
+        setSelect: [
+          () => {
+            this.zoomed = true;
+          },
+        ],
       },
     };
   }

@@ -55,8 +55,7 @@ export class GradientView {
     this.summary = h('p', { class: 'card-note grad-summary' });
     this.layerSlot = h('div', { class: 'toolbar-slot' });
     const option = (q: GradQuantity) => ({ value: q, label: quantityText(q, false).option, title: quantityText(q, false).optionTitle });
-    this.quantityToggle = new Segmented<GradQuantity>('Gradient of', [option('last'), option('total')], prefs.gradQuantity,
-      (gradQuantity) => this.setPrefs({ gradQuantity }));
+    this.quantityToggle = new Segmented<GradQuantity>('Gradient of', [option('last'), option('total')], prefs.gradQuantity, (gradQuantity) => this.setPrefs({ gradQuantity }));
     this.quantityToggle.element.dataset.testid = 'grad-quantity';
     this.profileTitle = h('h3', { class: 'mini-title', text: 'Latest profile' });
     this.normTitle = h('h3', { class: 'mini-title', text: 'Global gradient norm' });
@@ -67,10 +66,16 @@ export class GradientView {
     this.profilePlot = new Plot(this.profileBox, SIDE_CHART_HEIGHT, (size) => this.profileOptions(size));
     this.normPlot = new Plot(this.normBox, SIDE_CHART_HEIGHT, (size) => this.normOptions(size));
 
-    this.element = h('section', { class: 'card', attrs: { 'aria-labelledby': 'grad-title' } },
-      h('header', { class: 'card-head' },
+    this.element = h(
+      'section',
+      { class: 'card', attrs: { 'aria-labelledby': 'grad-title' } },
+      h(
+        'header',
+        { class: 'card-head' },
         h('h2', { class: 'card-title', attrs: { id: 'grad-title' }, text: 'Gradients through time' }),
-        h('div', { class: 'toolbar' },
+        h(
+          'div',
+          { class: 'toolbar' },
           // The radio group carries the same name for screen readers: the visible one is not read twice.
           h('span', { class: 'tool' }, h('span', { class: 'tool-label', text: 'Gradient of', attrs: { 'aria-hidden': 'true' } }), this.quantityToggle.element),
           this.layerSlot,
@@ -78,9 +83,13 @@ export class GradientView {
       ),
       this.caption,
       this.summary,
-      h('div', { class: 'grad-grid' },
+      h(
+        'div',
+        { class: 'grad-grid' },
         h('div', { class: 'grad-main' }, this.heatmap.element),
-        h('div', { class: 'grad-side' },
+        h(
+          'div',
+          { class: 'grad-side' },
           h('div', { class: 'mini' }, h('div', { class: 'mini-head' }, this.profileTitle, this.profileReadout), this.profileBox),
           h('div', { class: 'mini' }, h('div', { class: 'mini-head' }, this.normTitle, this.normReadout), this.normBox),
         ),
@@ -194,8 +203,11 @@ export class GradientView {
     const xs = Array.from({ length: n }, (_, t) => t);
     const positive = (v: number | undefined) => (v !== undefined && v > 0 && Number.isFinite(v) ? v : null);
     setText(this.profileTitle, `${text.symbol} at step ${formatCount(newestMap.step)}` + (hasFirst ? ` (dashed: step ${formatCount(firstMap.step)})` : ''));
-    this.profileBox.setAttribute('aria-label', `${text.name} (${text.symbol}) ${windowCell ? 'by context position' : 'against time step t'} at step ${newestMap.step}: ` +
-      `${formatSci(latest[0] ?? NaN)} at the start, ${formatSci(latest[latest.length - 1] ?? NaN)} at the end`);
+    this.profileBox.setAttribute(
+      'aria-label',
+      `${text.name} (${text.symbol}) ${windowCell ? 'by context position' : 'against time step t'} at step ${newestMap.step}: ` +
+        `${formatSci(latest[0] ?? NaN)} at the start, ${formatSci(latest[latest.length - 1] ?? NaN)} at the end`,
+    );
     this.profilePlot.setData([xs, xs.map((t) => positive(latest[t])), xs.map((t) => (hasFirst ? positive(first[t]) : null))] as uPlot.AlignedData);
   }
 
@@ -231,8 +243,13 @@ export class GradientView {
         { ...axisStyle(t), label: windowCell ? 'context position' : 't', labelSize: 14, size: 28 },
         // The last prediction's profile can span a dozen decades: a few decade lines, not one per
         // multiple, all labelled (uPlot's own filter thins labels by the space of one decade).
-        { ...axisStyle(t), size: 50, splits: (_u, _axis, min, max) => decadeTicks(min, max, 5),
-          filter: (_u, splits) => splits, values: (_u, splits) => splits.map((v) => (v == null ? '' : formatSci(v))) },
+        {
+          ...axisStyle(t),
+          size: 50,
+          splits: (_u, _axis, min, max) => decadeTicks(min, max, 5),
+          filter: (_u, splits) => splits,
+          values: (_u, splits) => splits.map((v) => (v == null ? '' : formatSci(v))),
+        },
       ],
       series: [
         { label: windowCell ? 'position' : 't' },
@@ -242,7 +259,9 @@ export class GradientView {
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 5 } },
       hooks: {
-        setCursor: [(u) => readout(u, this.profileReadout, (x, ys) => `${windowCell ? 'position' : 't ='} ${x}: ${fmtNorm(ys[0])}` + (ys[1] != null ? ` (first ${fmtNorm(ys[1])})` : ''))],
+        setCursor: [
+          (u) => readout(u, this.profileReadout, (x, ys) => `${windowCell ? 'position' : 't ='} ${x}: ${fmtNorm(ys[0])}` + (ys[1] != null ? ` (first ${fmtNorm(ys[1])})` : '')),
+        ],
       },
     };
   }
@@ -282,5 +301,11 @@ function readout(u: uPlot, el: HTMLElement, describe: (x: number, ys: (number | 
     return;
   }
   const x = u.data[0][i];
-  setText(el, describe(x, u.data.slice(1).map((series) => series[i])));
+  setText(
+    el,
+    describe(
+      x,
+      u.data.slice(1).map((series) => series[i]),
+    ),
+  );
 }

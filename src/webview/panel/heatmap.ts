@@ -47,7 +47,10 @@ export class Heatmap {
   private width = 0;
 
   /** `describedBy`: id of the element that explains what the map shows. */
-  constructor(private theme: ChartTheme, describedBy?: string) {
+  constructor(
+    private theme: ChartTheme,
+    describedBy?: string,
+  ) {
     this.canvas = h('canvas', { class: 'heatmap-canvas', attrs: { tabindex: 0, role: 'img', 'aria-label': 'Gradient heatmap: no data yet', 'aria-describedby': describedBy } });
     this.tooltip = h('div', { class: 'chart-tooltip', attrs: { role: 'tooltip', hidden: true } });
     this.cursorBox = h('div', { class: 'heatmap-cursor', attrs: { hidden: true } });
@@ -56,7 +59,9 @@ export class Heatmap {
     this.legendMin = h('span', { class: 'legend-value' });
     this.legendMax = h('span', { class: 'legend-value' });
     this.legendTitle = h('span', { class: 'legend-title' });
-    this.element = h('div', { class: 'heatmap', attrs: { 'data-testid': 'heatmap', 'data-columns': 0, 'data-rows': 0 } },
+    this.element = h(
+      'div',
+      { class: 'heatmap', attrs: { 'data-testid': 'heatmap', 'data-columns': 0, 'data-rows': 0 } },
       h('div', { class: 'heatmap-stage' }, this.canvas, this.cursorBox, this.tooltip),
       h('div', { class: 'heatmap-legend', attrs: { 'aria-label': 'Colour scale' } }, this.legendTitle, this.legendMin, this.legendBar, this.legendMax),
       this.live,
@@ -213,9 +218,11 @@ export class Heatmap {
     }
     ctx.fillText('training step →', MARGIN.left + w / 2, MARGIN.top + ph + 20);
 
-    this.canvas.setAttribute('aria-label',
+    this.canvas.setAttribute(
+      'aria-label',
       `Gradient heatmap, ${this.labels.quantityName}: ${grid.cols} gradient maps from step ${first} to ${last}, ${grid.rows} ${this.labels.rowAxis} rows; ` +
-      `${this.labels.quantity} from ${formatSci(Math.pow(10, grid.min))} to ${formatSci(Math.pow(10, grid.max))}. Use the arrow keys to read cells.`);
+        `${this.labels.quantity} from ${formatSci(Math.pow(10, grid.min))} to ${formatSci(Math.pow(10, grid.max))}. Use the arrow keys to read cells.`,
+    );
   }
 
   private drawLegendBar(): void {
@@ -249,14 +256,29 @@ export class Heatmap {
     const up = T_AT_TOP ? -1 : 1;
     let next: { col: number; t: number } | undefined;
     switch (e.key) {
-      case 'ArrowLeft': next = { col: cur.col - 1, t: cur.t }; break;
-      case 'ArrowRight': next = { col: cur.col + 1, t: cur.t }; break;
-      case 'ArrowUp': next = { col: cur.col, t: cur.t + up }; break;
-      case 'ArrowDown': next = { col: cur.col, t: cur.t - up }; break;
-      case 'Home': next = { col: 0, t: cur.t }; break;
-      case 'End': next = { col: grid.cols - 1, t: cur.t }; break;
-      case 'Escape': this.hideReadout(); return;
-      default: return;
+      case 'ArrowLeft':
+        next = { col: cur.col - 1, t: cur.t };
+        break;
+      case 'ArrowRight':
+        next = { col: cur.col + 1, t: cur.t };
+        break;
+      case 'ArrowUp':
+        next = { col: cur.col, t: cur.t + up };
+        break;
+      case 'ArrowDown':
+        next = { col: cur.col, t: cur.t - up };
+        break;
+      case 'Home':
+        next = { col: 0, t: cur.t };
+        break;
+      case 'End':
+        next = { col: grid.cols - 1, t: cur.t };
+        break;
+      case 'Escape':
+        this.hideReadout();
+        return;
+      default:
+        return;
     }
     e.preventDefault();
     next = { col: Math.min(grid.cols - 1, Math.max(0, next.col)), t: Math.min(grid.rows - 1, Math.max(0, next.t)) };

@@ -37,19 +37,20 @@ export class LossChart {
 
     this.stats = h('div', { class: 'card-stats' });
     this.placeholder = h('div', { class: 'chart-placeholder', text: 'Waiting for the first training step…' });
-    this.chartBox = h('div', { class: 'chart', attrs: { 'data-testid': 'loss-chart', 'data-points': 0, 'data-val-points': 0, role: 'img', 'aria-label': 'Loss chart: no data yet' } });
+    this.chartBox = h('div', {
+      class: 'chart',
+      attrs: { 'data-testid': 'loss-chart', 'data-points': 0, 'data-val-points': 0, role: 'img', 'aria-label': 'Loss chart: no data yet' },
+    });
     this.plot = new Plot(this.chartBox, 300, (size) => this.options(size));
     this.chartBox.addEventListener('dblclick', () => {
       this.zoomed = false;
       this.render();
     });
 
-    this.element = h('section', { class: 'card', attrs: { 'aria-labelledby': 'loss-title' } },
-      h('header', { class: 'card-head' },
-        h('h2', { class: 'card-title', attrs: { id: 'loss-title' }, text: 'Loss' }),
-        this.stats,
-        this.toolbar.element,
-      ),
+    this.element = h(
+      'section',
+      { class: 'card', attrs: { 'aria-labelledby': 'loss-title' } },
+      h('header', { class: 'card-head' }, h('h2', { class: 'card-title', attrs: { id: 'loss-title' }, text: 'Loss' }), this.stats, this.toolbar.element),
       h('div', { class: 'chart-wrap' }, this.chartBox, this.placeholder),
     );
   }
@@ -110,10 +111,12 @@ export class LossChart {
     const ref = lastVal ?? lastSmooth;
     if (ref !== undefined) parts.push(this.prefs.secondary === 'perplexity' ? `ppl ${formatTick(perplexity(ref))}` : `${bitsPerChar(ref, this.charsPerToken()).toFixed(2)} bpc`);
     setText(this.stats, parts.join(' · '));
-    this.chartBox.setAttribute('aria-label',
+    this.chartBox.setAttribute(
+      'aria-label',
       `Loss chart: ${formatCount(n)} training steps, smoothed training loss ${formatLoss(lastSmooth)} nats per token` +
-      (lastVal !== undefined ? `, latest validation loss ${formatLoss(lastVal)}, best ${formatLoss(best)}` : '') +
-      (m.info ? `; uniform guess ${formatLoss(m.info.uniformLoss)}, unigram baseline ${formatLoss(m.info.unigramLoss)}` : ''));
+        (lastVal !== undefined ? `, latest validation loss ${formatLoss(lastVal)}, best ${formatLoss(best)}` : '') +
+        (m.info ? `; uniform guess ${formatLoss(m.info.uniformLoss)}, unigram baseline ${formatLoss(m.info.unigramLoss)}` : ''),
+    );
   }
 
   private charsPerToken(): number {
@@ -153,7 +156,11 @@ export class LossChart {
         { label: 'train', stroke: withAlpha(t.blue, 0.28), width: 1, points: { show: false }, value: (_u, v) => fmt(v) },
         { label: `train (EMA ${this.prefs.smoothing.toFixed(2)})`, stroke: t.blue, width: 2, points: { show: false }, spanGaps: true, value: (_u, v) => fmt(v) },
         {
-          label: 'validation', stroke: t.orange, width: 2, spanGaps: true, value: (_u, v) => fmt(v),
+          label: 'validation',
+          stroke: t.orange,
+          width: 2,
+          spanGaps: true,
+          value: (_u, v) => fmt(v),
           points: { show: evalCount <= 150, size: 5, fill: t.orange, stroke: t.orange },
         },
         { label: 'uniform guess', stroke: t.muted, width: 1, dash: [6, 4], points: { show: false }, value: (_u, v) => fmt(v) },
@@ -162,7 +169,11 @@ export class LossChart {
       legend: { live: true },
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },
       hooks: {
-        setSelect: [() => { this.zoomed = true; }],
+        setSelect: [
+          () => {
+            this.zoomed = true;
+          },
+        ],
         // With the pointer off the chart the legend reads the newest values instead of dashes.
         setCursor: [(u) => showLatestWhenIdle(u)],
         setData: [(u) => showLatestWhenIdle(u)],

@@ -52,8 +52,12 @@ export class RunHeader {
     this.checkpoint.addEventListener('click', () => this.control('checkpoint'));
     this.resumeRun.addEventListener('click', () => this.control('continue'));
 
-    this.element = h('header', { class: 'run-header', attrs: { 'data-testid': 'run-header' } },
-      h('div', { class: 'run-top' },
+    this.element = h(
+      'header',
+      { class: 'run-header', attrs: { 'data-testid': 'run-header' } },
+      h(
+        'div',
+        { class: 'run-top' },
         h('div', { class: 'run-identity' }, h('div', { class: 'run-title-row' }, this.badge, this.title, this.files), this.config),
         h('div', { class: 'run-actions', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } }, this.stop, this.pause, this.checkpoint, this.resumeRun),
       ),
@@ -152,7 +156,7 @@ export class RunHeader {
   }
 
   private button(testId: string, codicon: string, label: string, title: string, secondary: boolean): Button {
-    const b = h('vscode-button', { attrs: { 'data-testid': testId, icon: codicon, title, secondary } , text: label }) as unknown as Button;
+    const b = h('vscode-button', { attrs: { 'data-testid': testId, icon: codicon, title, secondary }, text: label }) as unknown as Button;
     return b;
   }
 

@@ -40,11 +40,19 @@ export class SamplesView {
 
   constructor(private readonly post: (message: PanelToHost) => void) {
     this.prompt = h('vscode-textfield', { class: 'grow', attrs: { placeholder: 'Prompt (optional), e.g. "The Time Traveller"', 'aria-label': 'Prompt' } }) as unknown as TextField;
-    this.temperature = h('vscode-textfield', { class: 'num', attrs: { type: 'number', min: 0, max: 10, step: 0.1, value: '0.8', 'aria-label': 'Temperature' } }) as unknown as TextField;
-    this.length = h('vscode-textfield', { class: 'num', attrs: { type: 'number', min: 1, max: 10000, step: 1, value: '300', 'aria-label': 'Length in tokens' } }) as unknown as TextField;
+    this.temperature = h('vscode-textfield', {
+      class: 'num',
+      attrs: { type: 'number', min: 0, max: 10, step: 0.1, value: '0.8', 'aria-label': 'Temperature' },
+    }) as unknown as TextField;
+    this.length = h('vscode-textfield', {
+      class: 'num',
+      attrs: { type: 'number', min: 1, max: 10000, step: 1, value: '300', 'aria-label': 'Length in tokens' },
+    }) as unknown as TextField;
     this.button = h('vscode-button', { attrs: { icon: 'sparkle', type: 'submit' }, text: 'Sample now' }) as unknown as HTMLElement & { disabled: boolean };
     this.formNote = h('span', { class: 'form-note', attrs: { role: 'status' } });
-    const form = h('form', { class: 'sample-form', attrs: { 'aria-label': 'Sample now' } },
+    const form = h(
+      'form',
+      { class: 'sample-form', attrs: { 'aria-label': 'Sample now' } },
       this.prompt,
       h('label', { class: 'field' }, h('span', { text: 'Temperature' }), this.temperature),
       h('label', { class: 'field' }, h('span', { text: 'Length' }), this.length),
@@ -70,7 +78,9 @@ export class SamplesView {
     this.liveList = h('div', { class: 'samples-live' });
     this.list = h('ol', { class: 'samples', attrs: { 'data-testid': 'samples', 'aria-label': 'Generated samples, newest first' } });
     this.more = h('p', { class: 'card-note', attrs: { hidden: true } });
-    this.element = h('section', { class: 'card', attrs: { 'aria-labelledby': 'samples-title' } },
+    this.element = h(
+      'section',
+      { class: 'card', attrs: { 'aria-labelledby': 'samples-title' } },
       h('header', { class: 'card-head' }, h('h2', { class: 'card-title', attrs: { id: 'samples-title' }, text: 'Samples' }), this.count),
       form,
       this.liveList,
@@ -102,7 +112,10 @@ export class SamplesView {
     const hidden = samples.length - this.list.childElementCount;
     this.more.hidden = hidden <= 0;
     setText(this.more, hidden > 0 ? `${hidden} older samples are in the run folder (samples.jsonl).` : '');
-    setText(this.count, samples.length ? `${samples.length} sample${samples.length === 1 ? '' : 's'}` : m && m.config.sampleInterval > 0 ? `every ${formatCount(m.config.sampleInterval)} steps` : '');
+    setText(
+      this.count,
+      samples.length ? `${samples.length} sample${samples.length === 1 ? '' : 's'}` : m && m.config.sampleInterval > 0 ? `every ${formatCount(m.config.sampleInterval)} steps` : '',
+    );
     // Sampling needs a model: one in memory (training or paused) or a checkpoint on disk.
     const hasModel = !!m && (isActive(m.summary.state) || m.checkpoints.length > 0);
     const enabled = !!m && !m.readOnly && hasModel;
@@ -161,7 +174,9 @@ export class SamplesView {
     const status = h('span', { class: 'sample-status', text: 'streaming…' });
     const output = document.createTextNode('');
     // Busy while tokens stream in, so a screen reader reads the sample once, when it is complete.
-    const element = h('article', { class: 'sample live streaming', attrs: { 'aria-live': 'polite', 'aria-busy': 'true' } },
+    const element = h(
+      'article',
+      { class: 'sample live streaming', attrs: { 'aria-live': 'polite', 'aria-busy': 'true' } },
       h('div', { class: 'sample-meta' }, icon('sparkle'), h('span', { text: `Sample now · T=${temperature}` }), status),
       h('pre', { class: 'sample-text' }, prompt ? h('span', { class: 'sample-prompt', text: prompt }) : null, output),
     );
@@ -179,8 +194,12 @@ export class SamplesView {
 
 function sampleItem(s: SampleRecord): HTMLElement {
   const text = s.prompt && s.text.startsWith(s.prompt) ? s.text.slice(s.prompt.length) : s.text;
-  return h('li', { class: 'sample', attrs: { 'data-testid': 'sample', 'data-step': s.step } },
-    h('div', { class: 'sample-meta' },
+  return h(
+    'li',
+    { class: 'sample', attrs: { 'data-testid': 'sample', 'data-step': s.step } },
+    h(
+      'div',
+      { class: 'sample-meta' },
       h('span', { class: 'step-tag', text: `step ${formatCount(s.step)}`, attrs: { title: `step ${s.step}` } }),
       h('span', { text: `T=${s.temperature}` }),
       s.prompt ? h('span', { class: 'sample-prompt-label', text: `prompt “${s.prompt.length > 40 ? s.prompt.slice(0, 40) + '…' : s.prompt}”` }) : null,

@@ -41,18 +41,29 @@ export class InspectView {
       this.runId = this.select.value || undefined;
       this.persist();
     });
-    this.textarea = h('vscode-textarea', { class: 'inspect-text', attrs: { rows: 3, placeholder: 'Or type text to inspect…', 'aria-label': 'Text to inspect', resize: 'vertical' } }) as unknown as TextArea;
+    this.textarea = h('vscode-textarea', {
+      class: 'inspect-text',
+      attrs: { rows: 3, placeholder: 'Or type text to inspect…', 'aria-label': 'Text to inspect', resize: 'vertical' },
+    }) as unknown as TextArea;
     this.textarea.value = initial.text ?? '';
     this.textarea.addEventListener('input', () => this.persist());
-    this.fromSelection = h('vscode-button', { attrs: { icon: 'selection', title: 'Inspect the active editor’s selection (the whole file if nothing is selected)' }, text: 'Inspect selection' }) as unknown as Button;
+    this.fromSelection = h('vscode-button', {
+      attrs: { icon: 'selection', title: 'Inspect the active editor’s selection (the whole file if nothing is selected)' },
+      text: 'Inspect selection',
+    }) as unknown as Button;
     this.fromText = h('vscode-button', { attrs: { icon: 'symbol-text', secondary: true }, text: 'Inspect text' }) as unknown as Button;
     this.fromSelection.addEventListener('click', () => this.inspect(undefined));
     this.fromText.addEventListener('click', () => this.inspect(this.textarea.value));
     this.status = h('p', { class: 'muted inspect-status', attrs: { role: 'status', 'aria-live': 'polite' } });
     this.output = h('div', { class: 'inspect-output', attrs: { 'data-testid': 'inspect-output', 'aria-label': 'Inspected text' } });
-    this.element = h('section', { class: 'section', attrs: { 'aria-labelledby': 'inspect-title' } },
+    this.element = h(
+      'section',
+      { class: 'section', attrs: { 'aria-labelledby': 'inspect-title' } },
       h('h2', { class: 'section-title', attrs: { id: 'inspect-title' }, text: 'Inspect' }),
-      h('p', { class: 'muted small', text: 'How surprised is a trained model by each token? The redder a token, the less the model expected it; hover a token for its top predictions.' }),
+      h('p', {
+        class: 'muted small',
+        text: 'How surprised is a trained model by each token? The redder a token, the less the model expected it; hover a token for its top predictions.',
+      }),
       h('label', { class: 'field-label', text: 'Model' }),
       this.select,
       h('div', { class: 'actions' }, this.fromSelection),
@@ -67,11 +78,14 @@ export class InspectView {
   setRuns(runs: readonly RunSummary[], preferred: string | undefined): void {
     this.runs = [...runs];
     if (!this.runId || !runs.some((r) => r.id === this.runId)) this.runId = preferred && runs.some((r) => r.id === preferred) ? preferred : runs[0]?.id;
-    replaceChildren(this.select, ...this.runs.map((r) => {
-      const o = h('vscode-option', { attrs: { value: r.id }, text: `${r.name || r.files.map(baseName).join(', ')} · ${modelLabel(r)}` });
-      if (r.id === this.runId) o.setAttribute('selected', '');
-      return o;
-    }));
+    replaceChildren(
+      this.select,
+      ...this.runs.map((r) => {
+        const o = h('vscode-option', { attrs: { value: r.id }, text: `${r.name || r.files.map(baseName).join(', ')} · ${modelLabel(r)}` });
+        if (r.id === this.runId) o.setAttribute('selected', '');
+        return o;
+      }),
+    );
     if (this.runId) this.select.value = this.runId;
     const none = !runs.length;
     setDisabled(this.select, none);
@@ -101,13 +115,23 @@ export class InspectView {
       const span = h('span', { class: `tok ${level < 0 ? 'tok-none' : `s${level}`}`, text: t.token, attrs: { title: tokenTooltip(t) } });
       return span;
     });
-    replaceChildren(this.output,
-      h('div', { class: 'inspect-meta' },
-        h('div', {}, h('strong', { text: `${meanSurprisal.toFixed(3)} nats/token` }), ` mean surprisal · ${(meanSurprisal / Math.LN2).toFixed(2)} bits · perplexity ${Math.exp(meanSurprisal).toFixed(2)}`),
+    replaceChildren(
+      this.output,
+      h(
+        'div',
+        { class: 'inspect-meta' },
+        h(
+          'div',
+          {},
+          h('strong', { text: `${meanSurprisal.toFixed(3)} nats/token` }),
+          ` mean surprisal · ${(meanSurprisal / Math.LN2).toFixed(2)} bits · perplexity ${Math.exp(meanSurprisal).toFixed(2)}`,
+        ),
         h('div', { class: 'muted', text: [`${formatCount(counted)} predicted tokens`, source, run ? modelLabel(run) : ''].filter(Boolean).join(' · ') }),
       ),
       h('div', { class: 'tokens', attrs: { role: 'document' } }, ...spans),
-      h('div', { class: 'surprisal-legend', attrs: { 'aria-hidden': 'true' } },
+      h(
+        'div',
+        { class: 'surprisal-legend', attrs: { 'aria-hidden': 'true' } },
         h('span', { text: 'likely' }),
         ...Array.from({ length: LEVELS }, (_, i) => h('span', { class: `swatch s${i}` })),
         h('span', { text: `unlikely (≥ ${scale.toFixed(1)} nats)` }),

@@ -39,11 +39,15 @@ function persist(): void {
 
 // ---------------------------------------------------------------- layout
 
-const untrustedNotice = h('p', { class: 'notice', attrs: { hidden: true, role: 'note' } },
+const untrustedNotice = h(
+  'p',
+  { class: 'notice', attrs: { hidden: true, role: 'note' } },
   icon('shield'),
   h('span', { text: 'Restricted mode: this workspace is not trusted, so training is disabled. You can still browse runs and open their charts. Trust the workspace to train.' }),
 );
-const noWorkspaceNotice = h('p', { class: 'notice', attrs: { hidden: true, role: 'note' } },
+const noWorkspaceNotice = h(
+  'p',
+  { class: 'notice', attrs: { hidden: true, role: 'note' } },
   icon('info'),
   h('span', { text: 'Open a folder to keep runs: they are stored in .seqlab/runs inside the workspace.' }),
 );
@@ -72,12 +76,12 @@ trainButton.addEventListener('click', () => {
   if (!trainButton.disabled) post({ type: 'train' });
 });
 const emptyText = h('p', { class: 'muted' });
-const emptyState = h('div', { class: 'empty-runs', attrs: { hidden: true } },
-  emptyText,
-  trainButton,
-);
+const emptyState = h('div', { class: 'empty-runs', attrs: { hidden: true } }, emptyText, trainButton);
 
-const compareButton = h('vscode-button', { attrs: { icon: 'graph-line', secondary: true, title: 'Overlay the curves of the checked runs in the panel' }, text: 'Compare' }) as unknown as HTMLElement & { disabled: boolean };
+const compareButton = h('vscode-button', {
+  attrs: { icon: 'graph-line', secondary: true, title: 'Overlay the curves of the checked runs in the panel' },
+  text: 'Compare',
+}) as unknown as HTMLElement & { disabled: boolean };
 compareButton.addEventListener('click', () => {
   const ids = list.ids.filter((id) => checked.has(id)).slice(0, 8);
   if (ids.length >= 2) post({ type: 'compare', runIds: ids });
@@ -85,23 +89,31 @@ compareButton.addEventListener('click', () => {
 const compareHint = h('span', { class: 'muted small' });
 const runCount = h('span', { class: 'count-badge' });
 
-const runsSection = h('section', { class: 'section', attrs: { 'aria-labelledby': 'runs-title' } },
-  h('div', { class: 'section-head' },
-    h('h2', { class: 'section-title', attrs: { id: 'runs-title' } }, 'Runs ', runCount),
-  ),
+const runsSection = h(
+  'section',
+  { class: 'section', attrs: { 'aria-labelledby': 'runs-title' } },
+  h('div', { class: 'section-head' }, h('h2', { class: 'section-title', attrs: { id: 'runs-title' } }, 'Runs ', runCount)),
   emptyState,
   list.element,
-  h('p', { class: 'visually-hidden', attrs: { id: 'run-list-help' }, text: 'Arrow keys move between runs, Enter opens the run in the training panel, Space picks it for comparison.' }),
+  h('p', {
+    class: 'visually-hidden',
+    attrs: { id: 'run-list-help' },
+    text: 'Arrow keys move between runs, Enter opens the run in the training panel, Space picks it for comparison.',
+  }),
   h('div', { class: 'compare-row' }, compareButton, compareHint),
 );
 
 const unreadableList = new UnreadableList((key) => post({ type: 'run', action: 'delete', runId: key }));
 
 const details = new RunDetailsView((action, runId) => post({ type: 'run', action, runId }));
-const inspect = new InspectView(post, (s) => {
-  inspectState = s;
-  persist();
-}, { runId: saved.inspectRunId, text: saved.inspectText });
+const inspect = new InspectView(
+  post,
+  (s) => {
+    inspectState = s;
+    persist();
+  },
+  { runId: saved.inspectRunId, text: saved.inspectText },
+);
 
 const app = document.getElementById('app') ?? document.body;
 app.append(untrustedNotice, noWorkspaceNotice, runsSection, unreadableList.element, details.element, inspect.element);
@@ -133,9 +145,16 @@ function onRuns(next: RunSummary[], isTrusted: boolean, hasWorkspace: boolean, u
   noWorkspaceNotice.hidden = hasWorkspace;
   setText(runCount, runs.length ? String(runs.length) : '');
   emptyState.hidden = runs.length > 0;
-  setText(emptyText, !hasWorkspace
-    ? 'No folder is open.'
-    : unreadable.length ? 'No readable runs: the folders below cannot be read.' : trusted ? 'No runs yet. Train a language model on any text file: right-click it in the Explorer, or start here.' : 'No runs in this workspace.');
+  setText(
+    emptyText,
+    !hasWorkspace
+      ? 'No folder is open.'
+      : unreadable.length
+        ? 'No readable runs: the folders below cannot be read.'
+        : trusted
+          ? 'No runs yet. Train a language model on any text file: right-click it in the Explorer, or start here.'
+          : 'No runs in this workspace.',
+  );
   setDisabled(trainButton, !trusted || !hasWorkspace);
 
   if (selected && !runs.some((r) => r.id === selected)) {

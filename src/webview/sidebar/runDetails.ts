@@ -20,7 +20,9 @@ export class RunDetailsView {
 
   constructor(private readonly act: (action: SidebarRunAction, runId: string) => void) {
     this.body = h('div', { class: 'details-body' });
-    this.element = h('section', { class: 'section', attrs: { 'data-testid': 'run-details', 'aria-labelledby': 'details-title', hidden: true } },
+    this.element = h(
+      'section',
+      { class: 'section', attrs: { 'data-testid': 'run-details', 'aria-labelledby': 'details-title', hidden: true } },
       h('h2', { class: 'section-title', attrs: { id: 'details-title' }, text: 'Details' }),
       this.body,
     );
@@ -53,9 +55,18 @@ export class RunDetailsView {
     this.element.setAttribute('data-run-id', s.id);
     this.element.setAttribute('data-state', s.state);
 
-    const actions = h('div', { class: 'actions', attrs: { role: 'toolbar', 'aria-label': 'Run actions' } },
+    const actions = h(
+      'div',
+      { class: 'actions', attrs: { role: 'toolbar', 'aria-label': 'Run actions' } },
       this.button('open', 'graph-line', 'Open in panel', false, false),
-      this.button('resume', 'debug-continue', 'Resume', true, !trusted || !isResumable(s.state, details.checkpoints.length), trusted ? undefined : 'Training is disabled in untrusted workspaces'),
+      this.button(
+        'resume',
+        'debug-continue',
+        'Resume',
+        true,
+        !trusted || !isResumable(s.state, details.checkpoints.length),
+        trusted ? undefined : 'Training is disabled in untrusted workspaces',
+      ),
       this.button('stop', 'debug-stop', 'Stop', true, !isLive(s.state)),
       this.button('sample', 'sparkle', 'Sample', true, !(details.checkpoints.length > 0 || isActive(s.state))),
       this.button('reveal', 'folder-opened', 'Reveal folder', true, false),
@@ -81,16 +92,29 @@ export class RunDetailsView {
     const newest = [...details.checkpoints].sort((a, b) => b.step - a.step);
     const older = newest.length - MAX_CHECKPOINTS;
     const checkpoints = details.checkpoints.length
-      ? h('ol', { class: 'checkpoints' }, ...newest.slice(0, MAX_CHECKPOINTS).map((cp) =>
-        h('li', { attrs: { title: cp.path } },
-          h('span', { class: 'cp-step', text: `step ${formatCount(cp.step)}` }),
-          h('span', { class: 'muted', text: cp.valLoss !== undefined ? `val ${formatLoss(cp.valLoss)}` : '' }),
-          h('span', { class: 'muted', text: formatTimestamp(cp.time) }),
-        )), older > 0 ? h('li', { class: 'muted', text: `and ${older} older (in the run folder)` }) : null)
+      ? h(
+          'ol',
+          { class: 'checkpoints' },
+          ...newest
+            .slice(0, MAX_CHECKPOINTS)
+            .map((cp) =>
+              h(
+                'li',
+                { attrs: { title: cp.path } },
+                h('span', { class: 'cp-step', text: `step ${formatCount(cp.step)}` }),
+                h('span', { class: 'muted', text: cp.valLoss !== undefined ? `val ${formatLoss(cp.valLoss)}` : '' }),
+                h('span', { class: 'muted', text: formatTimestamp(cp.time) }),
+              ),
+            ),
+          older > 0 ? h('li', { class: 'muted', text: `and ${older} older (in the run folder)` }) : null,
+        )
       : h('p', { class: 'muted', text: 'No checkpoints yet.' });
 
-    replaceChildren(this.body,
-      h('div', { class: 'details-head' },
+    replaceChildren(
+      this.body,
+      h(
+        'div',
+        { class: 'details-head' },
         h('span', { class: `badge state-${stateTone(s.state)}`, text: stateLabel(s.state) }),
         h('h3', { class: 'details-name', text: s.name, attrs: { title: s.id } }),
       ),
@@ -102,14 +126,8 @@ export class RunDetailsView {
         : null,
       actions,
       factsTable(facts),
-      h('details', { class: 'disclosure' },
-        h('summary', { text: 'Configuration' }),
-        factsTable(configRows(c)),
-      ),
-      h('details', { class: 'disclosure', attrs: { open: true } },
-        h('summary', { text: `Checkpoints (${details.checkpoints.length})` }),
-        checkpoints,
-      ),
+      h('details', { class: 'disclosure' }, h('summary', { text: 'Configuration' }), factsTable(configRows(c))),
+      h('details', { class: 'disclosure', attrs: { open: true } }, h('summary', { text: `Checkpoints (${details.checkpoints.length})` }), checkpoints),
     );
   }
 
@@ -125,8 +143,9 @@ export class RunDetailsView {
 }
 
 function factsTable(rows: readonly (readonly [string, string, string?])[]): HTMLElement {
-  return h('table', { class: 'facts' },
-    h('tbody', {}, ...rows.map(([k, v, title]) =>
-      h('tr', {}, h('th', { attrs: { scope: 'row' }, text: k }), h('td', { text: v, attrs: { title } })))),
+  return h(
+    'table',
+    { class: 'facts' },
+    h('tbody', {}, ...rows.map(([k, v, title]) => h('tr', {}, h('th', { attrs: { scope: 'row' }, text: k }), h('td', { text: v, attrs: { title } })))),
   );
 }

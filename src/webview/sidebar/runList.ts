@@ -73,35 +73,39 @@ export class RunList {
   private item(r: RunSummary): HTMLElement {
     // The host names a run after its file(s) ("timemachine.txt", "a.md + b.md"); full paths are in the tooltip.
     const files = r.name || r.files.map(baseName).join(', ');
-    const check = h('input', { class: 'compare-check', attrs: { type: 'checkbox', tabindex: -1, 'aria-label': `Compare ${files} (${modelLabel(r)})`, title: 'Pick for comparison' } });
+    const check = h('input', {
+      class: 'compare-check',
+      attrs: { type: 'checkbox', tabindex: -1, 'aria-label': `Compare ${files} (${modelLabel(r)})`, title: 'Pick for comparison' },
+    });
     check.checked = this.checked.has(r.id);
     check.addEventListener('click', (e) => e.stopPropagation());
     check.addEventListener('change', () => this.events.toggleCompare(r.id, check.checked));
-    const progress = isLive(r.state) && r.steps > 0
-      ? h('div', { class: 'item-progress', attrs: { 'aria-hidden': 'true' } }, progressFill(r.step / r.steps))
-      : null;
+    const progress = isLive(r.state) && r.steps > 0 ? h('div', { class: 'item-progress', attrs: { 'aria-hidden': 'true' } }, progressFill(r.step / r.steps)) : null;
     // A live run's duration is only known once it ends (the host records it then).
     const duration = r.durationMs > 0 || !isLive(r.state) ? formatDuration(r.durationMs) : null;
     const details = [modelLabel(r), r.bestValLoss !== undefined ? `val ${formatLoss(r.bestValLoss)}` : null, duration].filter(Boolean).join(' · ');
-    const el = h('div', {
-      class: 'run-item',
-      attrs: {
-        role: 'option',
-        tabindex: -1,
-        'data-testid': 'run-item',
-        'data-run-id': r.id,
-        'data-state': r.state,
-        'aria-selected': String(r.id === this.selected),
-        title: `${r.name}\n${r.files.join('\n')}\nCreated ${formatTimestamp(r.createdAt)}${r.reason ? `\n${r.reason}` : ''}`,
+    const el = h(
+      'div',
+      {
+        class: 'run-item',
+        attrs: {
+          role: 'option',
+          tabindex: -1,
+          'data-testid': 'run-item',
+          'data-run-id': r.id,
+          'data-state': r.state,
+          'aria-selected': String(r.id === this.selected),
+          title: `${r.name}\n${r.files.join('\n')}\nCreated ${formatTimestamp(r.createdAt)}${r.reason ? `\n${r.reason}` : ''}`,
+        },
       },
-    },
       check,
-      h('div', { class: 'item-body' },
-        h('div', { class: 'item-line' },
-          h('span', { class: 'item-files', text: files }),
-          h('span', { class: 'item-time', text: shortTime(r.createdAt) }),
-        ),
-        h('div', { class: 'item-line item-sub' },
+      h(
+        'div',
+        { class: 'item-body' },
+        h('div', { class: 'item-line' }, h('span', { class: 'item-files', text: files }), h('span', { class: 'item-time', text: shortTime(r.createdAt) })),
+        h(
+          'div',
+          { class: 'item-line item-sub' },
           h('span', { class: `badge small state-${stateTone(r.state)}`, text: stateLabel(r.state) }),
           h('span', { class: 'item-details', text: details }),
         ),
@@ -130,13 +134,27 @@ export class RunList {
     const items = this.items();
     if (!items.length) return;
     const current = items.findIndex((el) => el === document.activeElement || el.contains(document.activeElement));
-    const at = current >= 0 ? current : Math.max(0, items.findIndex((el) => el.dataset.runId === this.selected));
+    const at =
+      current >= 0
+        ? current
+        : Math.max(
+            0,
+            items.findIndex((el) => el.dataset.runId === this.selected),
+          );
     let next = -1;
     switch (e.key) {
-      case 'ArrowDown': next = Math.min(items.length - 1, at + 1); break;
-      case 'ArrowUp': next = Math.max(0, at - 1); break;
-      case 'Home': next = 0; break;
-      case 'End': next = items.length - 1; break;
+      case 'ArrowDown':
+        next = Math.min(items.length - 1, at + 1);
+        break;
+      case 'ArrowUp':
+        next = Math.max(0, at - 1);
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = items.length - 1;
+        break;
       case 'Enter': {
         const id = items[at].dataset.runId;
         if (id) this.events.open(id);
@@ -202,4 +220,3 @@ function shortTime(iso: string): string {
   if (d.getFullYear() === now.getFullYear()) return d.toLocaleDateString('en-US', { month: 'short', day: 'numeric' });
   return formatTimestamp(iso).slice(0, 10);
 }
-

@@ -17,7 +17,9 @@ export class UnreadableList {
   constructor(private readonly onDelete: (key: string) => void) {
     this.count = h('span', { class: 'count-badge' });
     this.list = h('ul', { class: 'unreadable-list', attrs: { 'data-testid': 'unreadable-list' } });
-    this.element = h('section', { class: 'section', attrs: { 'aria-labelledby': 'unreadable-title', hidden: true } },
+    this.element = h(
+      'section',
+      { class: 'section', attrs: { 'aria-labelledby': 'unreadable-title', hidden: true } },
       h('div', { class: 'section-head' }, h('h2', { class: 'section-title', attrs: { id: 'unreadable-title' } }, 'Unreadable ', this.count)),
       this.list,
     );
@@ -37,11 +39,10 @@ export class UnreadableList {
       ? h('vscode-button', { attrs: { secondary: true, icon: 'trash', title: `Delete the folder ${String(e.folder).slice(0, 300)}` }, text: 'Delete' })
       : null;
     del?.addEventListener('click', () => this.onDelete(e.key));
-    return h('li', { class: 'unreadable-item', attrs: { 'data-testid': 'unreadable-item', 'data-key': e.key, title: `${String(e.folder).slice(0, 300)}\nunreadable: ${reason}` } },
-      h('div', { class: 'item-body' },
-        h('span', { class: 'item-files', text: name }),
-        h('span', { class: 'muted small unreadable-reason', text: `unreadable: ${reason}` }),
-      ),
+    return h(
+      'li',
+      { class: 'unreadable-item', attrs: { 'data-testid': 'unreadable-item', 'data-key': e.key, title: `${String(e.folder).slice(0, 300)}\nunreadable: ${reason}` } },
+      h('div', { class: 'item-body' }, h('span', { class: 'item-files', text: name }), h('span', { class: 'muted small unreadable-reason', text: `unreadable: ${reason}` })),
       del,
     );
   }
