@@ -84,7 +84,8 @@ export async function trainFromExplorer(driver: WorkbenchDriver, workspace: stri
     `the training panel of a new run on ${fileName}`,
     async (frame) => {
       runId = (await frame.locator('[data-testid="run-header"][data-run-id]').first().getAttribute('data-run-id', { timeout: 500 })) ?? '';
-      return !!runId && !earlier.has(runId) && (await frame.locator('[data-testid="loss-chart"]').count()) > 0;
+      // A new run has a folder on disk now: a panel left open on a run deleted meanwhile is not it.
+      return !!runId && !earlier.has(runId) && runIds(workspace).includes(runId) && (await frame.locator('[data-testid="loss-chart"]').count()) > 0;
     },
     90_000,
   );
