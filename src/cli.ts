@@ -24,7 +24,7 @@ import { Vocabulary } from './core/vocabulary';
 import { exportCommand } from './cli/exportCommand';
 import { forecastCommand } from './cli/forecastCommand';
 import { UsageError } from './cli/usageError';
-import { configFrom, FLAGS } from './cli/trainOptions';
+import { configFrom, TRAIN_FLAG_OPTIONS } from './cli/trainOptions';
 import { experimentCommand } from './cli/experimentCommand';
 import type { BackendChoice, MetricPoint } from './protocol/types';
 
@@ -93,7 +93,7 @@ async function train(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     options: {
-      ...Object.fromEntries(Object.keys(FLAGS).map((f) => [f, { type: 'string' as const }])),
+      ...TRAIN_FLAG_OPTIONS,
       out: { type: 'string' },
       resume: { type: 'string' },
       'fine-tune': { type: 'string' },

@@ -16,9 +16,8 @@ import { newRunId, readRunHistory, RUNS_FOLDER } from '../core/runFiles';
 import { runTraining } from '../core/runTraining';
 import { TrainControl } from '../core/trainer';
 import type { RunState } from '../protocol/types';
-import { configInput, TRAIN_FLAG_OPTIONS } from './trainOptions';
+import { configFrom, TRAIN_FLAG_OPTIONS } from './trainOptions';
 import { UsageError } from './usageError';
-import { DEFAULT_CONFIG, parseConfigStrict } from '../core/config';
 
 export async function experimentCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -28,7 +27,7 @@ export async function experimentCommand(args: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new UsageError('experiment needs at least one text file.');
   if (!values.vary?.length) throw new UsageError('experiment needs --vary NAME=V1,V2,... (once, or twice for a grid).');
-  const settings = parseConfigStrict(configInput(values), DEFAULT_CONFIG);
+  const settings = configFrom(values);
   // Every value is validated here, before anything trains.
   const plan = planExperiment({ base: {}, vary: values.vary.map(parseVary) }, settings);
   const files = positionals.map((f) => path.resolve(f));

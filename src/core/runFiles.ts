@@ -154,16 +154,12 @@ export function readRunFolder(dir: string): Checked<RunHistory> {
   if (!gradMaps.ok) return gradMaps;
   const samples = readLogChecked(dir, 'samples');
   if (!samples.ok) return samples;
-  return {
-    ok: true,
-    record: {
-      record: record.record,
-      metrics: dropRewound(metrics.record),
-      evals: dropRewound(evals.record),
-      gradMaps: dropRewound(gradMaps.record),
-      samples: dropRewound(samples.record),
-    },
-  };
+  return { ok: true, record: historyOf(record.record, metrics.record, evals.record, gradMaps.record, samples.record) };
+}
+
+/** A run's history from its record and checked logs, each list in step order (see dropRewound). */
+export function historyOf(record: RunRecord, metrics: MetricPoint[], evals: EvalPoint[], gradMaps: GradMap[], samples: SampleRecord[]): RunHistory {
+  return { record, metrics: dropRewound(metrics), evals: dropRewound(evals), gradMaps: dropRewound(gradMaps), samples: dropRewound(samples) };
 }
 
 export function readRunHistory(dir: string): RunHistory | undefined {

@@ -10,11 +10,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readLog } from '../../src/core/runFiles';
 import type { MetricPoint } from '../../src/protocol/types';
-import { SHARED_DATA } from './helpers';
+import { TEST_DATA } from './helpers';
 import { syntheticText } from './longRun';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');
-const CORPUS = path.join(SHARED_DATA, 'timemachine.txt');
+const CORPUS = path.join(TEST_DATA, 'timemachine.txt');
 
 function cli(args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });

@@ -16,9 +16,9 @@ import { DataParallelGradients } from '../../src/core/parallel/dataParallelGradi
 import { Rng } from '../../src/core/rng';
 import { TrainControl, Trainer } from '../../src/core/trainer';
 import type { CellType, TrainConfig } from '../../src/protocol/types';
-import { SHARED_DATA, tinyConfig, useBackend } from './helpers';
+import { TEST_DATA, tinyConfig, useBackend } from './helpers';
 
-const TEXT = fs.readFileSync(path.join(SHARED_DATA, 'timemachine.txt'), 'utf8').slice(0, 20_000);
+const TEXT = fs.readFileSync(path.join(TEST_DATA, 'timemachine.txt'), 'utf8').slice(0, 20_000);
 
 function setup(config: TrainConfig) {
   const corpus = buildCorpus(TEXT, { ...config, minTrainTokens: 100 });

@@ -12,8 +12,6 @@ import type { TrainConfig } from '../../src/protocol/types';
 
 /** The corpora the tests read, inside the repository (test/fixtures/data), so a fresh clone passes on its own. */
 export const TEST_DATA = path.resolve(__dirname, '../../../test/fixtures/data');
-/** The old name, kept so that test files edited on other branches still compile; use TEST_DATA. */
-export const SHARED_DATA = TEST_DATA;
 
 export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   if (tf.getBackend() !== name) await selectBackend(name);

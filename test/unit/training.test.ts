@@ -13,9 +13,9 @@ import { runTraining } from '../../src/core/runTraining';
 import { generate, inspect, pickToken } from '../../src/core/sample';
 import { divergence, TrainControl, Trainer } from '../../src/core/trainer';
 import type { TrainConfig } from '../../src/protocol/types';
-import { SHARED_DATA, tinyConfig, useBackend } from './helpers';
+import { TEST_DATA, tinyConfig, useBackend } from './helpers';
 
-const TEXT = fs.readFileSync(path.join(SHARED_DATA, 'timemachine.txt'), 'utf8').slice(0, 30_000);
+const TEXT = fs.readFileSync(path.join(TEST_DATA, 'timemachine.txt'), 'utf8').slice(0, 30_000);
 
 function corpusFor(config: TrainConfig): Corpus {
   return buildCorpus(TEXT, { ...config, minTrainTokens: 100 });

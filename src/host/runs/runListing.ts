@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RUN_FOLDER_GONE, readLogCheckedAsync, readRunJsonAsync, type Checked } from '../../core/runFolderReader';
-import { dropRewound, type RunHistory, type RunRecord } from '../../core/runFiles';
+import { historyOf, type RunHistory, type RunRecord } from '../../core/runFiles';
 import { Emitter } from '../base/event';
 import { deleteRunFolder } from './runStore';
 import { ContainmentError, runDirProblem, runsDirProblem } from './runPaths';
@@ -88,16 +88,7 @@ export async function readRunFolderAsync(dir: string): Promise<Checked<RunHistor
     onDidChangeUnreadableEmitter.fire();
     return { ok: false, reason };
   }
-  return {
-    ok: true,
-    record: {
-      record: record.record,
-      metrics: dropRewound(metrics.record),
-      evals: dropRewound(evals.record),
-      gradMaps: dropRewound(gradMaps.record),
-      samples: dropRewound(samples.record),
-    },
-  };
+  return { ok: true, record: historyOf(record.record, metrics.record, evals.record, gradMaps.record, samples.record) };
 }
 
 /** `readRunFolderAsync`, undefined when the run is unreadable (the listing then shows why). */
