@@ -74,6 +74,9 @@ export interface Cell<Cache> {
   backStep(cache: Cache, dAbove: tf.Tensor2D, t: number, carry: BackCarry): StepGrads;
 }
 
+/** Keras's layer name for each cell: weights are named `<name>_<layer>/kernel` and so on (checkpoints, exports). */
+export const KERAS_NAMES = { rnn: 'simple_rnn', gru: 'gru', lstm: 'lstm' } as const;
+
 const zeros = (batch: number, hidden: number) => tf.zeros([batch, hidden]) as tf.Tensor2D;
 const oneMinus = (x: tf.Tensor2D) => tf.sub(1, x) as tf.Tensor2D;
 /** Derivative of sigmoid expressed through its output s: s (1 - s). */
@@ -94,7 +97,7 @@ interface RnnCache {
 const rnnReference: Cell<RnnCache> = {
   type: 'rnn',
   gates: 1,
-  kerasName: 'simple_rnn',
+  kerasName: KERAS_NAMES.rnn,
   zeroState: (batch, hidden) => ({ h: zeros(batch, hidden) }),
   zeroCarry: (batch, hidden) => ({ dhRec: zeros(batch, hidden) }),
   step(xw, t, hU, prev) {
@@ -138,7 +141,7 @@ interface LstmCache {
 const lstmReference: Cell<LstmCache> = {
   type: 'lstm',
   gates: 4,
-  kerasName: 'lstm',
+  kerasName: KERAS_NAMES.lstm,
   zeroState: (batch, hidden) => ({ h: zeros(batch, hidden), c: zeros(batch, hidden) }),
   zeroCarry: (batch, hidden) => ({ dhRec: zeros(batch, hidden), dc: zeros(batch, hidden) }),
   step(xw, t, hU, prev) {
@@ -199,7 +202,7 @@ interface GruCache {
 const gruReference: Cell<GruCache> = {
   type: 'gru',
   gates: 3,
-  kerasName: 'gru',
+  kerasName: KERAS_NAMES.gru,
   zeroState: (batch, hidden) => ({ h: zeros(batch, hidden) }),
   zeroCarry: (batch, hidden) => ({ dhRec: zeros(batch, hidden), dhDirect: zeros(batch, hidden) }),
   step(xw, t, hU, prev, w) {

@@ -14,10 +14,10 @@
  * exported to tfjs exactly and is refused (safetensors carries it).
  */
 import type { TrainConfig } from '../../protocol/types';
+import { KERAS_NAMES } from '../cells';
 import type { NamedArray } from '../params';
 
 const LAYER_CLASS = { rnn: 'SimpleRNN', lstm: 'LSTM' } as const;
-const KERAS_PREFIX = { rnn: 'simple_rnn', lstm: 'lstm' } as const;
 
 export interface TfjsLayersArtifacts {
   /** The content of model.json. */
@@ -59,7 +59,7 @@ export function toTfjsLayersModel(config: TfjsExportConfig, vocabSize: number, w
     names.push('embedding/embeddings');
   }
   for (let l = 0; l < config.layers; l++) {
-    const name = `${KERAS_PREFIX[cell]}_${l}`;
+    const name = `${KERAS_NAMES[cell]}_${l}`;
     layers.push({
       class_name: LAYER_CLASS[cell],
       config: {

@@ -14,9 +14,9 @@
  * the simple RNN have one bias, which goes to bias_ih with bias_hh zero.
  */
 import type { TrainConfig } from '../../protocol/types';
+import { KERAS_NAMES } from '../cells';
 import type { NamedArray } from '../params';
 
-const KERAS_PREFIX = { rnn: 'simple_rnn', gru: 'gru', lstm: 'lstm' } as const;
 const GATES = { rnn: 1, gru: 3, lstm: 4 } as const;
 /** For each PyTorch gate block, the Keras block it comes from. */
 const GATE_ORDER = { rnn: [0], gru: [1, 0, 2], lstm: [0, 1, 2, 3] } as const;
@@ -59,7 +59,7 @@ export function toTorchStateDict(config: Pick<TrainConfig, 'cell' | 'hidden' | '
     out.push({ name: 'embed.weight', shape: [...e.shape], data: e.data.slice() });
   }
   for (let l = 0; l < config.layers; l++) {
-    const prefix = `${KERAS_PREFIX[cell]}_${l}`;
+    const prefix = `${KERAS_NAMES[cell]}_${l}`;
     const kernel = get(`${prefix}/kernel`);
     const recurrent = get(`${prefix}/recurrent_kernel`);
     const bias = get(`${prefix}/bias`);
