@@ -1,5 +1,6 @@
 /**
- * The context-length probe of a trained run, kept beside its logs as `probe.json`: loads the run's
+ * The context-length probe of a trained run, kept beside its logs as `probe.json` (`[{ "k": 1, "loss":
+ * 2.31 }, ...]`, nats per token; the editor's experiment runner writes the same file): loads the run's
  * latest checkpoint, splits the text as training did (with the checkpoint's vocabulary), and measures
  * the validation loss seeing only the last k tokens (contextProbe). Read back through a checked reader:
  * a run folder may come from anywhere.
@@ -44,7 +45,7 @@ export function probeRun(runDir: string, files: readonly string[], positions = 5
     model.params.write(checkpoint.weights);
     const ks = probeLengths(Math.min(config.window, Math.max(1, corpus.val.length - 1)));
     const points = contextProbe(model, corpus.val, ks, positions);
-    writeFileAtomic(path.join(runDir, PROBE_FILE), JSON.stringify({ step: checkpoint.step, points }) + '\n');
+    writeFileAtomic(path.join(runDir, PROBE_FILE), JSON.stringify(points) + '\n');
     return points;
   } finally {
     model.dispose();
@@ -68,7 +69,7 @@ export function readProbe(runDir: string): ProbePoint[] | undefined {
   } catch {
     return undefined;
   }
-  const points = (parsed as { points?: unknown })?.points;
+  const points = parsed;
   if (!Array.isArray(points) || points.length === 0 || points.length > MAX_PROBE_POINTS) return undefined;
   const ok = points.every(
     (p: unknown) =>
