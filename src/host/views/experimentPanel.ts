@@ -5,6 +5,7 @@
  * REFRESH_MS and never two reads at once. Cancel and Resume go to the experiment runner's commands;
  * the table is exported to the clipboard or an untitled document (nothing written to disk here).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { EXPERIMENTS_FOLDER } from '../../core/experiments/experimentRecord';
@@ -25,6 +26,8 @@ import { getWebviewHtml, webviewOptions } from './webviewHtml';
  */
 export const REFRESH_MS = 1000;
 const READ_SHARE = 5;
+/** experiment.json's size and time are also polled this often: file watchers miss changes on some setups (seen in code-server's host). */
+const POLL_MS = 2000;
 
 export interface ExperimentPanelDeps {
   readonly extensionUri: vscode.Uri;
@@ -48,6 +51,7 @@ export class ExperimentPanel extends Disposable {
   private rows: ResultRow[] = [];
   private name = '';
   private lastReadMs = 0;
+  private fileStamp: string | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -68,11 +72,19 @@ export class ExperimentPanel extends Disposable {
     this._register(panel.onDidChangeViewState(() => !panel.visible && (this.ready = false)));
     this._register(deps.manager.onDidChangeRuns(() => this.schedule()));
     this._register(deps.manager.onRunEvent((e) => this.runIds.has(e.runId) && this.schedule()));
-    const pattern = new vscode.RelativePattern(vscode.Uri.file(root), `${EXPERIMENTS_FOLDER.split(path.sep).join('/')}/${experimentId}/experiment.json`);
-    const watcher = this._register(vscode.workspace.createFileSystemWatcher(pattern));
+    const file = `${EXPERIMENTS_FOLDER.split(path.sep).join('/')}/${experimentId}/experiment.json`;
+    const watcher = this._register(
+      vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.workspace.getWorkspaceFolder(vscode.Uri.file(root)) ?? vscode.Uri.file(root), file)),
+    );
     for (const on of [watcher.onDidChange, watcher.onDidCreate, watcher.onDidDelete]) this._register(on(() => this.schedule()));
+    const poll = setInterval(() => guarded(deps.log, 'experiment panel: polling experiment.json', () => this.poll(path.join(root, file))), POLL_MS);
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.schedule()));
-    this._register({ dispose: () => clearTimeout(this.timer) });
+    this._register({
+      dispose: () => {
+        clearTimeout(this.timer);
+        clearInterval(poll);
+      },
+    });
   }
 
   reveal(): void {
@@ -124,6 +136,15 @@ export class ExperimentPanel extends Disposable {
     // Untitled: the user decides whether and where to save it.
     const doc = await vscode.workspace.openTextDocument({ content: text, language: format === 'csv' ? 'csv' : 'markdown' });
     await vscode.window.showTextDocument(doc, { preview: false });
+  }
+
+  /** A change of experiment.json's size, time or inode (an atomic rewrite) schedules a read; lstat only, never followed. */
+  private async poll(file: string): Promise<void> {
+    if (!this.ready) return;
+    const st = await fs.promises.lstat(file).catch(() => undefined);
+    const stamp = st ? `${st.size}:${st.mtimeMs}:${st.ino}` : '-';
+    if (this.fileStamp !== undefined && stamp !== this.fileStamp) this.schedule();
+    this.fileStamp = stamp;
   }
 
   /** Debounced: the first change starts the timer, later ones within it ride along. */
