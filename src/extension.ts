@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import { EventLoopMonitor } from './host/base/eventLoopMonitor';
+import { ExperimentPanels } from './host/views/experimentPanels';
 import { guardedLogger } from './host/base/logger';
 import { RunNotices } from './host/views/notices';
 import { registerRunCommands } from './host/commands/runCommands';
@@ -31,6 +32,8 @@ export function activate(context: vscode.ExtensionContext): void {
   push(manager.onDidChangeActive((runId) => (runId ? loopMonitor.start(`run ${runId}`) : loopMonitor.stop())));
   const workspaceRuns = push(new WorkspaceRuns(manager));
   const panels = push(new TrainingPanels({ extensionUri: context.extensionUri, manager, log }));
+  // One panel per experiment; registers sequenceLab.showExperiment.
+  push(new ExperimentPanels({ extensionUri: context.extensionUri, manager, log }));
   const runsView = push(new RunsViewProvider(context.extensionUri, manager, () => workspaceRuns.hasWorkspace, log));
   push(new RunStatusBar(manager));
   push(new StartupProgress(manager));
