@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readExperiment } from '../../src/core/experiments/experimentRecord';
-import { readProbe } from '../../src/core/experiments/probeRun';
+import { readProbe } from '../../src/core/experiments/probeFile';
 import { readRunHistory } from '../../src/core/runFiles';
 import { syntheticText } from './longRun';
 

@@ -1,11 +1,8 @@
 /**
- * The context-length probe of a trained run, kept beside its logs as `probe.json` (`[{ "k": 1, "loss":
- * 2.31 }, ...]`, nats per token; the editor's experiment runner writes the same file): loads the run's
- * latest checkpoint, splits the text as training did (with the checkpoint's vocabulary), and measures
- * the validation loss seeing only the last k tokens (contextProbe). Read back through a checked reader:
- * a run folder may come from anywhere.
+ * The context-length probe of a trained run, for the command line: loads the run's latest checkpoint,
+ * splits the text as training did (with the checkpoint's vocabulary), measures the validation loss
+ * seeing only the last k tokens (contextProbe) and keeps it beside the run's logs (probeFile.ts).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadCheckpoint } from '../checkpoint';
 import { contextProbe, probeLengths, type ProbePoint } from '../contextProbe';
@@ -13,14 +10,9 @@ import { buildCorpus } from '../corpus';
 import { createModel } from '../createModel';
 import { RecurrentModel } from '../recurrentModel';
 import { Rng } from '../rng';
-import { writeFileAtomic } from '../runFiles';
 import { readCorpusText } from '../runTraining';
 import { Vocabulary } from '../vocabulary';
-
-export const PROBE_FILE = 'probe.json';
-/** probe.json above this size is not ours (a probe has a dozen points). */
-const MAX_PROBE_BYTES = 16 * 1024;
-const MAX_PROBE_POINTS = 64;
+import { writeProbe } from './probeFile';
 
 /**
  * Probes the run in `runDir` on its text files and writes `probe.json`.
@@ -45,41 +37,9 @@ export function probeRun(runDir: string, files: readonly string[], positions = 5
     model.params.write(checkpoint.weights);
     const ks = probeLengths(Math.min(config.window, Math.max(1, corpus.val.length - 1)));
     const points = contextProbe(model, corpus.val, ks, positions);
-    writeFileAtomic(path.join(runDir, PROBE_FILE), JSON.stringify(points) + '\n');
+    writeProbe(runDir, points);
     return points;
   } finally {
     model.dispose();
   }
-}
-
-/** The probe recorded in `runDir`, or undefined when there is none or it is not a well-formed probe. */
-export function readProbe(runDir: string): ProbePoint[] | undefined {
-  const file = path.join(runDir, PROBE_FILE);
-  let text: string;
-  try {
-    const stat = fs.lstatSync(file);
-    if (!stat.isFile() || stat.size > MAX_PROBE_BYTES) return undefined;
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const points = parsed;
-  if (!Array.isArray(points) || points.length === 0 || points.length > MAX_PROBE_POINTS) return undefined;
-  const ok = points.every(
-    (p: unknown) =>
-      typeof p === 'object' &&
-      p !== null &&
-      Number.isInteger((p as ProbePoint).k) &&
-      (p as ProbePoint).k >= 1 &&
-      (p as ProbePoint).k <= 4096 &&
-      Number.isFinite((p as ProbePoint).loss) &&
-      (p as ProbePoint).loss >= 0,
-  );
-  return ok ? points.map((p: ProbePoint) => ({ k: p.k, loss: p.loss })) : undefined;
 }

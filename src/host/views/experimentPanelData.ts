@@ -5,6 +5,8 @@
  * throughout: a run that cannot be read is shown as unreadable with its reason, never thrown.
  * No `vscode` import: unit tests read real experiments with it.
  */
+import type { ProbePoint } from '../../core/contextProbe';
+import { readProbe } from '../../core/experiments/probeFile';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXPERIMENTS_FOLDER, readExperiment, type ExperimentRecord, type ExperimentRunRef } from '../../core/experiments/experimentRecord';
@@ -19,6 +21,8 @@ export interface LoadedRun {
   readonly ref: ExperimentRunRef;
   /** Its checked history, when its folder exists and reads. */
   readonly history?: RunHistory;
+  /** The context-length probe the experiment ran after training (probe.json), when there is one. */
+  readonly probe?: readonly ProbePoint[];
   /** Why it has no history: not started yet (undefined) or unreadable (the reason). */
   readonly unreadable?: string;
   /** Its state: the run manager's for a live run (fresher than run.json), else run.json's. */
@@ -88,7 +92,8 @@ export async function loadExperiment(root: string, id: string, liveState: (runId
       if (!fs.existsSync(dir)) return { ref, state: live ?? ref.state, ...(live || ref.state === 'queued' ? {} : { unreadable: 'its run folder is gone' }) };
       const history = await readRunFolderAsync(dir);
       if (!history.ok) return { ref, unreadable: history.reason, state: live };
-      return { ref, history: history.record, state: live ?? history.record.record.state };
+      // probe.json is at most 16 KB: read with the history, checked like it.
+      return { ref, history: history.record, state: live ?? history.record.record.state, probe: readProbe(dir) };
     }),
   );
   return { ok: true, record, runs };

@@ -37,6 +37,7 @@ export function buildExperimentView(record: ExperimentRecord, runs: readonly Loa
         metrics: h.metrics,
         evals: h.evals,
         gradMaps: h.gradMaps,
+        probe: run.probe,
       }),
     );
   }
