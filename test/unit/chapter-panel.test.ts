@@ -3,6 +3,8 @@ import * as assert from 'node:assert/strict';
 import { latestReadouts, readoutSeries } from '../../src/webview/panel/readoutSeries';
 import { visibleToken, zipfLine } from '../../src/webview/panel/tokenStatsModel';
 import type { GradMap, TokenStatsInfo } from '../../src/protocol/types';
+import { isPanelToHost } from '../../src/protocol/panel';
+import { isHostToWorker, sampleRequestProblem } from '../../src/protocol/worker';
 
 const map = (step: number, readouts?: GradMap['readouts']): GradMap => ({
   step,
@@ -81,5 +83,16 @@ describe('chapter panel: readouts and tokens', () => {
     const line = zipfLine(stats);
     assert.deepEqual([line[0], line[3]], [null, null]);
     assert.ok(Math.abs(line[1]! - 30) < 1e-9 && Math.abs(line[2]! - 20) < 1e-9, `${line}`);
+  });
+
+  it('beam search requests: a width from 1 to 16, checked from the panel and again for the worker', () => {
+    const now = { type: 'sampleNow', runId: 'r1', requestId: 'q', prompt: 'The', temperature: 0, length: 50 };
+    assert.ok(isPanelToHost({ ...now, beam: 4 }));
+    assert.ok(isPanelToHost(now), 'no beam: sampling');
+    for (const beam of [0, 17, 2.5, '4']) assert.ok(!isPanelToHost({ ...now, beam }), String(beam));
+    const req = { type: 'sample', requestId: 'q', prompt: '', length: 20, temperature: 0, topK: 0, seed: 1 };
+    assert.ok(isHostToWorker({ ...req, beam: 16 }));
+    assert.ok(!isHostToWorker({ ...req, beam: 17 }));
+    assert.equal(sampleRequestProblem({ ...req, beam: 0 }), 'The beam width must be a whole number from 1 (greedy) to 16 (got 0).');
   });
 });
