@@ -50,6 +50,9 @@ Train options (defaults in brackets):
   --tau N                      context of the window model [${DEFAULT_CONFIG.tau}]
   --batch N  --window N        sequences per batch [${DEFAULT_CONFIG.batch}], time steps (BPTT length) [${DEFAULT_CONFIG.window}]
   --batching random|sequential [${DEFAULT_CONFIG.batching}]
+  --activation tanh|relu       the vanilla RNN's nonlinearity [${DEFAULT_CONFIG.activation}]
+  --truncation fixed|random    random: each batch's length uniform in [window/2, 3 window/2], mean window [${DEFAULT_CONFIG.truncation}]
+  --keep-graph K               sequential batching: backpropagate through K previous windows too (0-8) [${DEFAULT_CONFIG.keepGraph}]
   --optimizer adam|sgd|rmsprop [${DEFAULT_CONFIG.optimizer}]  --lr X [${DEFAULT_CONFIG.lr}]  --clip X (0 = off) [${DEFAULT_CONFIG.clip}]
   --steps N  --seed N          [${DEFAULT_CONFIG.steps}], [${DEFAULT_CONFIG.seed}]
   --eval-interval N  --eval-tokens N  --grad-map-interval N  --sample-interval N  --checkpoint-interval N

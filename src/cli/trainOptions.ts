@@ -30,9 +30,12 @@ export const FLAGS: Record<string, keyof TrainConfig> = {
   temperature: 'temperature',
   'sample-length': 'sampleLength',
   threads: 'threads',
+  activation: 'activation',
+  truncation: 'truncation',
+  'keep-graph': 'keepGraph',
 };
 
-const ENUMS = new Set(['cell', 'level', 'batching', 'optimizer', 'backend']);
+const ENUMS = new Set(['cell', 'level', 'batching', 'optimizer', 'backend', 'activation', 'truncation']);
 
 /** The flags given, as raw settings (numbers parsed), not yet validated. */
 export function configInput(values: Record<string, unknown>): Partial<Record<keyof TrainConfig, unknown>> {

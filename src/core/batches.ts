@@ -15,6 +15,34 @@
  */
 import { Rng, RngState } from './rng';
 
+/** How long batches are beyond the fixed window: randomized truncation and kept graphs. */
+export interface BatchOptions {
+  /** `random`: each batch's length drawn by `randomLength` (mean `window`). */
+  truncation?: 'fixed' | 'random';
+  /** Sequential only: earlier windows each batch also spans (see Batch.lossFrom). */
+  keepGraph?: number;
+}
+
+/** The range of randomized truncation's lengths: [lo, hi] with lo = ceil(window / 2), hi = 2 window - lo, so the mean is `window`. */
+export function randomLengthRange(window: number): [number, number] {
+  const lo = Math.max(1, Math.ceil(window / 2));
+  return [lo, 2 * window - lo];
+}
+
+/**
+ * One batch length for randomized truncation, uniform over `randomLengthRange(window)`: its expectation
+ * is `window`, so the tokens per step and the mean truncation length match fixed truncation's.
+ */
+export function randomLength(rng: Rng, window: number): number {
+  const [lo, hi] = randomLengthRange(window);
+  return lo + rng.int(hi - lo + 1);
+}
+
+/** The longest batch (in steps) a configuration draws. */
+export function maxWindow(window: number, options: BatchOptions = {}): number {
+  return options.truncation === 'random' ? randomLengthRange(window)[1] : window;
+}
+
 export interface Batch {
   x: Int32Array;
   y: Int32Array;
@@ -23,6 +51,13 @@ export interface Batch {
   prefix: number;
   /** False when the hidden state must be reset before this batch. */
   continues: boolean;
+  /**
+   * keepGraph: the first `lossFrom` steps are kept earlier windows, recomputed so the newest window's
+   * loss backpropagates through them; only steps from `lossFrom` on are scored. Absent: 0.
+   */
+  lossFrom?: number;
+  /** The state after this many steps is the one the next batch continues from. Absent: all of them. */
+  carryAt?: number;
 }
 
 export interface BatcherState {
@@ -60,16 +95,18 @@ export class RandomBatcher implements Batcher {
     private readonly window: number,
     private readonly prefix: number,
     seed: number,
+    private readonly options: BatchOptions = {},
   ) {
-    if (ids.length < prefix + window + 1) throw new RangeError('text shorter than one window');
+    if (ids.length < prefix + maxWindow(window, options) + 1) throw new RangeError('text shorter than one window');
     this.rng = new Rng(seed);
   }
 
   next(): Batch {
+    const window = this.options.truncation === 'random' ? randomLength(this.rng, this.window) : this.window;
     // Window start s needs s - prefix >= 0 and s + window < length.
-    const span = this.ids.length - this.window - this.prefix;
+    const span = this.ids.length - window - this.prefix;
     const starts = Array.from({ length: this.batch }, () => this.prefix + this.rng.int(span));
-    return { ...fill(this.ids, starts, this.window, this.prefix), batch: this.batch, window: this.window, prefix: this.prefix, continues: false };
+    return { ...fill(this.ids, starts, window, this.prefix), batch: this.batch, window, prefix: this.prefix, continues: false };
   }
 
   state(): BatcherState {
@@ -94,10 +131,11 @@ export class SequentialBatcher implements Batcher {
     private readonly window: number,
     private readonly prefix: number,
     seed: number,
+    private readonly options: BatchOptions = {},
   ) {
     this.rng = new Rng(seed);
     this.startEpoch();
-    if (this.streamLength < window) throw new RangeError('text too short for sequential batches');
+    if (this.streamLength < maxWindow(window, options)) throw new RangeError('text too short for sequential batches');
   }
 
   private startEpoch(): void {
@@ -108,11 +146,19 @@ export class SequentialBatcher implements Batcher {
   }
 
   next(): Batch {
-    if (this.position + this.window > this.streamLength) this.startEpoch();
-    const continues = this.position > 0;
-    const starts = Array.from({ length: this.batch }, (_, b) => this.prefix + this.offset + b * this.streamLength + this.position);
-    this.position += this.window;
-    return { ...fill(this.ids, starts, this.window, this.prefix), batch: this.batch, window: this.window, prefix: this.prefix, continues };
+    const window = this.options.truncation === 'random' ? randomLength(this.rng, this.window) : this.window;
+    if (this.position + window > this.streamLength) this.startEpoch();
+    // keepGraph: also span up to `keep` earlier windows of this epoch, recomputed from the state before
+    // the oldest (which the previous batch carried: the state after its first window).
+    const kept = Math.min(this.options.keepGraph ?? 0, Math.floor(this.position / window));
+    const start = this.position - kept * window;
+    const continues = start > 0;
+    const length = (kept + 1) * window;
+    const starts = Array.from({ length: this.batch }, (_, b) => this.prefix + this.offset + b * this.streamLength + start);
+    this.position += window;
+    const batch: Batch = { ...fill(this.ids, starts, length, this.prefix), batch: this.batch, window: length, prefix: this.prefix, continues };
+    if (this.options.keepGraph) Object.assign(batch, { lossFrom: kept * window, carryAt: window });
+    return batch;
   }
 
   state(): BatcherState {
@@ -128,12 +174,13 @@ export class SequentialBatcher implements Batcher {
 }
 
 /** The fewest tokens a batcher of this shape needs. */
-export function minTokensFor(mode: 'random' | 'sequential', batch: number, window: number, prefix: number): number {
-  return mode === 'random' ? prefix + window + 1 : prefix + window * batch + window + 1;
+export function minTokensFor(mode: 'random' | 'sequential', batch: number, window: number, prefix: number, options: BatchOptions = {}): number {
+  const w = maxWindow(window, options);
+  return mode === 'random' ? prefix + w + 1 : prefix + w * batch + w + 1;
 }
 
-export function createBatcher(mode: 'random' | 'sequential', ids: Int32Array, batch: number, window: number, prefix: number, seed: number): Batcher {
-  return mode === 'random' ? new RandomBatcher(ids, batch, window, prefix, seed) : new SequentialBatcher(ids, batch, window, prefix, seed);
+export function createBatcher(mode: 'random' | 'sequential', ids: Int32Array, batch: number, window: number, prefix: number, seed: number, options: BatchOptions = {}): Batcher {
+  return mode === 'random' ? new RandomBatcher(ids, batch, window, prefix, seed, options) : new SequentialBatcher(ids, batch, window, prefix, seed, options);
 }
 
 /**

@@ -23,7 +23,7 @@
  * per step on the wasm and cpu backends; checked against the reference).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CellType } from '../protocol/types';
+import type { Activation, CellType } from '../protocol/types';
 import { runFused } from './kernels/fusedKernels';
 
 // A type alias, not an interface, so that states are tf.TensorContainers (tf.tidy may return them).
@@ -119,6 +119,28 @@ const rnnFused: Cell<RnnCache> = {
   },
   backStep(cache, dAbove, t, carry) {
     const [da, dh] = f2(runFused('SeqLabRnnBackwardStep', [dAbove, carry.dhRec, cache.h], { t }));
+    return { dxw: da, dhw: da, dh, carry: {} };
+  },
+};
+
+/**
+ * h_t = relu(x_t W + h_{t-1} U + b): the chapter's ReLU variant of the vanilla RNN. Unbounded, so its
+ * gradients through time can grow as well as vanish (clipping matters more). Reference ops on every
+ * backend, also where the tanh cell runs fused: its backward step slices the first rows of its cache
+ * itself, so it serves the last prediction's map (fewer rows than the cache) either way.
+ */
+const rnnRelu: Cell<RnnCache> = {
+  ...rnnReference,
+  step(xw, t, hU, prev) {
+    const h = tf.relu(tf.add(rowsAt(xw, t, prev.h.shape[0]), hU)) as tf.Tensor2D;
+    return { state: { h }, cache: { h } };
+  },
+  backStep(cache, dAbove, t, carry) {
+    const B = carry.dhRec.shape[0];
+    const h = cache.h.shape[0] === B ? cache.h : (tf.slice(cache.h, [0, 0], [B, -1]) as tf.Tensor2D);
+    const dh = tf.add(rowsAt(dAbove, t, B), carry.dhRec) as tf.Tensor2D;
+    // relu'(a) = 1 where a > 0, which is where h = relu(a) > 0.
+    const da = tf.mul(dh, tf.step(h)) as tf.Tensor2D;
     return { dxw: da, dhw: da, dh, carry: {} };
   },
 };
@@ -247,7 +269,8 @@ const gruFused: Cell<GruCache> = {
 const REFERENCE = { rnn: rnnReference, gru: gruReference, lstm: lstmReference };
 const FUSED = { rnn: rnnFused, gru: gruFused, lstm: lstmFused };
 
-/** The cell of a type: `fused` for the wasm and cpu backends, `reference` elsewhere and in tests. */
-export function cellFor(type: Exclude<CellType, 'window'>, implementation: 'reference' | 'fused'): Cell<unknown> {
+/** The cell of a type: `fused` for the wasm and cpu backends, `reference` elsewhere and in tests. ReLU (RNN only) is one cell for both. */
+export function cellFor(type: Exclude<CellType, 'window'>, implementation: 'reference' | 'fused', activation: Activation = 'tanh'): Cell<unknown> {
+  if (type === 'rnn' && activation === 'relu') return rnnRelu as Cell<unknown>;
   return (implementation === 'fused' ? FUSED : REFERENCE)[type] as Cell<unknown>;
 }

@@ -2,13 +2,18 @@
  * Training configuration: defaults, bounds and validation. Every entry point (settings, command line,
  * worker) funnels user input through `validateConfig`, so absurd values get one clear message each.
  */
-import type { BackendChoice, BatchingMode, CellType, OptimizerName, TokenLevel, TrainConfig } from '../protocol/types';
+import type { Activation, BackendChoice, BatchingMode, CellType, OptimizerName, TokenLevel, TrainConfig, TruncationMode } from '../protocol/types';
 
 export const CELLS: readonly CellType[] = ['rnn', 'gru', 'lstm', 'window'];
 export const LEVELS: readonly TokenLevel[] = ['char', 'word'];
 export const BATCHINGS: readonly BatchingMode[] = ['random', 'sequential'];
 export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd', 'rmsprop'];
 export const BACKENDS: readonly BackendChoice[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+export const ACTIVATIONS: readonly Activation[] = ['tanh', 'relu'];
+export const TRUNCATIONS: readonly TruncationMode[] = ['fixed', 'random'];
+/** keepGraph's bound: windows kept, and time steps in the longest graph (memory grows with both). */
+export const MAX_KEEP_GRAPH = 8;
+export const MAX_GRAPH_STEPS = 1024;
 
 export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   level: 'char',
@@ -16,6 +21,7 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   maxVocab: 10000,
   valFraction: 0.1,
   cell: 'lstm',
+  activation: 'tanh',
   hidden: 128,
   layers: 1,
   embedding: 0,
@@ -23,6 +29,8 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   batch: 32,
   window: 64,
   batching: 'random',
+  truncation: 'fixed',
+  keepGraph: 0,
   optimizer: 'adam',
   lr: 0.01,
   clip: 1,
@@ -70,6 +78,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   temperature: { min: 0, max: 10, integer: false, why: '0 is greedy decoding' },
   checkpointInterval: { min: 0, max: 10_000_000, integer: true, why: '0 checkpoints only at the end' },
   threads: { min: 0, max: 2, integer: true, why: '1 or 2 threads, 0 for automatic' },
+  keepGraph: { min: 0, max: MAX_KEEP_GRAPH, integer: true, why: 'previous windows the gradient flows back through; 0 detaches at each batch' },
 };
 
 const ENUM_RULES: Readonly<Record<string, readonly string[]>> = {
@@ -78,6 +87,8 @@ const ENUM_RULES: Readonly<Record<string, readonly string[]>> = {
   batching: BATCHINGS,
   optimizer: OPTIMIZERS,
   backend: BACKENDS,
+  activation: ACTIVATIONS,
+  truncation: TRUNCATIONS,
 };
 
 export interface ValidatedConfig {
@@ -115,7 +126,39 @@ export function validateConfig(input: Partial<Record<keyof TrainConfig, unknown>
       problems.push(`Unknown setting "${key}".`);
     }
   }
+  problems.push(...combinationProblems(config, input ?? {}));
   return { config, problems };
+}
+
+/**
+ * Settings valid one by one that make no sense together. Only a combination the input asked for is
+ * reported (a default never is); the offending field falls back to its default.
+ */
+function combinationProblems(config: TrainConfig, input: Partial<Record<keyof TrainConfig, unknown>>): string[] {
+  const problems: string[] = [];
+  const asked = (key: keyof TrainConfig) => input[key] !== undefined;
+  if (config.activation === 'relu' && config.cell !== 'rnn') {
+    if (asked('activation')) problems.push(`activation = relu applies to the vanilla RNN only (cell is ${config.cell}): GRU and LSTM gates need their sigmoid and tanh.`);
+    config.activation = 'tanh';
+  }
+  const keep = config.keepGraph ?? 0;
+  if (keep > 0) {
+    let problem: string | undefined;
+    if (config.batching !== 'sequential') problem = `keepGraph = ${keep} needs sequential batching: random windows have no previous window to backpropagate into.`;
+    else if (config.cell === 'window') problem = `keepGraph = ${keep} needs a recurrent cell: the fixed-window model has no state across windows.`;
+    else if ((keep + 1) * config.window * (config.truncation === 'random' ? 2 : 1) > MAX_GRAPH_STEPS)
+      problem = `keepGraph = ${keep} with window ${config.window} makes a graph of ${(keep + 1) * config.window} steps${config.truncation === 'random' ? ' (up to twice that with random truncation)' : ''}: at most ${MAX_GRAPH_STEPS} fit in memory; lower keepGraph or window.`;
+    else if (config.truncation === 'random') problem = `keepGraph = ${keep} needs truncation = fixed: kept windows must all have the same length.`;
+    if (problem) {
+      if (asked('keepGraph')) problems.push(problem);
+      config.keepGraph = 0;
+    }
+  }
+  if (config.truncation === 'random' && config.window < 4) {
+    if (asked('truncation')) problems.push(`truncation = random needs window of at least 4 (got ${config.window}): the drawn lengths range from window/2 to 3 window/2.`);
+    config.truncation = 'fixed';
+  }
+  return problems;
 }
 
 /** Like `validateConfig`, but any problem is an error: for the command line and the worker. */

@@ -18,6 +18,8 @@ export interface Gradients {
   /** [layer][t] ||dℓ_T/dh_t|| and ||dL/dh_t||, when the map was asked for. */
   lastStepMap?: number[][];
   totalMap?: number[][];
+  /** LSTM, with lastStepMap: [layer][t] ||dℓ_T/dc_t||. */
+  lastStepCellMap?: number[][];
 }
 
 /** Hidden state carried between batches, for checkpoints: per layer, [B, H] row-major. */
@@ -59,18 +61,19 @@ export class LocalGradients implements GradientSource {
     const names = this.model.params.names();
     const out = tf.tidy(() => {
       const r = this.model.trainStep(batch, this.state, wantMap, undefined, this.lastStepMap);
-      const map = wantMap ? tf.stack(this.lastStepMap ? [r.totalGradNorms!, r.lastStepGradNorms!] : [r.totalGradNorms!]) : undefined; // one read
+      const parts = this.lastStepMap ? [r.totalGradNorms!, r.lastStepGradNorms!, ...(r.lastStepCellGradNorms ? [r.lastStepCellGradNorms] : [])] : [r.totalGradNorms!];
+      const map = wantMap ? tf.stack(parts) : undefined; // one read
       return { loss: r.loss, grads: names.map((n) => r.grads[n]), map, finalState: r.finalState };
     });
     const loss = out.loss.dataSync()[0];
     const grads = out.grads.map((g) => g.dataSync() as Float32Array);
-    const [totalMap, lastStepMap] = out.map ? (out.map.arraySync() as number[][][]) : [];
+    const [totalMap, lastStepMap, lastStepCellMap] = out.map ? (out.map.arraySync() as number[][][]) : [];
     tf.dispose([out.loss, out.grads, out.map]);
     // Carry the state only in sequential mode: the next batch continues these streams.
     disposeState(this.state);
     this.state = this.carryState ? out.finalState : undefined;
     if (!this.carryState) disposeState(out.finalState);
-    return { loss, grads, lastStepMap, totalMap };
+    return { loss, grads, lastStepMap, totalMap, ...(lastStepCellMap ? { lastStepCellMap } : {}) };
   }
 
   willApply(): void {}

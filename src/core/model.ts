@@ -25,6 +25,8 @@ export interface StepResult {
    */
   totalGradNorms?: tf.Tensor2D;
   lastStepGradNorms?: tf.Tensor2D;
+  /** LSTM, with lastStepGradNorms: ||dℓ_T/dc_t|| through c_{t+1}, [layers, window]. */
+  lastStepCellGradNorms?: tf.Tensor2D;
   /** When requested with the map: ℓ_T, the mean loss of the window's last prediction (scalar). */
   lastStepLoss?: tf.Scalar;
   /** The state after the last time step, to carry into the next batch (recurrent models only). */

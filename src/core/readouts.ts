@@ -94,3 +94,40 @@ export function clipRate(metrics: readonly { clipped: boolean }[]): number | und
   for (const m of metrics) if (m.clipped) clipped++;
   return clipped / metrics.length;
 }
+
+/** The gate blocks of each cell's recurrent matrix U [H, G*H], in Keras order. */
+export const GATE_BLOCKS: Readonly<Record<'rnn' | 'gru' | 'lstm', readonly string[]>> = { rnn: ['h'], gru: ['z', 'r', 'n'], lstm: ['i', 'f', 'g', 'o'] };
+
+/**
+ * The norm of the gradient with respect to the whole state at each step: sqrt(||dh_t||² + ||dc_t||²)
+ * for an LSTM (whose memory lives in c_t), ||dh_t|| for the others (no `c`).
+ * @param h [T] ||dℓ_T/dh_t||  @param c [T] ||dℓ_T/dc_t||
+ */
+export function stateGradNorms(h: readonly number[], c?: readonly number[]): number[] {
+  return c ? h.map((v, t) => Math.sqrt(v * v + (c[t] ?? 0) ** 2)) : [...h];
+}
+
+/**
+ * Spectral radius and largest singular value of each gate block of a recurrent matrix U [H, G*H]
+ * (row-major): h_{t-1} U_g is the block's linear map, and its powers decide whether what flows back
+ * through time shrinks or grows.
+ */
+export function recurrentBlockReadouts(U: Float32Array | Float64Array, H: number, G: number): { spectralRadius: number[]; sigmaMax: number[] } {
+  const spectral: number[] = [];
+  const sigma: number[] = [];
+  for (let g = 0; g < G; g++) {
+    const block = squareBlock(U, H, G * H, g * H);
+    spectral.push(spectralRadius(block, H));
+    sigma.push(largestSingularValue(block, H));
+  }
+  return { spectralRadius: spectral, sigmaMax: sigma };
+}
+
+/**
+ * Measure the matrices at every `spectralEvery`-th map: their cost grows with H² (about 1,000
+ * products of H x H by a vector per block), so above 256 units they are measured less often to keep
+ * the readouts within a few per cent of training time.
+ */
+export function spectralEvery(hidden: number): number {
+  return Math.max(1, Math.ceil((hidden / 256) ** 2));
+}

@@ -67,7 +67,7 @@ export class RecurrentModel implements LanguageModel {
     registerFusedKernels();
     this.implementation = implementation ?? (fusedAvailable() ? 'fused' : 'reference');
     this.fused = this.implementation === 'fused';
-    this.cell = cellFor(config.cell, this.implementation);
+    this.cell = cellFor(config.cell, this.implementation, config.activation);
     const { hidden: H, layers: L, embedding: E } = config;
     const G = this.cell.gates;
     const V = vocabSize;
@@ -134,9 +134,9 @@ export class RecurrentModel implements LanguageModel {
   /**
    * Runs all layers over the window. `ids` [T*B] time-major. Returns the top layer's states [T*B, H]
    * and, per layer, what backward needs. `probes[l][t]` (tests only) is added to h_t, so
-   * dL/dprobe = dL/dh_t.
+   * dL/dprobe = dL/dh_t. `finalState` is the state after `carryAt` steps (default: all T).
    */
-  private forward(ids: Int32Array, T: number, state: ModelState, probes?: tf.Tensor2D[][]): { top: tf.Tensor2D; traces: LayerTrace[]; finalState: ModelState } {
+  private forward(ids: Int32Array, T: number, state: ModelState, probes?: tf.Tensor2D[][], carryAt = T): { top: tf.Tensor2D; traces: LayerTrace[]; finalState: ModelState } {
     const traces: LayerTrace[] = [];
     const finalState: ModelState = [];
     let below: tf.Tensor2D | null = null;
@@ -154,9 +154,9 @@ export class RecurrentModel implements LanguageModel {
         s = next;
         hs.push(s.h);
         caches.push(cache);
+        if (t === carryAt - 1) finalState.push(s);
       }
       traces.push({ input, hs, caches });
-      finalState.push(s);
       below = tf.concat(hs.slice(1), 0) as tf.Tensor2D; // [T*B, H]
     }
     return { top: below!, traces, finalState };
@@ -176,24 +176,31 @@ export class RecurrentModel implements LanguageModel {
     const dxws: tf.Tensor2D[] = new Array(T);
     const dhws: tf.Tensor2D[] = new Array(T);
     const dhs: tf.Tensor2D[] = new Array(T);
+    // LSTM: dL/dc_t through c_{t+1} (the carry into step t; zero at the last step): with dL/dh_t, the
+    // gradient with respect to the state (h_t, c_t) that step t hands on.
+    const dcs: tf.Tensor2D[] = new Array(T);
     let carry: BackCarry = this.cell.zeroCarry(B, this.config.hidden);
     for (let t = T - 1; t >= 0; t--) {
+      if (carry.dc) dcs[t] = carry.dc;
       const g = this.cell.backStep(caches[t], dAbove, t, carry);
       dxws[t] = g.dxw;
       dhws[t] = g.dhw;
       dhs[t] = g.dh; // dL/dh_t: from above plus from step t+1
       carry = { ...g.carry, dhRec: tf.matMul(g.dhw, Ut) };
     }
-    return { dxws, dhws, dhs };
+    return { dxws, dhws, dhs, dcs: carry.dc ? dcs : undefined };
   }
 
   trainStep(batch: Batch, state: ModelState | undefined, wantGradMap: boolean, probes?: tf.Tensor2D[][], lastStep = true): StepResult {
     const { batch: B, window: T } = batch;
     const fused = this.fused;
     const init = state && batch.continues ? state : this.initialState(B);
-    const { top, traces, finalState } = this.forward(batch.x, T, init, probes);
+    const { top: all, traces, finalState } = this.forward(batch.x, T, init, probes, batch.carryAt);
+    // Kept windows (keepGraph) carry no loss: only the newest window's predictions are scored.
+    const from = batch.lossFrom ?? 0;
+    const top = from ? (tf.slice(all, [from * B, 0], [-1, -1]) as tf.Tensor2D) : all;
     const logits = this.logits(top);
-    const { loss, dLogits } = softmaxCrossEntropy(logits, batch.y);
+    const { loss, dLogits } = softmaxCrossEntropy(logits, from ? batch.y.subarray(from * B) : batch.y);
     const Wy = this.weight('dense/kernel');
     const Uts = this.layers.map((layer) => transpose2d(this.weight(layer.recurrent), fused)); // [G*H, H], once per pass
 
@@ -202,6 +209,7 @@ export class RecurrentModel implements LanguageModel {
     grads['dense/bias'] = tf.sum(dLogits, 0);
     // dL/dh_t arriving from above for every t, [T*B, H]: from the output layer, then from layer l+1.
     let dAbove = matMulNT(dLogits, Wy, fused);
+    if (from) dAbove = tf.concat([tf.zeros([from * B, this.config.hidden]), dAbove], 0) as tf.Tensor2D;
     const totalRows: tf.Tensor1D[] = [];
 
     for (let l = this.layers.length - 1; l >= 0; l--) {
@@ -236,23 +244,32 @@ export class RecurrentModel implements LanguageModel {
    * walk's cost is a matrix product per step, and over the whole batch it would add a quarter to a
    * step; over eight sequences the profile is as clear and the cost a few percent.
    */
-  private lastStepMap(logits: tf.Tensor2D, traces: LayerTrace[], Uts: tf.Tensor2D[], batch: Batch): { lastStepGradNorms: tf.Tensor2D; lastStepLoss: tf.Scalar } {
+  private lastStepMap(
+    logits: tf.Tensor2D,
+    traces: LayerTrace[],
+    Uts: tf.Tensor2D[],
+    batch: Batch,
+  ): { lastStepGradNorms: tf.Tensor2D; lastStepCellGradNorms?: tf.Tensor2D; lastStepLoss: tf.Scalar } {
     const { batch: B, window: T } = batch;
     const { hidden: H } = this.config;
     const r = Math.min(B, LAST_STEP_ROWS);
-    const lastLogits = tf.slice(logits, [(T - 1) * B, 0], [r, -1]) as tf.Tensor2D;
+    // `logits` holds the scored steps only (from lossFrom on); the last is the window's last either way.
+    const lastLogits = tf.slice(logits, [logits.shape[0] - B, 0], [r, -1]) as tf.Tensor2D;
     const targets = batch.y.subarray((T - 1) * B, (T - 1) * B + r);
     const { loss: lastStepLoss, dLogits: dLast } = softmaxCrossEntropy(lastLogits, targets);
     let dAbove = tf.concat([tf.zeros([(T - 1) * r, H]), matMulNT(dLast, this.weight('dense/kernel'), this.fused)], 0) as tf.Tensor2D; // [T*r, H]
     const rows: tf.Tensor1D[] = [];
+    const cellRows: tf.Tensor1D[] = [];
     for (let l = this.layers.length - 1; l >= 0; l--) {
       // Fused kernels read the first r rows of each cache in place; the reference cells get slices.
       const caches = this.fused ? traces[l].caches : traces[l].caches.map((c) => firstRows(c as Record<string, tf.Tensor2D>, r));
-      const { dxws, dhs } = this.backThroughTime(caches, dAbove, Uts[l], r, T);
+      const { dxws, dhs, dcs } = this.backThroughTime(caches, dAbove, Uts[l], r, T);
       rows[l] = norms(dhs);
+      if (dcs) cellRows[l] = norms(dcs);
       if (l > 0) dAbove = matMulNT(tf.concat(dxws, 0) as tf.Tensor2D, this.weight(this.layers[l].kernel), this.fused);
     }
-    return { lastStepGradNorms: tf.stack(rows) as tf.Tensor2D, lastStepLoss };
+    const cells = cellRows.length ? { lastStepCellGradNorms: tf.stack(cellRows) as tf.Tensor2D } : {};
+    return { lastStepGradNorms: tf.stack(rows) as tf.Tensor2D, ...cells, lastStepLoss };
   }
 
   evaluate(batch: Batch): tf.Scalar {

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { NUMBER_RULES } from './config';
-import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunInfo, RunState, SampleRecord, TrainConfig } from '../protocol/types';
+import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, Readouts, RunInfo, RunState, SampleRecord, TokenStatsInfo, TrainConfig } from '../protocol/types';
 import type { RunRecord } from './runFiles';
 
 export type Checked<T> = { ok: true; record: T } | { ok: false; reason: string };
@@ -51,9 +51,13 @@ const CONFIG_ENUMS: Readonly<Record<string, readonly string[]>> = {
   batching: ['random', 'sequential'],
   optimizer: ['adam', 'sgd', 'rmsprop'],
   backend: ['auto', 'tensorflow', 'wasm', 'cpu'],
+  activation: ['tanh', 'relu'],
+  truncation: ['fixed', 'random'],
 };
 /** Config fields a genuine run.json may lack: written only by newer versions. */
-const OPTIONAL_CONFIG = new Set(['threads']);
+const OPTIONAL_CONFIG = new Set(['threads', 'keepGraph', 'activation', 'truncation']);
+/** What an absent optional field means (threads stays absent: automatic). */
+const OPTIONAL_DEFAULTS: Readonly<Record<string, unknown>> = { keepGraph: 0, activation: 'tanh', truncation: 'fixed' };
 
 export const LOG_NAMES = ['metrics', 'evals', 'gradmaps', 'samples'] as const;
 export type LogName = (typeof LOG_NAMES)[number];
@@ -186,13 +190,18 @@ export function checkConfig(value: unknown, where = 'config'): TrainConfig {
   }
   for (const [key, rule] of Object.entries(NUMBER_RULES)) {
     const v = o[key];
-    if (v === undefined && OPTIONAL_CONFIG.has(key)) continue;
+    if (v === undefined && OPTIONAL_CONFIG.has(key)) {
+      if (key in OPTIONAL_DEFAULTS) out[key] = OPTIONAL_DEFAULTS[key];
+      continue;
+    }
     const n = num(v, `${where}.${key}`);
     if (rule.integer && !Number.isInteger(n)) fail(`${where}.${key}`, `must be a whole number from ${rule.min} to ${rule.max}`);
     if (n < rule.min || n > rule.max) fail(`${where}.${key}`, `must be from ${rule.min} to ${rule.max}`);
     out[key] = n;
   }
-  for (const [key, options] of Object.entries(CONFIG_ENUMS)) out[key] = oneOf(o[key], `${where}.${key}`, options);
+  for (const [key, options] of Object.entries(CONFIG_ENUMS)) {
+    out[key] = o[key] === undefined && OPTIONAL_CONFIG.has(key) ? OPTIONAL_DEFAULTS[key] : oneOf(o[key], `${where}.${key}`, options);
+  }
   return out as unknown as TrainConfig;
 }
 
@@ -210,7 +219,50 @@ function checkInfo(value: unknown, where: string): RunInfo {
     charsPerToken: num(o.charsPerToken, `${where}.charsPerToken`, 0),
   };
   if (o.threads !== undefined) info.threads = int(o.threads, `${where}.threads`, 0, 64);
+  const bigram = optNum(o.bigramLoss, `${where}.bigramLoss`);
+  if (bigram !== undefined) info.bigramLoss = bigram;
+  const trigram = optNum(o.trigramLoss, `${where}.trigramLoss`);
+  if (trigram !== undefined) info.trigramLoss = trigram;
+  if (o.tokenStats !== undefined) info.tokenStats = checkTokenStats(o.tokenStats, `${where}.tokenStats`);
   return info;
+}
+
+/** Token statistics: at most 100 top tokens of at most 100 characters, a curve of at most 1,000 points. */
+function checkTokenStats(value: unknown, where: string): TokenStatsInfo {
+  const o = obj(value, where);
+  const pair = (v: unknown, w: string): [number, number] => {
+    const a = arr(v, w, 2);
+    if (a.length !== 2) fail(w, 'must be two numbers');
+    return [num(a[0], `${w}[0]`, 0), num(a[1], `${w}[1]`, 0)];
+  };
+  return {
+    distinct: int(o.distinct, `${where}.distinct`),
+    total: int(o.total, `${where}.total`),
+    top: arr(o.top, `${where}.top`, 100).map((t, i) => {
+      const e = obj(t, `${where}.top[${i}]`);
+      return { token: str(e.token, `${where}.top[${i}].token`, 100), count: int(e.count, `${where}.top[${i}].count`) };
+    }),
+    curve: arr(o.curve, `${where}.curve`, 1000).map((p, i) => pair(p, `${where}.curve[${i}]`)),
+    zipfExponent: o.zipfExponent === null ? NaN : num(o.zipfExponent, `${where}.zipfExponent`),
+    zipfIntercept: o.zipfIntercept === null ? NaN : num(o.zipfIntercept, `${where}.zipfIntercept`),
+    fitRanks: pair(o.fitRanks, `${where}.fitRanks`),
+  };
+}
+
+/** [layer][gate block] readouts: at most 8 layers of at most 4 blocks; null (not a number on disk) reads as NaN. */
+function blocks(value: unknown, where: string): number[][] {
+  return arr(value, where, RUN_LIMITS.gradMapLayers).map((row, l) => arr(row, `${where}[${l}]`, 4).map((v, g) => (v === null ? NaN : num(v, `${where}[${l}][${g}]`, 0))));
+}
+
+function checkReadouts(value: unknown, where: string): Readouts {
+  const o = obj(value, where);
+  const horizons = (v: unknown, w: string) => arr(v, w, RUN_LIMITS.gradMapLayers).map((x, l) => int(x, `${w}[${l}]`, 0, RUN_LIMITS.gradMapWidth));
+  const readouts: Readouts = { memoryHorizon: horizons(o.memoryHorizon, `${where}.memoryHorizon`), clipRate: num(o.clipRate, `${where}.clipRate`, 0, 1) };
+  if (o.memoryHorizonH !== undefined) readouts.memoryHorizonH = horizons(o.memoryHorizonH, `${where}.memoryHorizonH`);
+  if (o.gates !== undefined) readouts.gates = arr(o.gates, `${where}.gates`, 4).map((g, i) => str(g, `${where}.gates[${i}]`, 8));
+  if (o.spectralRadius !== undefined) readouts.spectralRadius = blocks(o.spectralRadius, `${where}.spectralRadius`);
+  if (o.sigmaMax !== undefined) readouts.sigmaMax = blocks(o.sigmaMax, `${where}.sigmaMax`);
+  return readouts;
 }
 
 /** A checkpoint ref: its path must be `checkpoints/step-NNNNNNN`, never `..`, an absolute path or another name. */
@@ -318,6 +370,8 @@ const LOG_CHECKS: { [K in LogName]: (o: Obj) => LogEntryOf[K] } = {
       clip: num(o.clip, 'clip', 0),
     };
     if (o.totalGradNorms !== undefined) map.totalGradNorms = norms(o.totalGradNorms, 'totalGradNorms');
+    if (o.cellGradNorms !== undefined) map.cellGradNorms = norms(o.cellGradNorms, 'cellGradNorms');
+    if (o.readouts !== undefined) map.readouts = checkReadouts(o.readouts, 'readouts');
     return map;
   },
   samples: (o) => ({

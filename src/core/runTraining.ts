@@ -15,9 +15,11 @@ import { buildCorpus, Corpus } from './corpus';
 import { createModel } from './createModel';
 import { SeqLabError } from './errors';
 import type { LanguageModel } from './model';
+import { ngramLoss } from './ngram';
 import { Rng } from './rng';
 import { RunRecord, RunWriter, readRunRecord } from './runFiles';
 import { readTextFile } from './text';
+import { tokenStatsInfo } from './tokenStats';
 import { TrainControl, Trainer, TrainerHooks, TrainOutcome } from './trainer';
 import { Vocabulary } from './vocabulary';
 
@@ -128,7 +130,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
       maxVocab: runConfig.maxVocab,
       valFraction: runConfig.valFraction,
       vocab: checkpoint ? Vocabulary.fromJSON(checkpoint.vocab) : undefined,
-      minTrainTokens: minTokensFor(runConfig.batching, runConfig.batch, runConfig.window, prefix),
+      minTrainTokens: minTokensFor(runConfig.batching, runConfig.batch, runConfig.window, prefix, { truncation: runConfig.truncation }),
     });
 
     progress('building', `Building ${runConfig.cell.toUpperCase()} with ${runConfig.layers} x ${runConfig.hidden} units`);
@@ -140,6 +142,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
       else model.params.write(checkpoint.weights);
     }
     if (wantsTwoThreads(runConfig, backend.name)) await trainer.enableDataParallel(backend.name);
+    // Measured where the unigram line is (corpus.unigramLoss): the validation split, or the training text without one.
+    const heldOut = corpus.val.length > 0 ? corpus.val : corpus.train;
     const info: RunInfo = {
       backend: backend.name,
       backendReason: backend.reason,
@@ -151,6 +155,10 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunResul
       unigramLoss: corpus.unigramLoss,
       charsPerToken: corpus.charsPerToken,
       threads: trainer.threads,
+      // The chapter's count-based baselines and the text's token statistics, once per session.
+      bigramLoss: ngramLoss(corpus.train, heldOut, corpus.vocab.size, 2),
+      trigramLoss: ngramLoss(corpus.train, heldOut, corpus.vocab.size, 3),
+      tokenStats: tokenStatsInfo(corpus.train, corpus.vocab.tokens, runConfig.level),
     };
     writer.update({ state: 'training', info, config: runConfig, step: trainer.step });
     options.onStarted?.(info, trainer);

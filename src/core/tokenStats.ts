@@ -3,6 +3,7 @@
  * frequent token, whose exponent is the slope of log frequency against log rank (the chapter's plot:
  * a straight line on log-log axes, for words; characters bend away from it).
  */
+import type { TokenStatsInfo } from '../protocol/types';
 
 export interface TokenStats {
   /** Distinct tokens seen. */
@@ -58,5 +59,33 @@ export function tokenStats(ids: Int32Array, vocabSize: number, topK = 20, skipRa
     zipfExponent: -slope,
     zipfIntercept: m >= 2 ? (sy - slope * sx) / m : NaN,
     fitRanks: [first, last],
+  };
+}
+
+/** Ranks 1, then log-spaced up to `n` (and `n` itself): a rank-frequency curve of at most about `points` points. */
+export function logSpacedRanks(n: number, points = 200): number[] {
+  const ranks: number[] = [];
+  if (n < 1) return ranks;
+  const ratio = Math.pow(n, 1 / Math.max(1, points - 1));
+  for (let r = 1; r < n; r = Math.max(r + 1, Math.round(r * ratio))) ranks.push(r);
+  ranks.push(n);
+  return ranks;
+}
+
+/**
+ * The token-statistics view's data, as recorded in run.json: the top tokens as text and the rank
+ * curve thinned to log-spaced ranks (a word-level vocabulary has thousands of ranks; the plot needs
+ * a few hundred points). Characters fit from rank 1; words skip the first three, as the chapter does.
+ */
+export function tokenStatsInfo(ids: Int32Array, tokens: readonly string[], level: 'char' | 'word', topK = 20): TokenStatsInfo {
+  const stats = tokenStats(ids, tokens.length, topK, level === 'word' ? 3 : 0);
+  return {
+    distinct: stats.distinct,
+    total: stats.total,
+    top: stats.top.map(([id, count]) => ({ token: tokens[id].slice(0, 100), count })),
+    curve: logSpacedRanks(stats.rankCounts.length).map((r) => [r, stats.rankCounts[r - 1]] as [number, number]),
+    zipfExponent: stats.zipfExponent,
+    zipfIntercept: stats.zipfIntercept,
+    fitRanks: stats.fitRanks,
   };
 }

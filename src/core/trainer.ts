@@ -4,13 +4,14 @@
  * hooks (the worker turns them into messages, the command line into a progress bar).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, CheckpointRef, EvalPoint, FinishReason, GradMap, MetricPoint, SampleRecord, TrainConfig } from '../protocol/types';
+import type { BackendName, CheckpointRef, EvalPoint, FinishReason, GradMap, MetricPoint, Readouts, SampleRecord, TrainConfig } from '../protocol/types';
 import { Batcher, createBatcher, evalBatches } from './batches';
 import type { Corpus } from './corpus';
 import { GradientSource, LocalGradients } from './gradients';
 import type { LanguageModel } from './model';
 import { applyGradients, clipByGlobalNorm, createOptimizer, readOptimizerState, sumOfSquares, writeOptimizerState } from './optimizer';
 import { DataParallelGradients } from './parallel/dataParallelGradients';
+import { GATE_BLOCKS, memoryHorizon, recurrentBlockReadouts, spectralEvery, stateGradNorms } from './readouts';
 import { Rng } from './rng';
 import { generate } from './sample';
 import type { CheckpointData } from './checkpoint';
@@ -84,6 +85,11 @@ export class Trainer {
   /** The newest evaluation and training time: the history itself lives in the run's logs, not here. */
   private lastEval: EvalPoint | undefined;
   elapsedMs = 0;
+  /** Steps, and clipped steps, since the previous gradient map: the readouts' clip rate. */
+  private stepsSinceMap = 0;
+  private clipsSinceMap = 0;
+  /** Gradient maps so far in this session: the recurrent matrices are measured every spectralEvery-th. */
+  private maps = 0;
 
   constructor(
     readonly model: LanguageModel,
@@ -92,7 +98,10 @@ export class Trainer {
   ) {
     this.optimizer = createOptimizer(config.optimizer, config.lr);
     // Separate streams: sampling during training must not change which batches come next.
-    this.batcher = createBatcher(config.batching, corpus.train, config.batch, config.window, model.prefix, config.seed + 1);
+    this.batcher = createBatcher(config.batching, corpus.train, config.batch, config.window, model.prefix, config.seed + 1, {
+      truncation: config.truncation,
+      keepGraph: config.keepGraph,
+    });
     this.sampleRng = new Rng(config.seed + 2);
     this.source = new LocalGradients(model, config.batching === 'sequential');
     const val = corpus.val.length >= model.prefix + 2 ? corpus.val : corpus.train;
@@ -130,7 +139,6 @@ export class Trainer {
 
   async run(hooks: TrainerHooks, control: TrainControl): Promise<TrainOutcome> {
     const { config } = this;
-    const tokensPerStep = config.batch * config.window;
     const started = Date.now();
     let rate = 0;
     while (this.step < config.steps) {
@@ -146,7 +154,7 @@ export class Trainer {
       const result = await this.trainOneStep();
       const seconds = (performance.now() - t0) / 1000;
       // Tokens per second, smoothed over the last few steps so the display does not flicker.
-      rate = rate === 0 ? tokensPerStep / seconds : 0.8 * rate + 0.2 * (tokensPerStep / seconds);
+      rate = rate === 0 ? result.tokens / seconds : 0.8 * rate + 0.2 * (result.tokens / seconds);
       if (result.diverged) return this.finish('diverged', result.diverged);
       this.step++;
       const point: MetricPoint = {
@@ -211,18 +219,22 @@ export class Trainer {
   }
 
   /** One optimisation step: gradients from the source, then clip and apply here. */
-  async trainOneStep(): Promise<{ loss: number; globalNorm: number; clipped: boolean; diverged?: string; map?: Omit<GradMap, 'step'> }> {
+  async trainOneStep(): Promise<{ loss: number; globalNorm: number; clipped: boolean; tokens: number; diverged?: string; map?: Omit<GradMap, 'step'> }> {
     const { config, model } = this;
     const batch = this.batcher.next();
     const wantMap = config.gradMapInterval > 0 && (this.step + 1) % config.gradMapInterval === 0;
     const g = await this.source.compute(batch, wantMap);
+    // Scored tokens: kept windows (keepGraph) are recomputed, not predicted again.
+    const tokens = batch.batch * (batch.window - (batch.lossFrom ?? 0));
     const sq = g.grads.map(sumOfSquares);
     const globalNorm = Math.sqrt(sq.reduce((a, b) => a + b, 0));
     if (this.startLoss === undefined) this.startLoss = g.loss;
     const diverged = divergence(g.loss, globalNorm, this.startLoss);
-    if (diverged) return { loss: g.loss, globalNorm, clipped: false, diverged };
+    if (diverged) return { loss: g.loss, globalNorm, clipped: false, tokens, diverged };
 
     const clipped = clipByGlobalNorm(g.grads, globalNorm, config.clip);
+    this.stepsSinceMap++;
+    if (clipped) this.clipsSinceMap++;
     this.source.willApply(g.grads);
     const names = model.params.names();
     const grads = tf.tidy(() => Object.fromEntries(names.map((n, i) => [n, tf.tensor(g.grads[i], model.params.get(n).shape)])));
@@ -232,11 +244,40 @@ export class Trainer {
     const map: Omit<GradMap, 'step'> | undefined = g.lastStepMap && {
       hiddenGradNorms: g.lastStepMap,
       totalGradNorms: g.totalMap,
+      ...(g.lastStepCellMap ? { cellGradNorms: g.lastStepCellMap } : {}),
       paramGradNorms: Object.fromEntries(names.map((n, i) => [n, Math.sqrt(sq[i])])),
       globalNorm,
       clip: config.clip,
+      readouts: this.readouts(g.lastStepMap, g.lastStepCellMap),
     };
-    return { loss: g.loss, globalNorm, clipped, map };
+    return { loss: g.loss, globalNorm, clipped, tokens, map };
+  }
+
+  /**
+   * The readouts recorded with a gradient map: memory horizons from the map just measured, the
+   * recurrent matrices' spectra as they are after this step's update, and the clip rate since the
+   * previous map.
+   */
+  private readouts(lastStep: number[][], cells: number[][] | undefined): Readouts {
+    const readouts: Readouts = {
+      memoryHorizon: lastStep.map((h, l) => memoryHorizon(stateGradNorms(h, cells?.[l]))),
+      ...(cells ? { memoryHorizonH: lastStep.map((h) => memoryHorizon(h)) } : {}),
+      clipRate: this.stepsSinceMap ? this.clipsSinceMap / this.stepsSinceMap : 0,
+    };
+    this.stepsSinceMap = 0;
+    this.clipsSinceMap = 0;
+    const { cell, hidden } = this.config;
+    if (cell !== 'window' && this.maps++ % spectralEvery(hidden) === 0) {
+      const G = GATE_BLOCKS[cell].length;
+      const blocks = this.model.params
+        .names()
+        .filter((n) => n.endsWith('/recurrent_kernel'))
+        .map((n) => recurrentBlockReadouts(this.model.params.get(n).dataSync() as Float32Array, hidden, G));
+      readouts.gates = [...GATE_BLOCKS[cell]];
+      readouts.spectralRadius = blocks.map((b) => b.spectralRadius);
+      readouts.sigmaMax = blocks.map((b) => b.sigmaMax);
+    }
+    return readouts;
   }
 
   /** Mean validation loss, nats/token. */

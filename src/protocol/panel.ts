@@ -81,7 +81,16 @@ export const PANEL_ACTIONS: readonly PanelAction[] = ['stop', 'pause', 'resume',
 export type PanelToHost =
   | { readonly type: 'ready' }
   | { readonly type: 'control'; readonly action: PanelAction; readonly runId: string }
-  | { readonly type: 'sampleNow'; readonly runId: string; readonly requestId: string; readonly prompt: string; readonly temperature: number; readonly length: number };
+  | {
+      readonly type: 'sampleNow';
+      readonly runId: string;
+      readonly requestId: string;
+      readonly prompt: string;
+      readonly temperature: number;
+      readonly length: number;
+      /** Beam search of this width (1 to 16) instead of sampling. */
+      readonly beam?: number;
+    };
 
 /** The host's check on every message from the panel: a webview is untrusted. */
 export function isPanelToHost(msg: unknown): msg is PanelToHost {
@@ -99,7 +108,8 @@ export function isPanelToHost(msg: unknown): msg is PanelToHost {
         isFiniteNumber(msg.temperature) &&
         msg.temperature >= 0 &&
         msg.temperature <= 10 &&
-        isInteger(msg.length, 1, 10_000)
+        isInteger(msg.length, 1, 10_000) &&
+        (msg.beam === undefined || isInteger(msg.beam, 1, 16))
       );
     default:
       return false;

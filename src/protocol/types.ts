@@ -10,6 +10,10 @@ export type BatchingMode = 'random' | 'sequential';
 export type OptimizerName = 'adam' | 'sgd' | 'rmsprop';
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** The vanilla RNN's nonlinearity: h_t = φ(x_t W + h_{t-1} U + b). */
+export type Activation = 'tanh' | 'relu';
+/** Truncation of backpropagation through time: every batch `window` steps, or a length drawn per batch. */
+export type TruncationMode = 'fixed' | 'random';
 
 /** Everything that defines a training run. Every field has a default in `core/config.ts`. */
 export interface TrainConfig {
@@ -25,6 +29,8 @@ export interface TrainConfig {
   // ---- model
   /** Recurrent cell, or the fixed-window autoregressive baseline (an MLP over the last `tau` tokens). */
   cell: CellType;
+  /** Vanilla RNN only: tanh (the default) or ReLU. Absent in older runs: tanh. */
+  activation?: Activation;
   /** Hidden units per layer (for `window`, the MLP's hidden layer). */
   hidden: number;
   /** Stacked recurrent layers (ignored by `window`). */
@@ -39,6 +45,18 @@ export interface TrainConfig {
   window: number;
   /** `random`: independent windows, state reset each batch; `sequential`: streams continue, state carried and detached. */
   batching: BatchingMode;
+  /**
+   * `fixed`: every batch is `window` steps long. `random`: each batch's length is drawn uniformly from
+   * [lo, 2 window - lo], lo = ceil(window / 2), so its expectation is `window` (randomized truncation).
+   * Absent in older runs: `fixed`.
+   */
+  truncation?: TruncationMode;
+  /**
+   * Sequential batching only: backpropagate the newest window's loss through this many previous windows
+   * too (the chapter's "do not detach" exercise), recomputed from the state before the oldest of them.
+   * 0 detaches at every batch boundary. Absent in older runs: 0.
+   */
+  keepGraph?: number;
   // ---- optimisation
   optimizer: OptimizerName;
   lr: number;
@@ -105,10 +123,37 @@ export interface GradMap {
   hiddenGradNorms: number[][];
   /** [layer][t] ||dL/dh_t|| */
   totalGradNorms?: number[][];
+  /**
+   * LSTM: [layer][t] ||dℓ_T/dc_t|| through c_{t+1} (zero at the last step), the memory cell's part of
+   * the gradient with respect to the state (h_t, c_t). Absent for other cells and older runs.
+   */
+  cellGradNorms?: number[][];
   /** Norm of each parameter's gradient, by Keras-style weight name. */
   paramGradNorms: Record<string, number>;
   globalNorm: number;
   clip: number;
+  /** The chapter's readouts at this step (absent in older runs). */
+  readouts?: Readouts;
+}
+
+/** Readouts recorded with a gradient map: the chapter's arguments about memory as numbers. */
+export interface Readouts {
+  /**
+   * Per layer: steps back from the last one over which the last prediction's gradient with respect to
+   * the state stays at or above 1e-3 of its value at the last step (LSTM: the state (h_t, c_t),
+   * sqrt(||dℓ_T/dh_t||² + ||dℓ_T/dc_t||²); other cells: h_t).
+   */
+  memoryHorizon: number[];
+  /** LSTM: the same on h_t alone, for comparison with the other cells. */
+  memoryHorizonH?: number[];
+  /** Names of the recurrent matrix's gate blocks, in Keras order: rnn h; gru z, r, n; lstm i, f, g, o. */
+  gates?: string[];
+  /** [layer][gate block] spectral radius of the block of U (absent when not measured at this map). */
+  spectralRadius?: number[][];
+  /** [layer][gate block] largest singular value of the block of U. */
+  sigmaMax?: number[][];
+  /** Fraction of the steps since the previous map (this one's included) on which clipping acted. */
+  clipRate: number;
 }
 
 export interface SampleRecord {
@@ -134,6 +179,25 @@ export interface RunInfo {
   charsPerToken: number;
   /** Threads computing gradients (2: data parallel). */
   threads?: number;
+  /** Laplace-smoothed (add-one) bigram and trigram losses on the validation split, nats/token (absent in older runs). */
+  bigramLoss?: number;
+  trigramLoss?: number;
+  /** Token statistics of the training text (absent in older runs). */
+  tokenStats?: TokenStatsInfo;
+}
+
+/** The token-statistics view: the most frequent tokens and Zipf's law on the training text. */
+export interface TokenStatsInfo {
+  distinct: number;
+  total: number;
+  /** The most frequent tokens, most frequent first. */
+  top: { token: string; count: number }[];
+  /** [rank, count] points of the rank-frequency curve, log-spaced ranks (at most a few hundred). */
+  curve: [number, number][];
+  /** Zipf exponent α of n_i ∝ i^-α, fitted by least squares on log-log axes over `fitRanks`. */
+  zipfExponent: number;
+  zipfIntercept: number;
+  fitRanks: [number, number];
 }
 
 export type RunState = 'queued' | 'starting' | 'training' | 'paused' | 'completed' | 'stopped' | 'diverged' | 'failed' | 'interrupted';

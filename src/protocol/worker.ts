@@ -59,6 +59,8 @@ export interface SampleRequest {
   readonly temperature: number;
   readonly topK: number;
   readonly seed: number;
+  /** Beam search of this width instead of sampling (temperature and top-k then do not apply); absent: sample. */
+  readonly beam?: number;
 }
 
 /** Per-token surprisal of a text under a checkpoint's model. */
@@ -77,10 +79,10 @@ export interface Shutdown {
 export type HostToWorker = StartTraining | ControlRun | SampleRequest | InspectRequest | Shutdown;
 
 /** What a sample request may ask for: checked by the command API and again by the worker. */
-export const SAMPLE_LIMITS = { maxPromptChars: 10_000, maxLength: 10_000, maxTemperature: 10, maxTopK: 1_000_000 } as const;
+export const SAMPLE_LIMITS = { maxPromptChars: 10_000, maxLength: 10_000, maxTemperature: 10, maxTopK: 1_000_000, maxBeam: 16 } as const;
 
 /** Why a sample request cannot be served (a sentence naming the limit), or undefined when it can. */
-export function sampleRequestProblem(r: { prompt?: unknown; length?: unknown; temperature?: unknown; topK?: unknown }): string | undefined {
+export function sampleRequestProblem(r: { prompt?: unknown; length?: unknown; temperature?: unknown; topK?: unknown; beam?: unknown }): string | undefined {
   const L = SAMPLE_LIMITS;
   if (typeof r.prompt !== 'string') return 'The prompt must be text.';
   if (r.prompt.length > L.maxPromptChars) return `The prompt is ${r.prompt.length} characters long; the limit is ${L.maxPromptChars}.`;
@@ -88,6 +90,7 @@ export function sampleRequestProblem(r: { prompt?: unknown; length?: unknown; te
   if (!isFiniteNumber(r.temperature) || r.temperature < 0 || r.temperature > L.maxTemperature)
     return `The temperature must be a number from 0 (greedy) to ${L.maxTemperature} (got ${String(r.temperature)}).`;
   if (!isInteger(r.topK, 0, L.maxTopK)) return `Top-k must be a whole number of tokens, or 0 for all of them (got ${String(r.topK)}).`;
+  if (r.beam !== undefined && !isInteger(r.beam, 1, L.maxBeam)) return `The beam width must be a whole number from 1 (greedy) to ${L.maxBeam} (got ${JSON.stringify(r.beam)}).`;
   return undefined;
 }
 

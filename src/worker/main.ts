@@ -16,6 +16,7 @@ import type { LanguageModel } from '../core/model';
 import { Rng } from '../core/rng';
 import { WORKER_ERROR_LOG } from '../core/runFiles';
 import { runTraining } from '../core/runTraining';
+import { beamSearch } from '../core/beamSearch';
 import { generate, inspect } from '../core/sample';
 import { TrainControl, Trainer } from '../core/trainer';
 import { Vocabulary } from '../core/vocabulary';
@@ -124,13 +125,16 @@ async function sample(msg: SampleRequest): Promise<void> {
     rng: new Rng(msg.seed),
     onToken: (token: string) => send({ type: 'sampleToken', requestId, token }),
   };
+  // Beam search (width 1 is greedy) or sampling: the best beam's text, sent whole (it is not streamed).
+  const decode = (model: LanguageModel, vocab: Vocabulary, level: TokenLevel) =>
+    msg.beam !== undefined ? (beamSearch(model, vocab, level, { prompt: msg.prompt, length: msg.length, width: msg.beam })[0]?.text ?? '') : generate(model, vocab, level, options);
   try {
     const trainer = live && live.runId === msg.runId ? live.trainer : undefined;
     if (trainer) {
-      const text = generate(trainer.model, trainer.corpus.vocab, trainer.corpus.level, options);
+      const text = decode(trainer.model, trainer.corpus.vocab, trainer.corpus.level);
       send({ type: 'sampleDone', requestId, text, backend: tf.getBackend() as BackendName });
     } else if (msg.checkpoint) {
-      const done = await withCheckpointModel(msg.checkpoint, (model, vocab, level, backend) => ({ text: generate(model, vocab, level, options), backend }));
+      const done = await withCheckpointModel(msg.checkpoint, (model, vocab, level, backend) => ({ text: decode(model, vocab, level), backend }));
       send({ type: 'sampleDone', requestId, ...done });
     } else {
       send({ type: 'error', requestId, code: 'NO_MODEL', message: 'That run is not training and no checkpoint was given.', hint: 'Sample from a run that has a checkpoint.' });

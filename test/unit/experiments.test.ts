@@ -96,7 +96,7 @@ describe('experiments: results table', () => {
     const row = resultRow(facts('no clipping', { state: 'diverged', evals: [], gradMaps: [] }));
     assert.equal(row.bestValLoss, undefined);
     const csv = resultsCsv([row]);
-    assert.match(csv.split('\n')[1], /^no clipping,diverged,,,,,250,12\.3,1234,0\.500,,$/);
+    assert.match(csv.split('\n')[1], /^no clipping,diverged,,,,,250,12\.3,1234,0\.500,,,,$/);
   });
 
   it('exports CSV (quoted where needed) and Markdown (pipes escaped)', () => {
@@ -104,12 +104,12 @@ describe('experiments: results table', () => {
     const csv = resultsCsv(rows).split('\n');
     assert.equal(
       csv[0],
-      'run,state,best val loss (nats),final val loss (nats),perplexity,bits/char,tokens/s,wall time (s),parameters,clip rate,memory horizon (steps),context used (tokens)',
+      'run,state,best val loss (nats),final val loss (nats),perplexity,bits/char,tokens/s,wall time (s),parameters,clip rate,memory horizon (steps),spectral radius of U,largest singular value of U,context used (tokens)',
     );
-    assert.equal(csv[1], '"window, tau 4",completed,2.000,2.200,7.39,2.885,250,12.3,1234,0.500,12,');
+    assert.equal(csv[1], '"window, tau 4",completed,2.000,2.200,7.39,2.885,250,12.3,1234,0.500,12,,,');
     const md = resultsMarkdown(rows).split('\n');
     assert.match(md[1], /^\| --- \| --- \| ---: /);
-    assert.equal(md[3], '| a\\|b | completed | 2.000 | 2.200 | 7.39 | 2.885 | 250 | 12.3 | 1234 | 0.500 | 12 |  |');
+    assert.equal(md[3], '| a\\|b | completed | 2.000 | 2.200 | 7.39 | 2.885 | 250 | 12.3 | 1234 | 0.500 | 12 |  |  |  |');
   });
 });
 

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BACKENDS, BATCHINGS, CELLS, DEFAULT_CONFIG, LEVELS, NUMBER_RULES, OPTIMIZERS } from '../../src/core/config';
+import { ACTIVATIONS, BACKENDS, BATCHINGS, CELLS, DEFAULT_CONFIG, LEVELS, NUMBER_RULES, OPTIMIZERS, TRUNCATIONS } from '../../src/core/config';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -13,7 +13,15 @@ const props: Record<string, Record<string, unknown>> = pkg.contributes.configura
 
 describe('host: manifest (package.json) matches the code', () => {
   it('declares a setting for every training default, with the same default, range and choices', () => {
-    const enums: Record<string, readonly string[]> = { level: LEVELS, cell: CELLS, batching: BATCHINGS, optimizer: OPTIMIZERS, backend: BACKENDS };
+    const enums: Record<string, readonly string[]> = {
+      level: LEVELS,
+      cell: CELLS,
+      batching: BATCHINGS,
+      optimizer: OPTIMIZERS,
+      backend: BACKENDS,
+      activation: ACTIVATIONS,
+      truncation: TRUNCATIONS,
+    };
     for (const [key, value] of Object.entries(DEFAULT_CONFIG)) {
       const p = props[`sequenceLab.${key}`];
       assert.ok(p, `sequenceLab.${key} is declared`);

@@ -5,7 +5,7 @@
  */
 import type { EvalPoint, GradMap, MetricPoint, RunInfo, RunState } from '../../protocol/types';
 import type { ProbePoint } from '../contextProbe';
-import { clipRate, memoryHorizon } from '../readouts';
+import { clipRate, memoryHorizon, stateGradNorms } from '../readouts';
 
 export interface RunFacts {
   label: string;
@@ -34,8 +34,15 @@ export interface ResultRow {
   wallTimeS: number;
   params?: number;
   clipRate?: number;
-  /** Of the last layer, at the newest gradient map: steps the last prediction's gradient reaches back. */
+  /**
+   * Of the last layer, at the newest gradient map: steps the last prediction's gradient reaches back,
+   * with respect to the state (an LSTM's (h_t, c_t)), as the map's readouts recorded it.
+   */
   memoryHorizon?: number;
+  /** Of the last layer at the newest map that measured it: the largest spectral radius over U's gate blocks. */
+  spectralRadius?: number;
+  /** Likewise, the largest singular value over U's gate blocks. */
+  sigmaMax?: number;
   probe?: readonly ProbePoint[];
   /** The smallest probed k whose loss is within 0.01 nats of the longest context's: the context the model uses. */
   usedContext?: number;
@@ -54,6 +61,11 @@ export function resultRow(run: RunFacts): ResultRow {
   const final = run.evals.length ? run.evals[run.evals.length - 1].valLoss : undefined;
   const lastMap = run.gradMaps.length ? run.gradMaps[run.gradMaps.length - 1] : undefined;
   const layers = lastMap?.hiddenGradNorms;
+  const last = layers ? layers.length - 1 : -1;
+  // Recorded readouts first; a map from before readouts were recorded gets the same computation here.
+  const horizon = lastMap?.readouts?.memoryHorizon[last] ?? (layers?.length ? memoryHorizon(stateGradNorms(layers[last], lastMap?.cellGradNorms?.[last])) : undefined);
+  const measured = [...run.gradMaps].reverse().find((m) => m.readouts?.spectralRadius?.length)?.readouts;
+  const blockMax = (rows?: number[][]) => (rows?.length ? Math.max(...rows[rows.length - 1]) : undefined);
   return {
     label: run.label,
     state: run.state,
@@ -65,7 +77,9 @@ export function resultRow(run: RunFacts): ResultRow {
     wallTimeS: run.durationMs / 1000,
     params: run.info?.paramCount,
     clipRate: clipRate(run.metrics),
-    memoryHorizon: layers?.length ? memoryHorizon(layers[layers.length - 1]) : undefined,
+    memoryHorizon: horizon,
+    spectralRadius: blockMax(measured?.spectralRadius),
+    sigmaMax: blockMax(measured?.sigmaMax),
     ...(run.probe?.length ? { probe: run.probe, usedContext: usedContext(run.probe) } : {}),
   };
 }
@@ -90,6 +104,8 @@ export const RESULT_COLUMNS: readonly { key: keyof ResultRow; title: string; for
   { key: 'params', title: 'parameters', format: (v: number) => v.toString() },
   { key: 'clipRate', title: 'clip rate', format: (v: number) => v.toFixed(3) },
   { key: 'memoryHorizon', title: 'memory horizon (steps)', format: (v: number) => v.toString() },
+  { key: 'spectralRadius', title: 'spectral radius of U', format: (v: number) => v.toFixed(3) },
+  { key: 'sigmaMax', title: 'largest singular value of U', format: (v: number) => v.toFixed(3) },
   { key: 'usedContext', title: 'context used (tokens)', format: (v: number) => v.toString() },
 ];
 

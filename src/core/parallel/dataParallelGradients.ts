@@ -111,6 +111,7 @@ export class DataParallelGradients implements GradientSource {
       grads,
       // Measured on the first sequences of the batch, which are this thread's (see LAST_STEP_ROWS).
       lastStepMap: mine.lastStepMap,
+      lastStepCellMap: mine.lastStepCellMap,
       totalMap: combine(mine.totalMap, theirs.totalMap),
     };
   }

@@ -5,7 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { NUMBER_RULES } from '../../core/config';
-import type { BackendChoice, BatchingMode, CellType, TokenLevel, TrainConfig } from '../../protocol/types';
+import type { Activation, BackendChoice, BatchingMode, CellType, TokenLevel, TrainConfig, TruncationMode } from '../../protocol/types';
 
 interface Choice<T> extends vscode.QuickPickItem {
   value: T;
@@ -30,6 +30,21 @@ const BATCHINGS: Choice<BatchingMode>[] = [
   { label: 'Sequential', description: 'streams continue; hidden state carried over and detached (truncated BPTT)', value: 'sequential' },
 ];
 
+const ACTIVATIONS: Choice<Activation>[] = [
+  { label: 'tanh', description: 'the usual vanilla RNN', detail: 'Bounded: gradients through time shrink by the slope of tanh at every step.', value: 'tanh' },
+  { label: 'ReLU', description: 'rectified linear', detail: 'Unbounded: gradients through time can grow as well as vanish; clipping matters more.', value: 'relu' },
+];
+
+const TRUNCATIONS: Choice<TruncationMode>[] = [
+  { label: 'Fixed', description: 'every batch is the window long', value: 'fixed' },
+  {
+    label: 'Randomized',
+    description: 'each batch between window/2 and 3 window/2 steps, mean the window',
+    detail: 'Randomized truncation: the lengths vary around the window, so no fixed cut-off shapes what is learned.',
+    value: 'random',
+  },
+];
+
 const BACKENDS: Choice<BackendChoice>[] = [
   { label: 'Automatic', description: 'the fastest backend that loads', value: 'auto' },
   { label: 'TensorFlow (native)', description: 'tfjs-node, if installed', value: 'tensorflow' },
@@ -41,13 +56,21 @@ const BACKENDS: Choice<BackendChoice>[] = [
 export async function pickTrainSettings(current: TrainConfig, fileLabel: string): Promise<Partial<TrainConfig> | undefined> {
   const out: Partial<TrainConfig> = {};
   const isWindow = () => (out.cell ?? current.cell) === 'window';
-  const total = 10;
+  // Grows when a step applies only to some choices (the RNN's activation, sequential batching's kept graph).
+  let total = 11;
   let step = 0;
   const title = (what: string) => `Train on ${fileLabel}: ${what}`;
 
   const cell = await pickOne(title('model'), ++step, total, CELLS, current.cell);
   if (cell === undefined) return undefined;
   out.cell = cell;
+
+  if (cell === 'rnn') {
+    total++;
+    const activation = await pickOne(title('activation of the vanilla RNN'), ++step, total, ACTIVATIONS, current.activation ?? 'tanh');
+    if (activation === undefined) return undefined;
+    out.activation = activation;
+  } else out.activation = 'tanh';
 
   const level = await pickOne(title('tokens'), ++step, total, LEVELS, current.level);
   if (level === undefined) return undefined;
@@ -71,9 +94,27 @@ export async function pickTrainSettings(current: TrainConfig, fileLabel: string)
   if (window === undefined) return undefined;
   out.window = window;
 
+  const truncation = await pickOne(title('truncation of backpropagation through time'), ++step, total, TRUNCATIONS, current.truncation ?? 'fixed');
+  if (truncation === undefined) return undefined;
+  out.truncation = truncation;
+
   const batching = await pickOne(title('batching'), ++step, total, BATCHINGS, current.batching);
   if (batching === undefined) return undefined;
   out.batching = batching;
+
+  if (batching === 'sequential' && !isWindow() && truncation === 'fixed') {
+    total++;
+    const keepGraph = await pickNumber(
+      title('previous windows to backpropagate through (0 detaches at every batch)'),
+      ++step,
+      total,
+      'keepGraph',
+      [0, 1, 2, 4],
+      current.keepGraph ?? 0,
+    );
+    if (keepGraph === undefined) return undefined;
+    out.keepGraph = keepGraph;
+  } else out.keepGraph = 0;
 
   const steps = await inputNumber(title('training steps'), ++step, total, 'steps', current.steps);
   if (steps === undefined) return undefined;

@@ -17,6 +17,8 @@ export interface SampleOptions {
   temperature: number;
   topK?: number;
   seed?: number;
+  /** Beam search of this width instead of sampling. */
+  beam?: number;
   /** Sample from this checkpoint step instead of the live model (or the latest checkpoint). */
   checkpointStep?: number;
 }
@@ -49,6 +51,7 @@ export class RunSampling {
       temperature: options.temperature,
       topK: options.topK ?? 0,
       seed: options.seed ?? Date.now() % 2 ** 31,
+      ...(options.beam !== undefined ? { beam: options.beam } : {}),
     };
     // Refused here with the reason; the worker checks again (sampleRequestProblem in both).
     const problem = sampleRequestProblem(base);

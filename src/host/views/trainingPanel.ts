@@ -196,7 +196,7 @@ export class TrainingPanel extends Disposable {
       buffer = '';
     };
     try {
-      const result = await this.deps.manager.sample({ runId: msg.runId, prompt: msg.prompt, length: msg.length, temperature: msg.temperature }, (token) => {
+      const result = await this.deps.manager.sample({ runId: msg.runId, prompt: msg.prompt, length: msg.length, temperature: msg.temperature, beam: msg.beam }, (token) => {
         buffer += token;
         timer ??= setTimeout(flush, TOKENS_BATCH_MS);
       });

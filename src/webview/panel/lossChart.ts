@@ -1,6 +1,6 @@
 /**
  * The loss chart: raw training loss (faint), its EMA-smoothed curve, validation loss, the "uniform
- * guess" (ln of the vocabulary size) and unigram baselines, and a second axis in perplexity or bits
+ * guess" (ln of the vocabulary size) and the unigram, bigram and trigram (add-one) baselines, and a second axis in perplexity or bits
  * per character. Tens of thousands of streamed points stay cheap: smoothing is incremental and only
  * about four points per pixel column are drawn (the min/max per column keeps the spikes).
  */
@@ -98,10 +98,18 @@ export class LossChart {
       { x: evalX, y: evalY },
     ]);
     const uniform = m.info ? x.map(() => m.info!.uniformLoss) : x.map(() => null);
-    const unigram = m.info && Number.isFinite(m.info.unigramLoss) ? x.map(() => m.info!.unigramLoss) : x.map(() => null);
+    // The count-based baselines: flat lines at their validation losses (absent in older runs: no line).
+    const flat = (v: number | undefined) => x.map(() => (v !== undefined && Number.isFinite(v) ? v : null));
+    const [unigram, bigram, trigram] = [m.info?.unigramLoss, m.info?.bigramLoss, m.info?.trigramLoss].map(flat);
     // While the user has zoomed in (drag), new points must not reset the scales; double-click resets.
-    this.plot.setData([x, raw, sm, val, uniform, unigram] as uPlot.AlignedData, !this.zoomed);
-    setAttrs(this.chartBox, { 'data-points': n, 'data-val-points': m.evalSteps.length, 'data-drawn': xs.length });
+    this.plot.setData([x, raw, sm, val, uniform, unigram, bigram, trigram] as uPlot.AlignedData, !this.zoomed);
+    setAttrs(this.chartBox, {
+      'data-points': n,
+      'data-val-points': m.evalSteps.length,
+      'data-drawn': xs.length,
+      'data-bigram': m.info?.bigramLoss?.toFixed(4) ?? '',
+      'data-trigram': m.info?.trigramLoss?.toFixed(4) ?? '',
+    });
 
     const lastSmooth = n ? smooth[n - 1] : undefined;
     const lastVal = m.valLoss.length ? m.valLoss[m.valLoss.length - 1] : undefined;
@@ -115,7 +123,8 @@ export class LossChart {
       'aria-label',
       `Loss chart: ${formatCount(n)} training steps, smoothed training loss ${formatLoss(lastSmooth)} nats per token` +
         (lastVal !== undefined ? `, latest validation loss ${formatLoss(lastVal)}, best ${formatLoss(best)}` : '') +
-        (m.info ? `; uniform guess ${formatLoss(m.info.uniformLoss)}, unigram baseline ${formatLoss(m.info.unigramLoss)}` : ''),
+        (m.info ? `; uniform guess ${formatLoss(m.info.uniformLoss)}, unigram baseline ${formatLoss(m.info.unigramLoss)}` : '') +
+        (m.info?.bigramLoss !== undefined ? `, bigram ${formatLoss(m.info.bigramLoss)}, trigram ${formatLoss(m.info.trigramLoss)}` : ''),
     );
   }
 
@@ -165,6 +174,8 @@ export class LossChart {
         },
         { label: 'uniform guess', stroke: t.muted, width: 1, dash: [6, 4], points: { show: false }, value: (_u, v) => fmt(v) },
         { label: 'unigram', stroke: t.purple, width: 1.25, dash: [2, 3], points: { show: false }, value: (_u, v) => fmt(v) },
+        { label: 'bigram (add-one)', stroke: t.green, width: 1.25, dash: [8, 4], points: { show: false }, value: (_u, v) => fmt(v) },
+        { label: 'trigram (add-one)', stroke: t.yellow, width: 1.25, dash: [8, 3, 2, 3], points: { show: false }, value: (_u, v) => fmt(v) },
       ],
       legend: { live: true },
       cursor: { drag: { x: true, y: false }, points: { size: 6 } },

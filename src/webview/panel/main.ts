@@ -16,8 +16,10 @@ import { applyRunMessage, type PanelChange, type RunModel } from '../lib/runMode
 import { CompareView } from './compareView';
 import { GradientView } from './gradientView';
 import { LossChart } from './lossChart';
+import { ReadoutsView } from './readoutsView';
 import { RunHeader } from './runHeader';
 import { SamplesView } from './samplesView';
+import { TokenStatsView } from './tokenStatsView';
 
 /**
  * What the panel keeps in `vscode.setState`: the host's part (which run or comparison is shown, read
@@ -61,12 +63,19 @@ const header = new RunHeader(post);
 const loss = new LossChart(theme, prefs, setPrefs);
 const gradients = new GradientView(theme, prefs, setPrefs);
 const samples = new SamplesView(post);
+const readouts = new ReadoutsView(theme);
+const tokenStats = new TokenStatsView(theme);
 const compare = new CompareView(theme, prefs, setPrefs);
 
 const emptyText = h('p', { class: 'empty-text' });
 const emptyView = h('div', { class: 'empty', attrs: { role: 'status' } }, icon('graph-line', 'empty-icon'), emptyText);
 const loadingView = h('div', { class: 'empty', attrs: { role: 'status' } }, h('p', { class: 'empty-text', text: 'Loading run…' }));
-const runView = h('div', { class: 'run-view' }, header.element, h('div', { class: 'cards' }, loss.element, gradients.element, samples.element));
+const runView = h(
+  'div',
+  { class: 'run-view' },
+  header.element,
+  h('div', { class: 'cards' }, loss.element, gradients.element, readouts.element, samples.element, tokenStats.element),
+);
 const compareViewEl = h('div', { class: 'compare-view' }, compare.element);
 const app = document.getElementById('app') ?? document.body;
 app.append(loadingView, emptyView, runView, compareViewEl);
@@ -100,9 +109,13 @@ function flush(): void {
     loss.setModel(model);
     gradients.setModel(model);
     samples.setModel(model);
+    readouts.setModel(model);
+    tokenStats.setModel(model);
   } else {
     if (dirty.has('status') || dirty.has('metrics') || dirty.has('eval')) header.render();
     if (dirty.has('metrics') || dirty.has('eval') || dirty.has('status')) loss.render();
+    if (dirty.has('gradmap')) readouts.render();
+    if (dirty.has('status')) tokenStats.render();
     if (dirty.has('gradmap')) gradients.render(true);
     else if (dirty.has('metrics')) gradients.render(false);
     if (dirty.has('sample') || dirty.has('status')) samples.render();
@@ -155,6 +168,8 @@ onThemeChange(() => {
   theme = readTheme();
   loss.setTheme(theme);
   gradients.setTheme(theme);
+  readouts.setTheme(theme);
+  tokenStats.setTheme(theme);
   compare.setTheme(theme);
 });
 

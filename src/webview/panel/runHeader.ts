@@ -10,6 +10,8 @@ import { formatCount, formatDuration, formatEta, formatLoss } from '../lib/forma
 import { etaMs, stepsPerSecond } from '../lib/progress';
 import { configLine, isActive, isLive, isResumable, stateLabel, stateTone } from '../lib/runLabels';
 import type { RunModel } from '../lib/runModel';
+import { latestReadouts } from './readoutSeries';
+import { gateTitle } from './readoutsView';
 
 type Button = HTMLElement & { disabled: boolean };
 
@@ -109,6 +111,7 @@ export class RunHeader {
       ['ETA', live ? formatEta(etaMs(step, total, rate)) : '—', 'Estimated time to the last step at the recent speed'],
       ['Backend', info ? info.backend : '—', info?.backendReason ?? 'Known once the run has started'],
       ['Params', info ? formatCount(info.paramCount) : '—', info ? `${info.paramCount.toLocaleString('en-US')} parameters, vocabulary ${info.vocabSize}` : ''],
+      ...this.readoutStats(m),
     ]);
 
     this.reason.hidden = !s.reason || live;
@@ -141,6 +144,29 @@ export class RunHeader {
       this.announced = sentence;
       setText(this.live, sentence);
     }
+  }
+
+  /** The newest readouts (recorded with the gradient maps), when the run has any. */
+  private readoutStats(m: RunModel): [string, string, string][] {
+    const r = latestReadouts(m.gradMaps);
+    if (!r) return [];
+    const rows: [string, string, string][] = [
+      [
+        'Memory',
+        `${r.horizon} steps`,
+        `Memory horizon at step ${r.step}: steps back the last prediction's gradient stays above 1e-3 of its last value` +
+          (r.horizonH !== undefined ? ` (state (h, c); on h alone: ${r.horizonH})` : ''),
+      ],
+    ];
+    if (r.radius) {
+      rows.push([
+        `ρ(${r.radius.gate === 'h' ? 'U' : `U_${r.radius.gate}`})`,
+        `${r.radius.value.toFixed(2)} · σ ${r.radius.sigma.toFixed(2)}`,
+        `The largest spectral radius over the gate blocks of the last layer's recurrent matrix is that of ${gateTitle(r.radius.gate)}: ${r.radius.value.toFixed(3)}; its largest singular value ${r.radius.sigma.toFixed(3)}`,
+      ]);
+    }
+    rows.push(['Clip rate', `${(r.clipRate * 100).toFixed(0)}%`, 'Steps whose gradient was clipped, since the previous gradient map']);
+    return rows;
   }
 
   private renderStats(rows: [string, string, string][]): void {

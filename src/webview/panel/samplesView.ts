@@ -6,9 +6,14 @@
 import type { PanelToHost } from '../../protocol/panel';
 import type { SampleRecord } from '../../protocol/types';
 import { h, icon, replaceChildren, setDisabled, setText } from '../common/dom';
+import { Segmented } from '../common/segmented';
 import { formatCount } from '../lib/format';
 import { isActive } from '../lib/runLabels';
 import type { RunModel } from '../lib/runModel';
+
+/** How "Sample now" decodes: sampling at the temperature, greedy (argmax), or beam search of a width. */
+type Decoding = 'sample' | 'greedy' | 'beam';
+const MAX_BEAM = 16;
 
 /** Older samples are summarised rather than drawn: the DOM stays small on long runs. */
 const MAX_SHOWN = 100;
@@ -32,6 +37,11 @@ export class SamplesView {
   private readonly prompt: TextField;
   private readonly temperature: TextField;
   private readonly length: TextField;
+  private readonly beam: TextField;
+  private readonly beamField: HTMLElement;
+  private readonly temperatureField: HTMLElement;
+  private readonly decoding: Segmented<Decoding>;
+  private decodingMode: Decoding = 'sample';
   private readonly button: HTMLElement & { disabled: boolean };
   private readonly formNote: HTMLElement;
   private readonly requests = new Map<string, LiveRequest>();
@@ -48,13 +58,33 @@ export class SamplesView {
       class: 'num',
       attrs: { type: 'number', min: 1, max: 10000, step: 1, value: '300', 'aria-label': 'Length in tokens' },
     }) as unknown as TextField;
+    this.beam = h('vscode-textfield', {
+      class: 'num',
+      attrs: { type: 'number', min: 1, max: MAX_BEAM, step: 1, value: '4', 'aria-label': 'Beam width', 'data-testid': 'beam-width' },
+    }) as unknown as TextField;
+    this.decoding = new Segmented<Decoding>(
+      'Decoding',
+      [
+        { value: 'sample', label: 'Sample', title: 'Draw each token from the distribution at the temperature' },
+        { value: 'greedy', label: 'Greedy', title: 'Always the most likely next token' },
+        { value: 'beam', label: 'Beam', title: 'Beam search: keep the most likely continuations of the whole text so far, extend each, keep the best again' },
+      ],
+      'sample',
+      (mode) => {
+        this.decodingMode = mode;
+        this.showDecoding();
+      },
+    );
+    this.decoding.element.dataset.testid = 'decoding';
     this.button = h('vscode-button', { attrs: { icon: 'sparkle', type: 'submit' }, text: 'Sample now' }) as unknown as HTMLElement & { disabled: boolean };
     this.formNote = h('span', { class: 'form-note', attrs: { role: 'status' } });
     const form = h(
       'form',
       { class: 'sample-form', attrs: { 'aria-label': 'Sample now' } },
       this.prompt,
-      h('label', { class: 'field' }, h('span', { text: 'Temperature' }), this.temperature),
+      this.decoding.element,
+      (this.temperatureField = h('label', { class: 'field' }, h('span', { text: 'Temperature' }), this.temperature)),
+      (this.beamField = h('label', { class: 'field', attrs: { hidden: true } }, h('span', { text: 'Beam width' }), this.beam)),
       h('label', { class: 'field' }, h('span', { text: 'Length' }), this.length),
       this.button,
       this.formNote,
@@ -65,7 +95,7 @@ export class SamplesView {
     });
     // The button submits the form it belongs to (vscode-button is form-associated); the text fields
     // live in shadow roots, so Enter in them is handled here rather than by implicit submission.
-    for (const field of [this.prompt, this.temperature, this.length]) {
+    for (const field of [this.prompt, this.temperature, this.length, this.beam]) {
       field.addEventListener('keydown', (e) => {
         if ((e as KeyboardEvent).key === 'Enter') {
           e.preventDefault();
@@ -119,7 +149,7 @@ export class SamplesView {
     // Sampling needs a model: one in memory (training or paused) or a checkpoint on disk.
     const hasModel = !!m && (isActive(m.summary.state) || m.checkpoints.length > 0);
     const enabled = !!m && !m.readOnly && hasModel;
-    for (const c of [this.prompt, this.temperature, this.length]) c.disabled = !enabled;
+    for (const c of [this.prompt, this.temperature, this.length, this.beam]) c.disabled = !enabled;
     setDisabled(this.button, !enabled);
     if (!this.requests.size) {
       setText(this.formNote, m?.readOnly ? 'Sampling is off in an untrusted workspace.' : m && !hasModel ? 'Available once the model is built or a checkpoint is written.' : '');
@@ -158,6 +188,11 @@ export class SamplesView {
     this.settle();
   }
 
+  private showDecoding(): void {
+    this.temperatureField.hidden = this.decodingMode !== 'sample';
+    this.beamField.hidden = this.decodingMode !== 'beam';
+  }
+
   private settle(): void {
     if (!this.requests.size) setText(this.formNote, '');
   }
@@ -165,10 +200,14 @@ export class SamplesView {
   private submit(): void {
     const m = this.model;
     if (!m || m.readOnly || this.button.disabled) return;
-    const temperature = Number(this.temperature.value);
+    const mode = this.decodingMode;
+    const temperature = mode === 'sample' ? Number(this.temperature.value) : 0;
     const length = Math.round(Number(this.length.value));
+    const beam = mode === 'beam' ? Number(this.beam.value) : undefined;
     if (!(temperature >= 0 && temperature <= 10)) return this.invalid('Temperature must be between 0 and 10.');
     if (!(length >= 1 && length <= 10_000)) return this.invalid('Length must be between 1 and 10,000.');
+    if (beam !== undefined && !(Number.isInteger(beam) && beam >= 1 && beam <= MAX_BEAM)) return this.invalid(`Beam width must be a whole number from 1 to ${MAX_BEAM}.`);
+    const how = mode === 'beam' ? `beam ${beam}` : mode === 'greedy' ? 'greedy' : `T=${temperature}`;
     const prompt = this.prompt.value.slice(0, 10_000);
     const requestId = newRequestId();
     const status = h('span', { class: 'sample-status', text: 'streaming…' });
@@ -177,14 +216,14 @@ export class SamplesView {
     const element = h(
       'article',
       { class: 'sample live streaming', attrs: { 'aria-live': 'polite', 'aria-busy': 'true' } },
-      h('div', { class: 'sample-meta' }, icon('sparkle'), h('span', { text: `Sample now · T=${temperature}` }), status),
+      h('div', { class: 'sample-meta' }, icon('sparkle'), h('span', { text: `Sample now · ${how}` }), status),
       h('pre', { class: 'sample-text' }, prompt ? h('span', { class: 'sample-prompt', text: prompt }) : null, output),
     );
     this.liveList.insertBefore(element, this.liveList.firstChild);
     while (this.liveList.childElementCount > 5) this.liveList.lastElementChild?.remove();
     this.requests.set(requestId, { element, status, output, prompt, streamed: '' });
     setText(this.formNote, '');
-    this.post({ type: 'sampleNow', runId: m.runId, requestId, prompt, temperature, length });
+    this.post({ type: 'sampleNow', runId: m.runId, requestId, prompt, temperature, length, ...(beam !== undefined ? { beam } : {}) });
   }
 
   private invalid(message: string): void {
