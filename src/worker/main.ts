@@ -10,17 +10,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../core/backend';
 import { loadCheckpoint } from '../core/checkpoint';
 import { ConfigError, parseConfigStrict } from '../core/config';
+import { contextProbe, probeLengths } from '../core/contextProbe';
+import { buildCorpus } from '../core/corpus';
 import { createModel } from '../core/createModel';
 import { SeqLabError } from '../core/errors';
 import type { LanguageModel } from '../core/model';
 import { Rng } from '../core/rng';
 import { WORKER_ERROR_LOG } from '../core/runFiles';
-import { runTraining } from '../core/runTraining';
+import { RecurrentModel } from '../core/recurrentModel';
+import { readCorpusText, runTraining } from '../core/runTraining';
 import { generate, inspect } from '../core/sample';
 import { TrainControl, Trainer } from '../core/trainer';
 import { Vocabulary } from '../core/vocabulary';
-import type { BackendName, TokenLevel } from '../protocol/types';
-import { HostToWorker, InspectRequest, isHostToWorker, rejectionOf, SampleRequest, StartTraining, WORKER_PROTOCOL_VERSION, WorkerToHost } from '../protocol/worker';
+import type { BackendName, TokenLevel, TrainConfig } from '../protocol/types';
+import { HostToWorker, InspectRequest, isHostToWorker, ProbeRequest, rejectionOf, SampleRequest, StartTraining, WORKER_PROTOCOL_VERSION, WorkerToHost } from '../protocol/worker';
 
 function send(message: WorkerToHost): void {
   // After the host has gone (reload), there is no one to tell: the run goes on to its checkpoint. A
@@ -100,7 +103,10 @@ async function start(msg: StartTraining): Promise<void> {
 }
 
 /** A model restored from a checkpoint for sampling or inspection, released after use. */
-async function withCheckpointModel<T>(location: string, use: (model: LanguageModel, vocab: Vocabulary, level: TokenLevel, backend: BackendName) => T): Promise<T> {
+async function withCheckpointModel<T>(
+  location: string,
+  use: (model: LanguageModel, vocab: Vocabulary, level: TokenLevel, backend: BackendName, config: TrainConfig) => T,
+): Promise<T> {
   const checkpoint = loadCheckpoint(location);
   // Reuse the backend a live run chose; otherwise the best available.
   const backend = live ? (tf.getBackend() as BackendName) : (await selectBackend('auto')).name;
@@ -108,7 +114,7 @@ async function withCheckpointModel<T>(location: string, use: (model: LanguageMod
   const model = createModel(checkpoint.config, vocab.size, new Rng(0));
   try {
     model.params.write(checkpoint.weights);
-    return use(model, vocab, checkpoint.config.level, backend);
+    return use(model, vocab, checkpoint.config.level, backend, checkpoint.config);
   } finally {
     model.dispose();
   }
@@ -149,6 +155,23 @@ async function inspectText(msg: InspectRequest): Promise<void> {
   }
 }
 
+/** The context-length probe on the validation part of the run's text, split as training split it (same vocabulary, same fraction). */
+async function probe(msg: ProbeRequest): Promise<void> {
+  try {
+    const text = readCorpusText(msg.files, msg.maxBytes, msg.truncate);
+    const points = await withCheckpointModel(msg.checkpoint, (model, vocab, level, _backend, config) => {
+      if (!(model instanceof RecurrentModel)) {
+        throw new Error('The context probe needs a latent model (RNN, GRU or LSTM): a fixed-window model sees its last tau tokens by construction.');
+      }
+      const corpus = buildCorpus(text, { level, minFreq: config.minFreq, maxVocab: config.maxVocab, valFraction: config.valFraction, vocab, minTrainTokens: 2 });
+      return contextProbe(model, corpus.val, probeLengths(config.window));
+    });
+    send({ type: 'probed', requestId: msg.requestId, points });
+  } catch (e) {
+    send(errorMessage(e, { requestId: msg.requestId }));
+  }
+}
+
 function handle(msg: HostToWorker): void {
   switch (msg.type) {
     case 'start':
@@ -159,6 +182,9 @@ function handle(msg: HostToWorker): void {
       return;
     case 'inspect':
       void inspectText(msg);
+      return;
+    case 'probe':
+      void probe(msg);
       return;
     case 'shutdown':
       shuttingDown = true;

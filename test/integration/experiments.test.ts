@@ -109,6 +109,28 @@ describe('experiments through the commands', function () {
     assert.ok((diverged?.step ?? 40) < 40, `it stopped early, at step ${diverged?.step}`);
   });
 
+  it('runs the context probe of the probe preset in the worker after each run, into the run folder', async () => {
+    const id = await start({ preset: 'context-probe', settings: TINY });
+    const done = await waitForExperiment(id, ['completed']);
+    assert.equal(done.presetId, 'context-probe');
+    assert.equal(done.probe, true);
+    for (const r of done.runs) {
+      assert.equal(r.state, 'completed');
+      // Written once the run completed: the probe runs after training, in the utility worker.
+      const probe = await eventually(
+        () => `probe.json of run ${r.runId}`,
+        () => readJson<{ k: number; loss: number }[]>(path.join(runsDir(), r.runId!, 'probe.json')),
+        60_000,
+      );
+      assert.deepEqual(
+        probe.map((p) => p.k),
+        [1, 2, 4, 8],
+        'k = 1, 2, 4 up to the window of 8',
+      );
+      for (const p of probe) assert.ok(Number.isFinite(p.loss) && p.loss > 0 && p.loss < 10, `loss at k = ${p.k}: ${p.loss}`);
+    }
+  });
+
   it('refuses values the setting does not accept before anything trains', async () => {
     const experimentsBefore = fs.existsSync(experimentsDir()) ? fs.readdirSync(experimentsDir()).length : 0;
     const runsBefore = runIds().length;

@@ -15,7 +15,7 @@ import { readRunRecord } from '../../src/core/runFiles';
 import type { Logger } from '../../src/host/base/logger';
 import { experimentEntry } from '../../src/host/experiments/experimentListing';
 import { deleteExperimentFolder } from '../../src/host/experiments/experimentPaths';
-import { ExperimentRunner } from '../../src/host/experiments/experimentRunner';
+import { ExperimentRunner, PROBE_FILE } from '../../src/host/experiments/experimentRunner';
 import { RunManager } from '../../src/host/runs/runManager';
 import { workerSpawner } from '../../src/host/runs/workerProcess';
 import type { TrainConfig } from '../../src/protocol/types';
@@ -110,6 +110,21 @@ describe('host: ExperimentRunner with a fake worker', function () {
     // Runs start in order: each was created after the previous one.
     assert.ok(records[0].createdAt <= records[1].createdAt && records[1].createdAt <= records[2].createdAt);
     assert.deepEqual(experimentEntry(done), { id, name: 'hidden', question: 'Varying hidden', state: 'completed', done: 3, total: 3, createdAt: done.createdAt });
+  });
+
+  it('runs the context probe after each completed run of a probe preset, in the worker, into probe.json', async () => {
+    const { manager, runner, experimentsDir } = setup();
+    await manager.setRunsDirs([path.join(root, '.seqlab', 'runs')]);
+    const { dir } = runner.start({ experimentsDir, files: [file], settings: SETTINGS, spec: { base: {}, vary: [parseVary('cell=rnn,lstm')] }, name: 'probe', probe: true });
+    const done = await waitFor(() => (read(dir).state === 'completed' ? read(dir) : undefined), 'the experiment to complete');
+    assert.equal(done.probe, true);
+    for (const r of done.runs) {
+      const probe = JSON.parse(fs.readFileSync(path.join(root, '.seqlab', 'runs', r.runId!, PROBE_FILE), 'utf8'));
+      assert.deepEqual(
+        probe,
+        [1, 2, 4, 8].map((k) => ({ k, loss: 2 + 1 / k })),
+      );
+    }
   });
 
   it('records a diverged value and finishes the others', async () => {

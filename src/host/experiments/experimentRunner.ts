@@ -17,15 +17,16 @@ import * as path from 'node:path';
 import { ConfigError, parseConfigStrict } from '../../core/config';
 import { planExperiment, type ExperimentSpec } from '../../core/experiments/experimentPlan';
 import { EXPERIMENT_FORMAT, EXPERIMENT_VERSION, writeExperiment, type ExperimentRecord } from '../../core/experiments/experimentRecord';
-import { newRunId } from '../../core/runFiles';
+import { newRunId, writeFileAtomic } from '../../core/runFiles';
 import type { RunState, TrainConfig } from '../../protocol/types';
 import { Disposable } from '../base/dispose';
 import { Emitter } from '../base/event';
 import { errorText, guarded } from '../base/guarded';
 import type { Logger } from '../base/logger';
-import { ContainmentError } from '../runs/runPaths';
+import { containRunDir, ContainmentError } from '../runs/runPaths';
 import type { RunManager } from '../runs/runManager';
 import { experimentsDirProblem } from './experimentPaths';
+import { LIVE_STATES, waitForRunEnd } from './runEnd';
 import { FINISHED, findExperiment, listExperiments, type FoundExperiment } from './experimentListing';
 
 export interface ExperimentRequest {
@@ -55,8 +56,10 @@ interface LiveExperiment {
   done: Promise<void>;
 }
 
+/** The context-length probe's result in a run folder (resultsTable.RunFacts.probe). */
+export const PROBE_FILE = 'probe.json';
+
 /** Run states in which a run is still queued or training. */
-const LIVE: readonly RunState[] = ['queued', 'starting', 'training', 'paused'];
 /** States an experiment's run continues from on resume. */
 const CONTINUABLE: readonly RunState[] = ['stopped', 'interrupted'];
 
@@ -171,7 +174,7 @@ export class ExperimentRunner extends Disposable {
       if (found.record.state !== 'running' || this.live.has(found.record.id)) continue;
       const states = found.record.runs.map((r) => (r.runId ? this.manager.getRecord(r.runId)?.state : undefined));
       // A run still live belongs to another window that is running this experiment: leave it alone.
-      if (states.some((s) => s !== undefined && LIVE.includes(s))) continue;
+      if (states.some((s) => s !== undefined && LIVE_STATES.includes(s))) continue;
       const record: ExperimentRecord = { ...found.record, state: 'interrupted', runs: found.record.runs.map((r, i) => (states[i] ? { ...r, state: states[i] } : r)) };
       this.save({ dir: found.dir, record });
       recovered.push({ dir: found.dir, record });
@@ -233,7 +236,7 @@ export class ExperimentRunner extends Disposable {
       live.current = runId;
       this.save(live);
       if (live.cancelled) await this.manager.stop(runId);
-      const end = await this.waitForEnd(runId, (state) => {
+      const end = await waitForRunEnd(this.manager, runId, this.waits, this.log, (state) => {
         if (state === ref.state) return;
         ref.state = state;
         this.save(live);
@@ -244,6 +247,7 @@ export class ExperimentRunner extends Disposable {
       ref.state = end;
       this.save(live);
       this.log.info(`experiment ${record.id}: run ${i + 1}/${record.runs.length} "${ref.label}" (${runId}) ${end}`);
+      if (record.probe && end === 'completed' && !live.cancelled) await this.probe(record.id, runId, live.maxBytes);
     }
     if (this.isDisposed) return;
     record.state = live.cancelled ? 'cancelled' : 'completed';
@@ -251,31 +255,21 @@ export class ExperimentRunner extends Disposable {
     this.log.info(`experiment ${record.id}: ${record.state}`);
   }
 
-  /** Resolves with the run's final state once it is no longer queued or training; undefined if the runner is disposed first. */
-  private waitForEnd(runId: string, onState: (state: RunState) => void): Promise<RunState | undefined> {
-    return new Promise((resolve) => {
-      let settled = false;
-      const finish = (state: RunState | undefined) => {
-        if (settled) return;
-        settled = true;
-        sub.dispose();
-        this.waits.delete(end);
-        resolve(state);
-      };
-      const end = () => finish(undefined);
-      const check = () => {
-        if (settled) return;
-        const state = this.manager.getRecord(runId)?.state;
-        if (this.manager.isLive(runId)) {
-          if (state) onState(state);
-          return;
-        }
-        finish(state === undefined ? 'failed' : LIVE.includes(state) ? 'interrupted' : state);
-      };
-      this.waits.add(end);
-      const sub = this.manager.onDidChangeRuns(() => guarded(this.log, `experiment: watching run ${runId}`, check));
-      check();
-    });
+  /**
+   * The context-length probe of a finished run, in the utility worker (never on this thread), written to
+   * `probe.json` in the run folder: `[{ "k": 1, "loss": 2.31 }, ...]`, nats per token. A probe that fails
+   * is logged; the run and the experiment stand.
+   */
+  private async probe(experimentId: string, runId: string, maxBytes?: number): Promise<void> {
+    try {
+      const { points } = await this.manager.probe(runId, maxBytes);
+      const dir = this.manager.getRunDir(runId);
+      if (!dir || this.isDisposed) return;
+      writeFileAtomic(path.join(containRunDir(dir), PROBE_FILE), JSON.stringify(points) + '\n');
+      this.log.info(`experiment ${experimentId}: context probe of run ${runId}: ${points.map((p) => `k=${p.k} ${p.loss.toFixed(3)}`).join(', ')}`);
+    } catch (e) {
+      this.log.warn(`experiment ${experimentId}: the context probe of run ${runId} failed: ${errorText(e)}`);
+    }
   }
 
   private save(live: Pick<LiveExperiment, 'dir' | 'record'>): void {
