@@ -26,6 +26,7 @@ import { forecastCommand } from './cli/forecastCommand';
 import { UsageError } from './cli/usageError';
 import { configFrom, TRAIN_FLAG_OPTIONS } from './cli/trainOptions';
 import { experimentCommand } from './cli/experimentCommand';
+import { PRESETS } from './core/experiments/presets';
 import type { BackendChoice, MetricPoint } from './protocol/types';
 
 const USAGE = `Sequence Lab: train small recurrent language models on your own text.
@@ -34,6 +35,8 @@ Usage:
   sequence-lab train FILE... [options]
   sequence-lab sample CHECKPOINT [--prompt TEXT] [--length N] [--temperature T] [--top-k K] [--seed S]
   sequence-lab experiment FILE... --vary NAME=V1,V2,... [--vary NAME2=...] [train options] [--json]
+  sequence-lab experiment FILE... --preset ID [train options] [--json]
+                        presets, the chapter's questions: ${PRESETS.map((p) => p.id).join(', ')}
   sequence-lab export RUN_DIR --format tfjs|safetensors --out DIR [--force] [--json]
   sequence-lab forecast FILE --column NAME[,NAME...] [--time-column NAME] [--interpolate]
                         [--model linear|linear-sgd] [--tau N] [--train-fraction F] [--period P] [--json]

@@ -7,6 +7,7 @@ import { EventLoopMonitor } from './host/base/eventLoopMonitor';
 import { registerExperimentCommands } from './host/experiments/experimentCommands';
 import { ExperimentRunner } from './host/experiments/experimentRunner';
 import { WorkspaceExperiments } from './host/experiments/workspaceExperiments';
+import { ExperimentPanels } from './host/views/experimentPanels';
 import { guardedLogger } from './host/base/logger';
 import { RunNotices } from './host/views/notices';
 import { registerRunCommands } from './host/commands/runCommands';
@@ -36,6 +37,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const panels = push(new TrainingPanels({ extensionUri: context.extensionUri, manager, log }));
   const experimentRunner = push(new ExperimentRunner(manager, log));
   const experiments = push(new WorkspaceExperiments(experimentRunner, log));
+  // One panel per experiment; registers sequenceLab.showExperiment.
+  push(new ExperimentPanels({ extensionUri: context.extensionUri, manager, log }));
   const runsView = push(new RunsViewProvider(context.extensionUri, manager, () => workspaceRuns.hasWorkspace, log, experiments));
   push(new RunStatusBar(manager));
   push(new StartupProgress(manager));

@@ -1,5 +1,6 @@
 /**
  *   sequence-lab experiment FILE... --vary NAME=V1,V2,... [--vary NAME2=...] [train options] [--json]
+ *   sequence-lab experiment FILE... --preset ID [train options] [--json]
  * Trains one run per value (a grid for two --vary), one after another, on the same text with the same
  * seed; a run that diverges or fails is reported and the others go on; Ctrl-C cancels, keeping the
  * finished runs. Writes .seqlab/experiments/<id>/experiment.json naming the runs, and prints the
@@ -9,7 +10,9 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SeqLabError } from '../core/errors';
-import { parseVary, planExperiment } from '../core/experiments/experimentPlan';
+import { parseVary, planExperiment, type ExperimentSpec } from '../core/experiments/experimentPlan';
+import { PRESETS, presetById, type Preset } from '../core/experiments/presets';
+import { probeRun } from '../core/experiments/probeRun';
 import { EXPERIMENT_FORMAT, EXPERIMENT_VERSION, EXPERIMENTS_FOLDER, writeExperiment, type ExperimentRecord } from '../core/experiments/experimentRecord';
 import { resultRow, resultsMarkdown, type ResultRow } from '../core/experiments/resultsTable';
 import { newRunId, readRunHistory, RUNS_FOLDER } from '../core/runFiles';
@@ -23,13 +26,15 @@ export async function experimentCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { ...TRAIN_FLAG_OPTIONS, vary: { type: 'string', multiple: true }, quiet: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { ...TRAIN_FLAG_OPTIONS, vary: { type: 'string', multiple: true }, preset: { type: 'string' }, quiet: { type: 'boolean' }, json: { type: 'boolean' } },
   });
   if (positionals.length === 0) throw new UsageError('experiment needs at least one text file.');
-  if (!values.vary?.length) throw new UsageError('experiment needs --vary NAME=V1,V2,... (once, or twice for a grid).');
+  const preset = values.preset === undefined ? undefined : presetFrom(values.preset, values.vary);
+  if (!preset && !values.vary?.length) throw new UsageError('experiment needs --vary NAME=V1,V2,... (once, or twice for a grid), or --preset ID.');
+  const spec: ExperimentSpec = preset?.spec ?? { base: {}, vary: values.vary!.map(parseVary) };
   const settings = configFrom(values);
   // Every value is validated here, before anything trains.
-  const plan = planExperiment({ base: {}, vary: values.vary.map(parseVary) }, settings);
+  const plan = planExperiment(spec, settings);
   const files = positionals.map((f) => path.resolve(f));
   const id = newRunId();
   const dir = path.resolve(EXPERIMENTS_FOLDER, id);
@@ -37,11 +42,12 @@ export async function experimentCommand(args: string[]): Promise<number> {
     format: EXPERIMENT_FORMAT,
     version: EXPERIMENT_VERSION,
     id,
-    name: `${path.basename(files[0])}: ${values.vary.map((v) => v.split('=')[0]).join(' × ')}`,
+    name: `${path.basename(files[0])}: ${preset?.question ?? spec.vary.map((v) => v.name).join(' × ')}`,
     createdAt: new Date().toISOString(),
     files,
+    ...(preset ? { presetId: preset.id } : {}),
     base: settings,
-    vary: values.vary.map(parseVary),
+    vary: spec.vary,
     runs: plan.map((p) => ({ label: p.label, values: p.values })),
     state: 'running',
   };
@@ -74,6 +80,8 @@ export async function experimentCommand(args: string[]): Promise<number> {
     }
     record.runs[i] = { ...record.runs[i], state };
     writeExperiment(dir, record);
+    // The probe needs a trained model: a run that diverged or failed has no answer to give.
+    const probe = preset?.probe && state === 'completed' ? probeRun(runDir, files) : undefined;
     const history = readRunHistory(runDir);
     rows.push({
       ...resultRow({
@@ -84,6 +92,7 @@ export async function experimentCommand(args: string[]): Promise<number> {
         metrics: history?.metrics ?? [],
         evals: history?.evals ?? [],
         gradMaps: history?.gradMaps ?? [],
+        probe,
       }),
       runDir,
     });
@@ -99,9 +108,19 @@ export async function experimentCommand(args: string[]): Promise<number> {
       tokensPerSec: r.tokensPerSec ?? null,
       state: r.state,
     }));
-    process.stdout.write(JSON.stringify({ experimentDir: dir, state: record.state, runs }) + '\n');
+    const answer = preset ? { preset: preset.id, question: preset.question, answer: preset.answer(rows) } : {};
+    process.stdout.write(JSON.stringify({ experimentDir: dir, state: record.state, ...answer, runs }) + '\n');
   } else {
-    process.stdout.write(`${resultsMarkdown(rows)}Experiment: ${dir}\n`);
+    const answer = preset ? `${preset.question} ${preset.answer(rows)}\n` : '';
+    process.stdout.write(`${resultsMarkdown(rows)}${answer}Experiment: ${dir}\n`);
   }
   return cancelled ? 130 : 0;
+}
+
+/** A preset by id; it fixes what varies, so --vary beside it is refused rather than silently ignored. */
+function presetFrom(id: string, vary: string[] | undefined): Preset {
+  if (vary?.length) throw new UsageError('--preset fixes what varies: give either --preset or --vary, not both.');
+  const preset = presetById(id);
+  if (!preset) throw new UsageError(`Unknown preset "${id}". Presets: ${PRESETS.map((p) => p.id).join(', ')}.`);
+  return preset;
 }

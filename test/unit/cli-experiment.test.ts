@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { readExperiment } from '../../src/core/experiments/experimentRecord';
+import { readProbe } from '../../src/core/experiments/probeRun';
 import { readRunHistory } from '../../src/core/runFiles';
 import { syntheticText } from './longRun';
 
@@ -67,5 +68,38 @@ describe('command line: experiment', function () {
       out.runs.map((x: { state: string }) => x.state),
       ['completed', 'diverged'],
     );
+  });
+
+  it('--preset runs the chapter’s question, probes each trained model, and answers from the results', () => {
+    const r = cli(['experiment', 'text.txt', '--preset', 'context-probe', '--steps', '10', ...small, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim());
+    assert.equal(out.preset, 'context-probe');
+    assert.equal(out.question, 'Does the model use all past tokens?');
+    assert.deepEqual(
+      out.runs.map((x: { value: string }) => x.value),
+      ['RNN', 'LSTM'],
+    );
+    for (const run of out.runs) {
+      // The window is 8: k = 1, 2, 4, 8, each a finite loss, recorded beside the run's logs.
+      const probe = readProbe(run.runDir)!;
+      assert.deepEqual(
+        probe.map((p) => p.k),
+        [1, 2, 4, 8],
+      );
+      for (const p of probe) assert.ok(p.loss > 0 && p.loss < 10, `k=${p.k}: ${p.loss}`);
+      assert.match(out.answer, new RegExp(`${run.value}: ${probe[0].loss.toFixed(3)} nats seeing 1 token, ${probe[3].loss.toFixed(3)} seeing 8`));
+    }
+    const exp = readExperiment(out.experimentDir);
+    assert.ok(exp.ok && exp.record.presetId === 'context-probe');
+  });
+
+  it('refuses an unknown preset, and --preset beside --vary, before anything trains', () => {
+    let r = cli(['experiment', 'text.txt', '--preset', 'nope', ...small]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /Unknown preset "nope"\. Presets: hidden-vs-window, /);
+    r = cli(['experiment', 'text.txt', '--preset', 'clipping', '--vary', 'cell=rnn,lstm', ...small]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /either --preset or --vary/);
   });
 });

@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { ConfigError, parseConfigStrict } from '../../core/config';
 import { planExperiment, type ExperimentSpec } from '../../core/experiments/experimentPlan';
 import { EXPERIMENT_FORMAT, EXPERIMENT_VERSION, writeExperiment, type ExperimentRecord } from '../../core/experiments/experimentRecord';
+import { PROBE_FILE } from '../../core/experiments/probeRun';
 import { newRunId, writeFileAtomic } from '../../core/runFiles';
 import type { RunState, TrainConfig } from '../../protocol/types';
 import { Disposable } from '../base/dispose';
@@ -55,9 +56,6 @@ interface LiveExperiment {
   current?: string;
   done: Promise<void>;
 }
-
-/** The context-length probe's result in a run folder (resultsTable.RunFacts.probe). */
-export const PROBE_FILE = 'probe.json';
 
 /** Run states in which a run is still queued or training. */
 /** States an experiment's run continues from on resume. */
