@@ -4,6 +4,9 @@
  */
 import * as vscode from 'vscode';
 import { EventLoopMonitor } from './host/base/eventLoopMonitor';
+import { registerExperimentCommands } from './host/experiments/experimentCommands';
+import { ExperimentRunner } from './host/experiments/experimentRunner';
+import { WorkspaceExperiments } from './host/experiments/workspaceExperiments';
 import { ExperimentPanels } from './host/views/experimentPanels';
 import { guardedLogger } from './host/base/logger';
 import { RunNotices } from './host/views/notices';
@@ -32,24 +35,29 @@ export function activate(context: vscode.ExtensionContext): void {
   push(manager.onDidChangeActive((runId) => (runId ? loopMonitor.start(`run ${runId}`) : loopMonitor.stop())));
   const workspaceRuns = push(new WorkspaceRuns(manager));
   const panels = push(new TrainingPanels({ extensionUri: context.extensionUri, manager, log }));
+  const experimentRunner = push(new ExperimentRunner(manager, log));
+  const experiments = push(new WorkspaceExperiments(experimentRunner, log));
   // One panel per experiment; registers sequenceLab.showExperiment.
   push(new ExperimentPanels({ extensionUri: context.extensionUri, manager, log }));
-  const runsView = push(new RunsViewProvider(context.extensionUri, manager, () => workspaceRuns.hasWorkspace, log));
+  const runsView = push(new RunsViewProvider(context.extensionUri, manager, () => workspaceRuns.hasWorkspace, log, experiments));
   push(new RunStatusBar(manager));
   push(new StartupProgress(manager));
   push(new RunNotices(manager, channel));
 
   const services: HostServices = { extensionUri: context.extensionUri, manager, log, channel, workspaceRuns, panels, runsView, loopMonitor };
-  for (const d of [...registerTrainCommands(services), ...registerRunCommands(services)]) push(d);
+  for (const d of [...registerTrainCommands(services), ...registerRunCommands(services), ...registerExperimentCommands(services, experimentRunner, experiments)]) push(d);
 
   push(channel);
 
-  // List the workspace's runs, then settle the ones a reload interrupted.
+  // List the workspace's runs, then settle the ones a reload interrupted, then the experiments they belong to.
   void workspaceRuns
     .update()
     .then(() => manager.recoverInterrupted())
     .then(
-      (recovered) => recovered.length && log.info(`marked ${recovered.length} run(s) interrupted by the last reload: ${recovered.join(', ')}`),
+      (recovered) => {
+        if (recovered.length) log.info(`marked ${recovered.length} run(s) interrupted by the last reload: ${recovered.join(', ')}`);
+        experiments.recover();
+      },
       (e: Error) => log.error(`listing runs failed: ${e.message}`),
     );
   log.info(`Sequence Lab activated (extension host pid ${process.pid}, ${vscode.workspace.isTrusted ? 'trusted' : 'restricted'} workspace)`);

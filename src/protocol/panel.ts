@@ -74,9 +74,10 @@ export type HostToPanel =
 /**
  * `pause`/`resume` act on the live worker; `continue` queues a run that ended early (stopped,
  * interrupted, failed, diverged) again from its latest checkpoint, as the command "Resume Run" does.
+ * `vary` starts an experiment from the run's files and configuration (command "Vary a Setting of This Run…").
  */
-export type PanelAction = 'stop' | 'pause' | 'resume' | 'checkpoint' | 'continue';
-export const PANEL_ACTIONS: readonly PanelAction[] = ['stop', 'pause', 'resume', 'checkpoint', 'continue'];
+export type PanelAction = 'stop' | 'pause' | 'resume' | 'checkpoint' | 'continue' | 'vary';
+export const PANEL_ACTIONS: readonly PanelAction[] = ['stop', 'pause', 'resume', 'checkpoint', 'continue', 'vary'];
 
 export type PanelToHost =
   | { readonly type: 'ready' }

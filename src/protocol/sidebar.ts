@@ -30,7 +30,21 @@ export interface UnreadableRunEntry {
   readonly deletable: boolean;
 }
 
+/** An experiment in the sidebar's list (src/host/experiments/experimentListing.ts). */
+export interface ExperimentEntry {
+  readonly id: string;
+  readonly name: string;
+  /** The preset's question, or the varied setting(s). */
+  readonly question: string;
+  readonly state: 'running' | 'completed' | 'cancelled' | 'interrupted';
+  /** Runs that have ended for good (completed, diverged or failed), of `total`. */
+  readonly done: number;
+  readonly total: number;
+  readonly createdAt: string;
+}
+
 export type HostToSidebar =
+  | { readonly type: 'experiments'; readonly experiments: ExperimentEntry[] }
   | { readonly type: 'runs'; readonly runs: RunSummary[]; readonly trusted: boolean; readonly hasWorkspace: boolean; readonly unreadable?: UnreadableRunEntry[] }
   | { readonly type: 'details'; readonly details: RunDetails }
   | { readonly type: 'inspection'; readonly runId: string; readonly tokens: InspectedToken[]; readonly meanSurprisal: number; readonly source: string }
@@ -39,8 +53,12 @@ export type HostToSidebar =
 export type SidebarRunAction = 'select' | 'open' | 'resume' | 'stop' | 'delete' | 'reveal' | 'sample';
 const RUN_ACTIONS: readonly SidebarRunAction[] = ['select', 'open', 'resume', 'stop', 'delete', 'reveal', 'sample'];
 
+export type SidebarExperimentAction = 'open' | 'cancel' | 'resume' | 'delete';
+const EXPERIMENT_ACTIONS: readonly SidebarExperimentAction[] = ['open', 'cancel', 'resume', 'delete'];
+
 export type SidebarToHost =
   | { readonly type: 'ready' }
+  | { readonly type: 'experiment'; readonly action: SidebarExperimentAction; readonly experimentId: string }
   | { readonly type: 'run'; readonly action: SidebarRunAction; readonly runId: string }
   | { readonly type: 'compare'; readonly runIds: string[] }
   /** Inspect `text`, or the active editor's selection (whole document if none) when `text` is absent. */
@@ -56,6 +74,8 @@ export function isSidebarToHost(msg: unknown): msg is SidebarToHost {
       return true;
     case 'run':
       return RUN_ACTIONS.includes(msg.action as SidebarRunAction) && isRunId(msg.runId);
+    case 'experiment':
+      return EXPERIMENT_ACTIONS.includes(msg.action as SidebarExperimentAction) && isRunId(msg.experimentId);
     case 'compare':
       return Array.isArray(msg.runIds) && msg.runIds.length >= 1 && msg.runIds.length <= 8 && msg.runIds.every(isRunId);
     case 'inspect':

@@ -72,11 +72,24 @@ export interface InspectRequest {
   readonly topK: number;
 }
 
+/**
+ * The context-length probe (core/contextProbe.ts) of a checkpoint's model on the validation part of
+ * `files`, split as the run split it: the validation loss seeing only the last k tokens, k = 1, 2, 4, ... up to the window.
+ */
+export interface ProbeRequest {
+  readonly type: 'probe';
+  readonly requestId: string;
+  readonly checkpoint: string;
+  readonly files: readonly string[];
+  readonly maxBytes?: number;
+  readonly truncate?: boolean;
+}
+
 export interface Shutdown {
   readonly type: 'shutdown';
 }
 
-export type HostToWorker = StartTraining | ControlRun | SampleRequest | InspectRequest | Shutdown;
+export type HostToWorker = StartTraining | ControlRun | SampleRequest | InspectRequest | ProbeRequest | Shutdown;
 
 /** What a sample request may ask for: checked by the command API and again by the worker. */
 export const SAMPLE_LIMITS = { maxPromptChars: 10_000, maxLength: 10_000, maxTemperature: 10, maxTopK: 1_000_000, maxBeam: 16 } as const;
@@ -122,6 +135,7 @@ export type WorkerToHost =
   | { readonly type: 'sampleToken'; readonly requestId: string; readonly token: string }
   | { readonly type: 'sampleDone'; readonly requestId: string; readonly text: string; readonly backend: BackendName }
   | { readonly type: 'inspected'; readonly requestId: string; readonly tokens: InspectedToken[]; readonly meanSurprisal: number }
+  | { readonly type: 'probed'; readonly requestId: string; readonly points: { k: number; loss: number }[] }
   | { readonly type: 'error'; readonly runId?: string; readonly requestId?: string; readonly code: string; readonly message: string; readonly hint?: string };
 
 // ---------------------------------------------------------------- guards
@@ -155,6 +169,14 @@ export function isHostToWorker(msg: unknown): msg is HostToWorker {
       );
     case 'inspect':
       return isString(msg.requestId, 100) && isString(msg.checkpoint) && isString(msg.text, 1_000_000) && isInteger(msg.topK, 0, 100);
+    case 'probe':
+      return (
+        isString(msg.requestId, 100) &&
+        isString(msg.checkpoint) &&
+        isStringArray(msg.files, 1000) &&
+        (msg.maxBytes === undefined || isInteger(msg.maxBytes, 1)) &&
+        (msg.truncate === undefined || typeof msg.truncate === 'boolean')
+      );
     case 'shutdown':
       return true;
     default:
@@ -294,6 +316,8 @@ export function isWorkerToHost(msg: unknown): msg is WorkerToHost {
       return isString(msg.requestId, 100) && isString(msg.text) && isOneOf(msg.backend, BACKENDS);
     case 'inspected':
       return isString(msg.requestId, 100) && Array.isArray(msg.tokens) && msg.tokens.every(isInspectedToken) && isNumber(msg.meanSurprisal);
+    case 'probed':
+      return isString(msg.requestId, 100) && Array.isArray(msg.points) && msg.points.length <= 64 && msg.points.every((p) => isRecord(p) && isInteger(p.k, 1) && isNumber(p.loss));
     case 'error':
       return (
         optional(msg.runId, isRunId) &&

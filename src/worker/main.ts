@@ -15,13 +15,14 @@ import { SeqLabError } from '../core/errors';
 import type { LanguageModel } from '../core/model';
 import { Rng } from '../core/rng';
 import { WORKER_ERROR_LOG } from '../core/runFiles';
-import { runTraining } from '../core/runTraining';
+import { probeValidation } from '../core/experiments/probeRun';
+import { readCorpusText, runTraining } from '../core/runTraining';
 import { beamSearch } from '../core/beamSearch';
 import { generate, inspect } from '../core/sample';
 import { TrainControl, Trainer } from '../core/trainer';
 import { Vocabulary } from '../core/vocabulary';
-import type { BackendName, TokenLevel } from '../protocol/types';
-import { HostToWorker, InspectRequest, isHostToWorker, rejectionOf, SampleRequest, StartTraining, WORKER_PROTOCOL_VERSION, WorkerToHost } from '../protocol/worker';
+import type { BackendName, TokenLevel, TrainConfig } from '../protocol/types';
+import { HostToWorker, InspectRequest, isHostToWorker, ProbeRequest, rejectionOf, SampleRequest, StartTraining, WORKER_PROTOCOL_VERSION, WorkerToHost } from '../protocol/worker';
 
 function send(message: WorkerToHost): void {
   // After the host has gone (reload), there is no one to tell: the run goes on to its checkpoint. A
@@ -101,7 +102,10 @@ async function start(msg: StartTraining): Promise<void> {
 }
 
 /** A model restored from a checkpoint for sampling or inspection, released after use. */
-async function withCheckpointModel<T>(location: string, use: (model: LanguageModel, vocab: Vocabulary, level: TokenLevel, backend: BackendName) => T): Promise<T> {
+async function withCheckpointModel<T>(
+  location: string,
+  use: (model: LanguageModel, vocab: Vocabulary, level: TokenLevel, backend: BackendName, config: TrainConfig) => T,
+): Promise<T> {
   const checkpoint = loadCheckpoint(location);
   // Reuse the backend a live run chose; otherwise the best available.
   const backend = live ? (tf.getBackend() as BackendName) : (await selectBackend('auto')).name;
@@ -109,7 +113,7 @@ async function withCheckpointModel<T>(location: string, use: (model: LanguageMod
   const model = createModel(checkpoint.config, vocab.size, new Rng(0));
   try {
     model.params.write(checkpoint.weights);
-    return use(model, vocab, checkpoint.config.level, backend);
+    return use(model, vocab, checkpoint.config.level, backend, checkpoint.config);
   } finally {
     model.dispose();
   }
@@ -153,6 +157,17 @@ async function inspectText(msg: InspectRequest): Promise<void> {
   }
 }
 
+/** The context-length probe on the validation part of the run's text, split as training split it (same vocabulary, same fraction). */
+async function probe(msg: ProbeRequest): Promise<void> {
+  try {
+    const text = readCorpusText(msg.files, msg.maxBytes, msg.truncate);
+    const points = await withCheckpointModel(msg.checkpoint, (model, vocab, _level, _backend, config) => probeValidation(model, config, vocab, text));
+    send({ type: 'probed', requestId: msg.requestId, points });
+  } catch (e) {
+    send(errorMessage(e, { requestId: msg.requestId }));
+  }
+}
+
 function handle(msg: HostToWorker): void {
   switch (msg.type) {
     case 'start':
@@ -163,6 +178,9 @@ function handle(msg: HostToWorker): void {
       return;
     case 'inspect':
       void inspectText(msg);
+      return;
+    case 'probe':
+      void probe(msg);
       return;
     case 'shutdown':
       shuttingDown = true;

@@ -56,7 +56,7 @@ export function registerTrainCommands(s: HostServices): vscode.Disposable[] {
 
 // ---------------------------------------------------------------- which files
 
-function toUri(value: unknown): vscode.Uri | undefined {
+export function toUri(value: unknown): vscode.Uri | undefined {
   if (value instanceof vscode.Uri) return value;
   if (typeof value === 'string' && value) return path.isAbsolute(value) ? vscode.Uri.file(value) : vscode.Uri.parse(value);
   // A Uri that crossed a boundary as JSON (e.g. from a test harness) keeps its parts.
@@ -65,7 +65,7 @@ function toUri(value: unknown): vscode.Uri | undefined {
 }
 
 /** The file(s) the user means: the explorer selection, the given uri, the active editor, or a dialog. */
-async function targetFiles(uri: unknown, uris: unknown): Promise<vscode.Uri[] | undefined> {
+export async function targetFiles(uri: unknown, uris: unknown): Promise<vscode.Uri[] | undefined> {
   const selection = Array.isArray(uris) ? uris.map(toUri).filter((u): u is vscode.Uri => !!u) : [];
   if (selection.length > 1) return selection;
   const given = toUri(uri);

@@ -27,7 +27,7 @@ import { deleteRunFolder } from './runStore';
 import { readRunHistoryAsync } from './runListing';
 import { UtilityWorker } from './utilityWorker';
 import { RunSampling, type SampleOptions } from './runSampling';
-import { WorkerRequests, type InspectResult, type SampleResult } from './workerRequests';
+import { WorkerRequests, type InspectResult, type ProbeResult, type SampleResult } from './workerRequests';
 
 export type { NoticeAction, RunEvent, RunNotice } from './runEvents';
 export type { SampleOptions } from './runSampling';
@@ -251,6 +251,11 @@ export class RunManager extends Disposable {
 
   inspect(runId: string, text: string, topK = 5): Promise<InspectResult> {
     return this.sampling.inspect(runId, text, topK);
+  }
+
+  /** The context-length probe of a run's latest checkpoint, in the utility worker (never on this thread). */
+  probe(runId: string, maxBytes?: number): Promise<ProbeResult> {
+    return this.sampling.probe(runId, maxBytes);
   }
 
   // ---------------------------------------------------------------- reloads

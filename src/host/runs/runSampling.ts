@@ -8,7 +8,7 @@ import { sampleRequestProblem } from '../../protocol/worker';
 import type { ActiveRun } from './activeRun';
 import { checkpointFolder, latestCheckpoint } from './runStore';
 import type { UtilityWorker } from './utilityWorker';
-import { WorkerRequestError, newRequestId, type InspectResult, type SampleResult, type WorkerRequests } from './workerRequests';
+import { WorkerRequestError, newRequestId, type InspectResult, type ProbeResult, type SampleResult, type WorkerRequests } from './workerRequests';
 
 export interface SampleOptions {
   runId: string;
@@ -73,6 +73,13 @@ export class RunSampling {
   async inspect(runId: string, text: string, topK = 5): Promise<InspectResult> {
     const checkpoint = this.checkpointPath(runId);
     return this.utility.request<InspectResult>({ type: 'inspect', requestId: newRequestId(), checkpoint, text, topK });
+  }
+
+  /** The context-length probe of the run's latest checkpoint on its own files' validation part (in the utility worker). */
+  async probe(runId: string, maxBytes?: number): Promise<ProbeResult> {
+    const checkpoint = this.checkpointPath(runId);
+    const files = this.runs.record(runId)?.files ?? [];
+    return this.utility.request<ProbeResult>({ type: 'probe', requestId: newRequestId(), checkpoint, files, ...(maxBytes ? { maxBytes, truncate: true } : {}) });
   }
 
   private checkpointPath(runId: string, step?: number): string {

@@ -3,12 +3,12 @@
  * request never waits for (or disturbs) a training run's process. Started on the first request, kept
  * while requests keep coming (loading tfjs costs a second or two), shut down after a quiet spell.
  */
-import type { InspectRequest, SampleRequest } from '../../protocol/worker';
+import type { InspectRequest, ProbeRequest, SampleRequest } from '../../protocol/worker';
 import { Disposable } from '../base/dispose';
 import { guarded } from '../base/guarded';
 import type { Logger } from '../base/logger';
 import { WorkerProcess, describeExit, type WorkerSpawner } from './workerProcess';
-import { WorkerRequestError, type InspectResult, type SampleResult, type WorkerRequests } from './workerRequests';
+import { WorkerRequestError, type InspectResult, type ProbeResult, type SampleResult, type WorkerRequests } from './workerRequests';
 
 export class UtilityWorker extends Disposable {
   private worker: WorkerProcess | undefined;
@@ -25,7 +25,7 @@ export class UtilityWorker extends Disposable {
     super();
   }
 
-  async request<T extends SampleResult | InspectResult>(msg: SampleRequest | InspectRequest, onToken?: (token: string) => void): Promise<T> {
+  async request<T extends SampleResult | InspectResult | ProbeResult>(msg: SampleRequest | InspectRequest | ProbeRequest, onToken?: (token: string) => void): Promise<T> {
     clearTimeout(this.idleTimer);
     this.inFlight++;
     let timer: NodeJS.Timeout | undefined;
@@ -42,7 +42,7 @@ export class UtilityWorker extends Disposable {
         this.requests.fail(
           msg.requestId,
           new WorkerRequestError(
-            `${msg.type === 'sample' ? 'Sampling' : 'Inspecting'} took longer than ${seconds} s and was stopped; the sampling process was restarted. Try a shorter length or prompt.`,
+            `${msg.type === 'sample' ? 'Sampling' : msg.type === 'probe' ? 'The context probe' : 'Inspecting'} took longer than ${seconds} s and was stopped; the sampling process was restarted. Try a shorter length or prompt.`,
             'TIMEOUT',
           ),
         );

@@ -17,6 +17,13 @@ export interface InspectResult {
   meanSurprisal: number;
 }
 
+/** The context-length probe: validation loss seeing only the last k tokens. */
+export interface ProbeResult {
+  points: { k: number; loss: number }[];
+}
+
+type RequestResult = SampleResult | InspectResult | ProbeResult;
+
 /** A request failed in the worker (`code` from its error message) or because the worker went away. */
 export class WorkerRequestError extends Error {
   constructor(
@@ -32,7 +39,7 @@ export class WorkerRequestError extends Error {
 interface Pending {
   owner: object;
   onToken?: (token: string) => void;
-  resolve(value: SampleResult | InspectResult): void;
+  resolve(value: RequestResult): void;
   reject(error: Error): void;
 }
 
@@ -44,7 +51,7 @@ export class WorkerRequests {
   private readonly pending = new Map<string, Pending>();
 
   /** Registers a request whose answer will come from `owner` (a worker). */
-  add<T extends SampleResult | InspectResult>(requestId: string, owner: object, onToken?: (token: string) => void): Promise<T> {
+  add<T extends RequestResult>(requestId: string, owner: object, onToken?: (token: string) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.set(requestId, { owner, onToken, resolve: resolve as Pending['resolve'], reject });
     });
@@ -61,6 +68,9 @@ export class WorkerRequests {
         return true;
       case 'inspected':
         this.settle(msg.requestId, (p) => p.resolve({ tokens: msg.tokens, meanSurprisal: msg.meanSurprisal }));
+        return true;
+      case 'probed':
+        this.settle(msg.requestId, (p) => p.resolve({ points: msg.points }));
         return true;
       case 'error':
         if (msg.requestId === undefined) return false;

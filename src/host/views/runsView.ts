@@ -5,8 +5,9 @@
  * the command palette behave the same.
  */
 import * as vscode from 'vscode';
-import { isSidebarToHost, type HostToSidebar, type RunDetails, type SidebarToHost, type UnreadableRunEntry } from '../../protocol/sidebar';
+import { isSidebarToHost, type ExperimentEntry, type HostToSidebar, type RunDetails, type SidebarToHost, type UnreadableRunEntry } from '../../protocol/sidebar';
 import { Disposable } from '../base/dispose';
+import type { Event } from '../base/event';
 import type { Logger } from '../base/logger';
 import type { RunManager } from '../runs/runManager';
 import { unreadableRuns } from '../runs/runListing';
@@ -16,6 +17,12 @@ export const RUNS_VIEW_ID = 'sequenceLab.runs';
 
 /** The run list is re-sent at most this often while a run trains (every step changes its summary). */
 const LIST_THROTTLE_MS = 500;
+
+/** The workspace's experiments, listed beside the runs (src/host/experiments/workspaceExperiments.ts). */
+export interface ExperimentSource {
+  entries(): ExperimentEntry[];
+  readonly onDidChange: Event<void>;
+}
 
 type Inspection = Extract<HostToSidebar, { type: 'inspection' | 'inspectionError' }>;
 
@@ -34,9 +41,11 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
     private readonly manager: RunManager,
     private readonly hasWorkspace: () => boolean,
     private readonly log: Logger,
+    private readonly experiments?: ExperimentSource,
   ) {
     super();
     this._register(vscode.window.registerWebviewViewProvider(RUNS_VIEW_ID, this));
+    if (experiments) this._register(experiments.onDidChange(() => this.sendExperiments()));
     this._register(manager.onDidChangeRuns(() => this.scheduleList()));
     this._register(vscode.workspace.onDidGrantWorkspaceTrust(() => this.sendList()));
     this._register({
@@ -95,6 +104,7 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
       case 'ready':
         this.ready = true;
         this.sendList();
+        this.sendExperiments();
         // Opening the view lists the runs folders again: a folder without run.json (unreadable) wakes no watcher.
         void this.manager.refresh();
         if (this.selected) await this.sendDetails(this.selected);
@@ -111,7 +121,19 @@ export class RunsViewProvider extends Disposable implements vscode.WebviewViewPr
         return;
       case 'run':
         return this.onRunAction(msg.action, msg.runId);
+      case 'experiment':
+        return this.onExperimentAction(msg.action, msg.experimentId);
     }
+  }
+
+  private async onExperimentAction(action: Extract<SidebarToHost, { type: 'experiment' }>['action'], id: string): Promise<void> {
+    const command = { open: 'showExperiment', cancel: 'cancelExperiment', resume: 'resumeExperiment', delete: 'deleteExperiment' }[action];
+    // From the UI, Delete always confirms (naming the folder).
+    await vscode.commands.executeCommand(`sequenceLab.${command}`, id, ...(action === 'delete' ? [{ confirm: true }] : []));
+  }
+
+  private sendExperiments(): void {
+    if (this.experiments) this.post({ type: 'experiments', experiments: this.experiments.entries() });
   }
 
   private async onRunAction(action: Extract<SidebarToHost, { type: 'run' }>['action'], runId: string): Promise<void> {

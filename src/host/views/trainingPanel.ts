@@ -131,6 +131,7 @@ export class TrainingPanel extends Disposable {
         guarded(this.deps.log, `panel: ${msg.action}`, () => {
           if (msg.action === 'stop') return vscode.commands.executeCommand('sequenceLab.stop', msg.runId);
           if (msg.action === 'continue') return vscode.commands.executeCommand('sequenceLab.resumeRun', msg.runId);
+          if (msg.action === 'vary') return vscode.commands.executeCommand('sequenceLab.varyRun', msg.runId);
           if (!this.deps.manager.control(msg.runId, msg.action)) return vscode.window.showInformationMessage(`Run ${msg.runId} is not training, so it cannot ${msg.action}.`);
           return undefined;
         });

@@ -31,6 +31,7 @@ export class RunHeader {
   private readonly pause: Button;
   private readonly checkpoint: Button;
   private readonly resumeRun: Button;
+  private readonly vary: Button;
   private model: RunModel | undefined;
   private announced = '';
 
@@ -53,6 +54,8 @@ export class RunHeader {
     this.stop.addEventListener('click', () => this.control('stop'));
     this.checkpoint.addEventListener('click', () => this.control('checkpoint'));
     this.resumeRun.addEventListener('click', () => this.control('continue'));
+    this.vary = this.button('vary', 'beaker', 'Vary…', "Run an experiment: this run's files and settings, one setting varied", true);
+    this.vary.addEventListener('click', () => this.control('vary'));
 
     this.element = h(
       'header',
@@ -61,7 +64,7 @@ export class RunHeader {
         'div',
         { class: 'run-top' },
         h('div', { class: 'run-identity' }, h('div', { class: 'run-title-row' }, this.badge, this.title, this.files), this.config),
-        h('div', { class: 'run-actions', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } }, this.stop, this.pause, this.checkpoint, this.resumeRun),
+        h('div', { class: 'run-actions', attrs: { role: 'toolbar', 'aria-label': 'Run controls' } }, this.stop, this.pause, this.checkpoint, this.resumeRun, this.vary),
       ),
       this.progress,
       this.stats,
@@ -137,6 +140,7 @@ export class RunHeader {
     setDisabled(this.pause, m.readOnly || !isActive(s.state));
     setDisabled(this.checkpoint, m.readOnly || !isActive(s.state));
     setDisabled(this.resumeRun, m.readOnly || !canContinue);
+    setDisabled(this.vary, m.readOnly);
 
     // Announce state changes only, not every step.
     const sentence = `${s.name}: ${stateLabel(s.state)}`;
@@ -189,7 +193,7 @@ export class RunHeader {
   private control(action: PanelAction): void {
     const m = this.model;
     if (!m || m.readOnly) return;
-    const button = action === 'stop' ? this.stop : action === 'checkpoint' ? this.checkpoint : action === 'continue' ? this.resumeRun : this.pause;
+    const button = action === 'stop' ? this.stop : action === 'checkpoint' ? this.checkpoint : action === 'continue' ? this.resumeRun : action === 'vary' ? this.vary : this.pause;
     if (button.disabled) return;
     this.post({ type: 'control', action, runId: m.runId });
   }

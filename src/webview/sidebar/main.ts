@@ -10,6 +10,7 @@ import type { RunSummary } from '../../protocol/types';
 import { h, icon, setDisabled, setText } from '../common/dom';
 import { getVsCodeApi, onHostMessage } from '../common/vscodeApi';
 import { isActive } from '../lib/runLabels';
+import { ExperimentList } from './experimentList';
 import { InspectView } from './inspectView';
 import { RunDetailsView } from './runDetails';
 import { RunList } from './runList';
@@ -103,6 +104,8 @@ const runsSection = h(
   h('div', { class: 'compare-row' }, compareButton, compareHint),
 );
 
+const experimentList = new ExperimentList((action, experimentId) => post({ type: 'experiment', action, experimentId }));
+
 const unreadableList = new UnreadableList((key) => post({ type: 'run', action: 'delete', runId: key }));
 
 const details = new RunDetailsView((action, runId) => post({ type: 'run', action, runId }));
@@ -116,7 +119,7 @@ const inspect = new InspectView(
 );
 
 const app = document.getElementById('app') ?? document.body;
-app.append(untrustedNotice, noWorkspaceNotice, runsSection, unreadableList.element, details.element, inspect.element);
+app.append(untrustedNotice, noWorkspaceNotice, runsSection, experimentList.element, unreadableList.element, details.element, inspect.element);
 
 // ---------------------------------------------------------------- behaviour
 
@@ -180,6 +183,9 @@ onHostMessage<HostToSidebar>((msg) => {
   switch (msg.type) {
     case 'runs':
       onRuns(msg.runs, msg.trusted, msg.hasWorkspace, Array.isArray(msg.unreadable) ? msg.unreadable : []);
+      break;
+    case 'experiments':
+      experimentList.set(Array.isArray(msg.experiments) ? msg.experiments : []);
       break;
     case 'details':
       if (msg.details.summary.id === selected) details.show(msg.details, trusted);
