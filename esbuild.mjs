@@ -3,6 +3,7 @@
 //   node esbuild.mjs --production  minified, no source maps (what `npm run package` ships)
 //   node esbuild.mjs --watch       rebuild on change, with problem-matcher friendly output
 // Type checking is separate (`npm run typecheck`): esbuild only strips types.
+import asc from 'assemblyscript/asc';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -67,6 +68,22 @@ const builds = [
   },
 ];
 
+// Our WebAssembly SIMD kernels (src/core/kernels/asm, AssemblyScript), compiled from the repository on
+// every build into dist/: a plain-SIMD build, and a relaxed-SIMD one (fused multiply-add) that the
+// loader prefers where the runtime validates it (src/core/kernels/simdModule.ts).
+const KERNEL_BUILDS = [
+  { out: 'dist/seqlab-kernels.simd.wasm', features: ['--enable', 'simd'] },
+  { out: 'dist/seqlab-kernels.relaxed.wasm', features: ['--enable', 'simd', '--enable', 'relaxed-simd'] },
+];
+
+async function buildKernels() {
+  for (const { out, features } of KERNEL_BUILDS) {
+    const { error, stderr } = await asc.main(['src/core/kernels/asm/recurrent.ts', '-O3', '--noAssert', '--runtime', 'stub', ...features, '-o', out]);
+    if (error) throw new Error(`AssemblyScript build of ${out} failed: ${error.message}\n${stderr.toString()}`);
+  }
+}
+
+await buildKernels();
 const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
 if (watch) {
   await Promise.all(contexts.map((ctx) => ctx.watch()));
