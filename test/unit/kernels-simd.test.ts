@@ -7,6 +7,7 @@
  */
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../../src/core/backend';
 import { createModel } from '../../src/core/createModel';
 import { simdKernels } from '../../src/core/kernels/simdModule';
 import type { LanguageModel } from '../../src/core/model';
@@ -50,6 +51,15 @@ describe('SIMD kernels: loading', () => {
       const model = new RecurrentModel(tinyConfig({ cell: 'lstm' }), V, new Rng(1));
       assert.equal(model.implementation, 'simd');
       model.dispose();
+    }
+  });
+});
+
+describe('SIMD kernels: the backend line', () => {
+  it('says that the recurrent layers run in our SIMD kernels on wasm and cpu', async () => {
+    for (const name of ['wasm', 'cpu'] as const) {
+      const selection = await selectBackend(name);
+      assert.match(selection.reason, new RegExp(`^${name} \\+ SIMD kernels \\((relaxed SIMD, fused multiply-add|128-bit SIMD)\\) for the recurrent layers; ${name} was chosen`));
     }
   });
 });
