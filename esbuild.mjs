@@ -40,7 +40,7 @@ const common = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', replica: 'src/core/parallel/replica.ts' },
+    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', replica: 'src/core/parallel/replica.ts', kernelThread: 'src/core/parallel/kernelThread.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
@@ -71,9 +71,13 @@ const builds = [
 // Our WebAssembly SIMD kernels (src/core/kernels/asm, AssemblyScript), compiled from the repository on
 // every build into dist/: a plain-SIMD build, and a relaxed-SIMD one (fused multiply-add) that the
 // loader prefers where the runtime validates it (src/core/kernels/simdModule.ts).
+// Each also in a threaded build over imported shared memory, for the two-thread pool (parallel/kernelPool.ts).
+const THREADS = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '32', '--maximumMemory', '16384'];
 const KERNEL_BUILDS = [
   { out: 'dist/seqlab-kernels.simd.wasm', features: ['--enable', 'simd'] },
   { out: 'dist/seqlab-kernels.relaxed.wasm', features: ['--enable', 'simd', '--enable', 'relaxed-simd'] },
+  { out: 'dist/seqlab-kernels.simd.threads.wasm', features: ['--enable', 'simd', ...THREADS] },
+  { out: 'dist/seqlab-kernels.relaxed.threads.wasm', features: ['--enable', 'simd', '--enable', 'relaxed-simd', ...THREADS] },
 ];
 
 async function buildKernels() {

@@ -61,7 +61,7 @@ export class RecurrentModel implements LanguageModel {
   readonly mapRows: number;
   readonly implementation: Implementation;
   private readonly fused: boolean;
-  private readonly simd?: SimdRecurrence;
+  private simd?: SimdRecurrence;
   private readonly cell: Cell<unknown>;
   private readonly layers: LayerNames[] = [];
   private readonly embedding?: string;
@@ -110,6 +110,14 @@ export class RecurrentModel implements LanguageModel {
     }
     this.params.add('dense/kernel', [H, V], glorotUniform(rng, H, V));
     this.params.add('dense/bias', [V], new Float32Array(V));
+  }
+
+  /** Runs each layer's pass on two threads sharing the kernels' memory (parallel/kernelPool.ts). False where that cannot be. */
+  useKernelThreads(): boolean {
+    if (!this.simd) return false;
+    const two = new SimdRecurrence(this.simd.kernels, this.config.cell as 'rnn' | 'gru' | 'lstm', this.config.hidden, 2);
+    if (two.threads === 2) this.simd = two;
+    return two.threads === 2;
   }
 
   initialState(batch: number): ModelState {

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CellState } from '../cells';
+import { JOB, KernelPool, kernelPool } from '../parallel/kernelPool';
 import { KernelArena, SimdKernels } from './simdModule';
 
 export type SimdCell = 'rnn' | 'gru' | 'lstm';
@@ -55,15 +56,33 @@ export interface LayerGrads {
 export class SimdRecurrence {
   private readonly arena: KernelArena;
   private readonly G: number;
+  readonly kernels: SimdKernels;
+  private readonly pool?: KernelPool;
   private slots: LayerSlot[] = [];
 
+  /** `threads` 2: the layer passes run on two threads (parallel/kernelPool.ts); falls back to one where the threaded build is missing. */
   constructor(
-    readonly kernels: SimdKernels,
+    kernels: SimdKernels,
     readonly cell: SimdCell,
     readonly H: number,
+    threads = 1,
   ) {
-    this.arena = new KernelArena(kernels.exports);
+    const shared = threads === 2 ? kernelPool() : undefined;
+    this.kernels = shared?.kernels ?? kernels;
+    this.arena = shared?.arena ?? new KernelArena(kernels.exports);
+    this.pool = shared?.pool;
     this.G = GATES[cell] * H;
+  }
+
+  /** Threads running each layer pass. */
+  get threads(): number {
+    return this.pool ? 2 : 1;
+  }
+
+  /** Makes a kernel call, on both threads when there is a pool (the other thread first, through shared memory). */
+  private call(job: number, f: (...args: number[]) => void, args: number[]): void {
+    this.pool?.post(job, args);
+    f(...args);
   }
 
   /** Frees every buffer of the previous pass: call before the first layer's forward. */
@@ -99,12 +118,12 @@ export class SimdRecurrence {
       slot.cs = arena.alloc((T + 1) * B * H);
       slot.tc = arena.alloc(T * B * H);
       arena.f32().set(state.c!.dataSync() as Float32Array, slot.cs / 4);
-      k.lstmForward(T, B, H, acts, Up, hs, slot.cs, slot.tc);
+      this.call(JOB.lstmForward, k.lstmForward, [T, B, H, acts, Up, hs, slot.cs, slot.tc]);
     } else if (this.cell === 'gru') {
       slot.hn = arena.alloc(T * B * H);
-      k.gruForward(T, B, H, acts, Up, arena.put(values(bh!)), hs, slot.hn, arena.alloc(B * G));
+      this.call(JOB.gruForward, k.gruForward, [T, B, H, acts, Up, arena.put(values(bh!)), hs, slot.hn, arena.alloc(B * G)]);
     } else {
-      k.rnnForward(T, B, H, acts, Up, hs);
+      this.call(JOB.rnnForward, k.rnnForward, [T, B, H, acts, Up, hs]);
     }
     this.slots[l] = slot;
     const out = tf.tensor2d(arena.read(hs + B * H * 4, T * B * H), [T * B, H]);
@@ -128,18 +147,19 @@ export class SimdRecurrence {
       k.packB(arena.put(s.U), G, G, H, 1, s.UTp); // B[k, n] = U^T[k, n] = U[n, k]
     }
     const dA = arena.put(dAbove);
-    const ss = arena.alloc(T);
+    const ss = arena.alloc(T * this.threads); // a partial sum per thread
     const dxw = arena.alloc(T * R * G);
     let dhw = dxw; // the same but for the GRU, whose reset gate scales the recurrent part
     if (this.cell === 'lstm') {
-      k.lstmBackward(T, B, R, H, s.acts, s.cs, s.tc, s.UTp, dA, dxw, ss, arena.alloc(R * H), arena.alloc(R * H));
+      this.call(JOB.lstmBackward, k.lstmBackward, [T, B, R, H, s.acts, s.cs, s.tc, s.UTp, dA, dxw, ss, arena.alloc(R * H), arena.alloc(R * H)]);
     } else if (this.cell === 'gru') {
       dhw = arena.alloc(T * R * G);
-      k.gruBackward(T, B, R, H, s.acts, s.hn, s.hs, s.UTp, dA, dxw, dhw, ss, arena.alloc(R * H), arena.alloc(R * H));
+      this.call(JOB.gruBackward, k.gruBackward, [T, B, R, H, s.acts, s.hn, s.hs, s.UTp, dA, dxw, dhw, ss, arena.alloc(R * H), arena.alloc(R * H)]);
     } else {
-      k.rnnBackward(T, B, R, H, s.hs, s.UTp, dA, dxw, ss, arena.alloc(R * H));
+      this.call(JOB.rnnBackward, k.rnnBackward, [T, B, R, H, s.hs, s.UTp, dA, dxw, ss, arena.alloc(R * H)]);
     }
-    const dhNorms = tf.tensor1d(arena.read(ss, T).map(Math.sqrt));
+    const parts = arena.read(ss, T * this.threads);
+    const dhNorms = tf.tensor1d(Float32Array.from({ length: T }, (_, t) => Math.sqrt(this.threads === 2 ? parts[t] + parts[T + t] : parts[t])));
     const grads: LayerGrads = { dhNorms };
     let dxSums: number | undefined;
     if (oneHot) {
@@ -155,11 +175,9 @@ export class SimdRecurrence {
     // dU = sum_t h_{t-1}^T dhw_t = hPrev^T dHW, one product over all steps: hPrev [T*B, H] is the
     // first T blocks of hs, transposed once so the product reads rows.
     const hT = arena.alloc(H * T * B);
-    k.transpose(s.hs, T * B, H, hT);
     const P = arena.allocBytes(k.packedBytes(T * B, G));
-    k.packB(dhw, G, T * B, G, 0, P);
     const dU = arena.alloc(H * G);
-    k.gemm(hT, T * B, P, dU, G, H, T * B, G, 0);
+    this.call(JOB.weightGrad, k.weightGrad, [s.hs, T * B, H, dhw, G, hT, P, dU]);
     grads.dU = tf.tensor2d(arena.read(dU, H * G), [H, G]);
     if (dxSums === undefined) {
       dxSums = arena.alloc(G);

@@ -14,19 +14,20 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => object;
 }
 const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** The functions of asm/recurrent.ts. Pointers are byte offsets into `memory`, sizes in floats. */
 export interface KernelExports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  heapBase(): number;
-  packedBytes(K: number, N: number): number;
-  packB(src: number, ldb: number, K: number, N: number, trans: number, dst: number): void;
-  gemm(A: number, lda: number, Bp: number, C: number, ldc: number, M: number, K: number, N: number, acc: number): void;
-  transpose(src: number, M: number, N: number, dst: number): void;
-  lstmForward(T: number, B: number, H: number, xw: number, Up: number, hs: number, cs: number, tc: number): void;
-  lstmBackward(
+  heapBase: () => number;
+  packedBytes: (K: number, N: number) => number;
+  packB: (src: number, ldb: number, K: number, N: number, trans: number, dst: number) => void;
+  gemm: (A: number, lda: number, Bp: number, C: number, ldc: number, M: number, K: number, N: number, acc: number) => void;
+  transpose: (src: number, M: number, N: number, dst: number) => void;
+  lstmForward: (T: number, B: number, H: number, xw: number, Up: number, hs: number, cs: number, tc: number) => void;
+  lstmBackward: (
     T: number,
     B: number,
     R: number,
@@ -40,9 +41,9 @@ export interface KernelExports {
     ss: number,
     dhRec: number,
     dcN: number,
-  ): void;
-  gruForward(T: number, B: number, H: number, xw: number, Up: number, bh: number, hs: number, hn: number, hU: number): void;
-  gruBackward(
+  ) => void;
+  gruForward: (T: number, B: number, H: number, xw: number, Up: number, bh: number, hs: number, hn: number, hU: number) => void;
+  gruBackward: (
     T: number,
     B: number,
     R: number,
@@ -57,12 +58,16 @@ export interface KernelExports {
     ss: number,
     dhRec: number,
     dDirect: number,
-  ): void;
-  rnnForward(T: number, B: number, H: number, xw: number, Up: number, hs: number): void;
-  rnnBackward(T: number, B: number, R: number, H: number, hs: number, UTp: number, dAbove: number, da: number, ss: number, dhRec: number): void;
-  gatherRows(table: number, ids: number, bias: number, M: number, N: number, out: number): void;
-  scatterRowsAndSum(rows: number, ids: number, M: number, N: number, V: number, out: number, sums: number): void;
-  colSums(rows: number, M: number, N: number, sums: number): void;
+  ) => void;
+  rnnForward: (T: number, B: number, H: number, xw: number, Up: number, hs: number) => void;
+  rnnBackward: (T: number, B: number, R: number, H: number, hs: number, UTp: number, dAbove: number, da: number, ss: number, dhRec: number) => void;
+  gatherRows: (table: number, ids: number, bias: number, M: number, N: number, out: number) => void;
+  scatterRowsAndSum: (rows: number, ids: number, M: number, N: number, V: number, out: number, sums: number) => void;
+  colSums: (rows: number, M: number, N: number, sums: number) => void;
+  /** dU [H, G] = hPrev^T dHW (hT [H, M] and P, dHW packed, are scratch). */
+  weightGrad: (hPrev: number, M: number, H: number, dhw: number, G: number, hT: number, P: number, dU: number) => void;
+  /** Threaded builds: this instance's thread index, the thread count, the barrier's words. */
+  setThread: (tid: number, nt: number, bar: number) => void;
 }
 
 export type SimdVariant = 'relaxed-simd' | 'simd';
@@ -70,9 +75,16 @@ export type SimdVariant = 'relaxed-simd' | 'simd';
 export interface SimdKernels {
   variant: SimdVariant;
   exports: KernelExports;
+  /** A build over shared memory that a second thread can join (parallel/kernelPool.ts). */
+  threads: boolean;
+  /** The compiled module, for the second thread (threaded builds). */
+  module?: object;
 }
 
-const FILES: Record<SimdVariant, string> = { 'relaxed-simd': 'seqlab-kernels.relaxed.wasm', simd: 'seqlab-kernels.simd.wasm' };
+const FILES: Record<SimdVariant, string> = { 'relaxed-simd': 'seqlab-kernels.relaxed', simd: 'seqlab-kernels.simd' };
+
+/** Pages of 64 KiB: the threaded builds' shared memory reserves its maximum up front (1 GiB of address space, committed as it grows). */
+const SHARED_PAGES = { initial: 32, maximum: 16384 };
 
 /** The folder holding the built kernels: beside the bundle (dist/), or the repository's dist/ (compiled tests in out/). */
 function findFile(name: string): string | undefined {
@@ -84,24 +96,29 @@ function findFile(name: string): string | undefined {
   return undefined;
 }
 
-let loaded: SimdKernels | null | undefined;
+const loaded = new Map<boolean, SimdKernels | null>();
 
-/** Compiles and instantiates the best build this runtime validates, once per thread; undefined where none does. */
-export function simdKernels(): SimdKernels | undefined {
-  if (loaded !== undefined) return loaded ?? undefined;
-  loaded = null;
+/**
+ * Compiles and instantiates the best build this runtime validates, once per thread (and per kind:
+ * `threads` gives a build over a fresh shared memory, for the two-thread pool); undefined where none does.
+ */
+export function simdKernels(threads = false): SimdKernels | undefined {
+  if (loaded.has(threads)) return loaded.get(threads) ?? undefined;
+  loaded.set(threads, null);
   if (process.env.SEQLAB_SIMD_KERNELS === '0') return undefined; // an escape hatch, and how tests compare against tfjs
   for (const variant of ['relaxed-simd', 'simd'] as const) {
     if (process.env.SEQLAB_SIMD_KERNELS === 'simd' && variant === 'relaxed-simd') continue;
-    const file = findFile(FILES[variant]);
+    const file = findFile(`${FILES[variant]}${threads ? '.threads' : ''}.wasm`);
     if (!file) continue;
     const bytes = fs.readFileSync(file);
     if (!WebAssembly.validate(bytes)) continue;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    loaded = { variant, exports: instance.exports as unknown as KernelExports };
+    const module = new WebAssembly.Module(bytes);
+    const imports = threads ? { env: { memory: new WebAssembly.Memory({ ...SHARED_PAGES, shared: true }) } } : {};
+    const instance = new WebAssembly.Instance(module, imports);
+    loaded.set(threads, { variant, exports: instance.exports as KernelExports, threads, module: threads ? module : undefined });
     break;
   }
-  return loaded ?? undefined;
+  return loaded.get(threads) ?? undefined;
 }
 
 /**
@@ -109,7 +126,7 @@ export function simdKernels(): SimdKernels | undefined {
  * them all at the next step. The memory grows to the largest step and stays (flat over a run).
  */
 export class KernelArena {
-  private readonly start: number;
+  private start: number;
   private top: number;
   private f32view = new Float32Array(0);
   private i32view = new Int32Array(0);
@@ -117,6 +134,14 @@ export class KernelArena {
   constructor(readonly k: KernelExports) {
     this.start = k.heapBase();
     this.top = this.start;
+  }
+
+  /** Bytes kept for good (a pool's control words): every later reset starts after them. */
+  reserve(bytes: number): number {
+    this.reset();
+    const p = this.allocBytes(bytes);
+    this.start = this.top;
+    return p;
   }
 
   reset(): void {

@@ -25,8 +25,12 @@ export function packedBytes(K: i32, N: i32): i32 {
  * B^T, [N, K] with row stride ldb (so B[k, n] = src[n * ldb + k]).
  */
 export function packB(src: usize, ldb: i32, K: i32, N: i32, trans: i32, dst: usize): void {
-  const panels = (N + NR - 1) / NR;
-  for (let p = 0; p < panels; p++) {
+  packPanels(src, ldb, K, N, trans, dst, 0, (N + NR - 1) / NR);
+}
+
+/** Panels p0..p1 of packB (the threads split them). */
+export function packPanels(src: usize, ldb: i32, K: i32, N: i32, trans: i32, dst: usize, p0: i32, p1: i32): void {
+  for (let p = p0; p < p1; p++) {
     const n0 = p * NR;
     const w = min(NR, N - n0);
     let d = dst + <usize>(p * K * NR) * 4;

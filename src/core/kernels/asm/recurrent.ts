@@ -8,10 +8,12 @@
 // so block t is h_{t-1} for step t. A backward pass may walk the first R <= B rows of the batch
 // (the last prediction's map): its own inputs and outputs have R rows a step, the caches B.
 
-import { gemm } from './gemm';
+import { gemmCols, packPanels } from './gemm';
 import { hsum, loadN, storeN, vsigmoid, vtanh } from './vmath';
+import { barrier, colsOf, rowsOf, serveJobs, TID } from './threads';
 
 export { gemm, gemmCols, packB, packedBytes, transpose } from './gemm';
+export { setThread } from './threads';
 
 /** First free byte after the module's own data. */
 export function heapBase(): usize {
@@ -33,9 +35,14 @@ function zero(p: usize, n: i32): void {
 /** xw [T*B, 4H]: x W + b in, activations (i f g o) out. Up: U [H, 4H] packed. tc [T*B, H]: tanh c_t. */
 export function lstmForward(T: i32, B: i32, H: i32, xw: usize, Up: usize, hs: usize, cs: usize, tc: usize): void {
   const G = 4 * H;
+  const n0 = colsOf(G, 0);
+  const n1 = colsOf(G, 1);
+  const b0 = rowsOf(B, 0);
+  const b1 = rowsOf(B, 1);
   for (let t = 0; t < T; t++) {
-    gemm(at(hs, t * B, H, 0), H, Up, at(xw, t * B, G, 0), G, B, H, G, 1);
-    for (let b = 0; b < B; b++) {
+    gemmCols(at(hs, t * B, H, 0), H, Up, at(xw, t * B, G, 0), G, B, H, G, 1, n0, n1);
+    barrier();
+    for (let b = b0; b < b1; b++) {
       const row = t * B + b;
       for (let j = 0; j < H; j += 4) {
         const n = min(4, H - j);
@@ -55,6 +62,7 @@ export function lstmForward(T: i32, B: i32, H: i32, xw: usize, Up: usize, hs: us
         storeN(at(hs, row + B, H, j), f32x4.mul(o, tcv), n);
       }
     }
+    barrier();
   }
 }
 
@@ -64,12 +72,20 @@ export function lstmForward(T: i32, B: i32, H: i32, xw: usize, Up: usize, hs: us
  */
 export function lstmBackward(T: i32, B: i32, R: i32, H: i32, acts: usize, cs: usize, tc: usize, UTp: usize, dAbove: usize, dz: usize, ss: usize, dhRec: usize, dcN: usize): void {
   const G = 4 * H;
-  zero(dcN, R * H);
-  zero(dhRec, R * H);
+  const n0 = colsOf(H, 0);
+  const n1 = colsOf(H, 1);
+  const r0 = rowsOf(R, 0);
+  const r1 = rowsOf(R, 1);
+  if (TID == 0) {
+    zero(dcN, R * H);
+    zero(dhRec, R * H);
+  }
+  barrier();
   for (let t = T - 1; t >= 0; t--) {
-    if (t < T - 1) gemm(at(dz, (t + 1) * R, G, 0), G, UTp, dhRec, H, R, G, H, 0);
+    if (t < T - 1) gemmCols(at(dz, (t + 1) * R, G, 0), G, UTp, dhRec, H, R, G, H, 0, n0, n1);
+    barrier();
     let sq = f32x4.splat(0);
-    for (let b = 0; b < R; b++) {
+    for (let b = r0; b < r1; b++) {
       const row = t * B + b;
       for (let j = 0; j < H; j += 4) {
         const n = min(4, H - j);
@@ -92,7 +108,8 @@ export function lstmBackward(T: i32, B: i32, R: i32, H: i32, acts: usize, cs: us
         storeN(pc, f32x4.mul(dc, f), n);
       }
     }
-    store<f32>(ss + <usize>t * 4, hsum(sq));
+    store<f32>(ss + <usize>(TID * T + t) * 4, hsum(sq));
+    barrier();
   }
 }
 
@@ -104,9 +121,14 @@ export function lstmBackward(T: i32, B: i32, R: i32, H: i32, acts: usize, cs: us
  */
 export function gruForward(T: i32, B: i32, H: i32, xw: usize, Up: usize, bh: usize, hs: usize, hn: usize, hU: usize): void {
   const G = 3 * H;
+  const n0 = colsOf(G, 0);
+  const n1 = colsOf(G, 1);
+  const b0 = rowsOf(B, 0);
+  const b1 = rowsOf(B, 1);
   for (let t = 0; t < T; t++) {
-    gemm(at(hs, t * B, H, 0), H, Up, hU, G, B, H, G, 0);
-    for (let b = 0; b < B; b++) {
+    gemmCols(at(hs, t * B, H, 0), H, Up, hU, G, B, H, G, 0, n0, n1);
+    barrier();
+    for (let b = b0; b < b1; b++) {
       const row = t * B + b;
       for (let j = 0; j < H; j += 4) {
         const n = min(4, H - j);
@@ -125,6 +147,7 @@ export function gruForward(T: i32, B: i32, H: i32, xw: usize, Up: usize, bh: usi
         storeN(at(hs, row + B, H, j), f32x4.add(nv, f32x4.mul(z, f32x4.sub(hp, nv))), n);
       }
     }
+    barrier();
   }
 }
 
@@ -146,12 +169,20 @@ export function gruBackward(
   dDirect: usize,
 ): void {
   const G = 3 * H;
-  zero(dDirect, R * H);
-  zero(dhRec, R * H);
+  const n0 = colsOf(H, 0);
+  const n1 = colsOf(H, 1);
+  const r0 = rowsOf(R, 0);
+  const r1 = rowsOf(R, 1);
+  if (TID == 0) {
+    zero(dDirect, R * H);
+    zero(dhRec, R * H);
+  }
+  barrier();
   for (let t = T - 1; t >= 0; t--) {
-    if (t < T - 1) gemm(at(dhw, (t + 1) * R, G, 0), G, UTp, dhRec, H, R, G, H, 0);
+    if (t < T - 1) gemmCols(at(dhw, (t + 1) * R, G, 0), G, UTp, dhRec, H, R, G, H, 0, n0, n1);
+    barrier();
     let sq = f32x4.splat(0);
-    for (let b = 0; b < R; b++) {
+    for (let b = r0; b < r1; b++) {
       const row = t * B + b;
       for (let j = 0; j < H; j += 4) {
         const n = min(4, H - j);
@@ -177,7 +208,8 @@ export function gruBackward(
         storeN(pd, f32x4.mul(dh, z), n);
       }
     }
-    store<f32>(ss + <usize>t * 4, hsum(sq));
+    store<f32>(ss + <usize>(TID * T + t) * 4, hsum(sq));
+    barrier();
   }
 }
 
@@ -185,25 +217,37 @@ export function gruBackward(
 
 /** xw [T*B, H]: x W + b in, pre-activations out; h_t = tanh(.) into hs. */
 export function rnnForward(T: i32, B: i32, H: i32, xw: usize, Up: usize, hs: usize): void {
+  const n0 = colsOf(H, 0);
+  const n1 = colsOf(H, 1);
+  const b0 = rowsOf(B, 0);
+  const b1 = rowsOf(B, 1);
   for (let t = 0; t < T; t++) {
-    gemm(at(hs, t * B, H, 0), H, Up, at(xw, t * B, H, 0), H, B, H, H, 1);
-    for (let b = 0; b < B; b++) {
+    gemmCols(at(hs, t * B, H, 0), H, Up, at(xw, t * B, H, 0), H, B, H, H, 1, n0, n1);
+    barrier();
+    for (let b = b0; b < b1; b++) {
       const row = t * B + b;
       for (let j = 0; j < H; j += 4) {
         const n = min(4, H - j);
         storeN(at(hs, row + B, H, j), vtanh(loadN(at(xw, row, H, j), n)), n);
       }
     }
+    barrier();
   }
 }
 
 /** Out: da [T*R, H] (pre-activation gradients), ss [T]. dhRec [R, H] scratch. */
 export function rnnBackward(T: i32, B: i32, R: i32, H: i32, hs: usize, UTp: usize, dAbove: usize, da: usize, ss: usize, dhRec: usize): void {
-  zero(dhRec, R * H);
+  const n0 = colsOf(H, 0);
+  const n1 = colsOf(H, 1);
+  const r0 = rowsOf(R, 0);
+  const r1 = rowsOf(R, 1);
+  if (TID == 0) zero(dhRec, R * H);
+  barrier();
   for (let t = T - 1; t >= 0; t--) {
-    if (t < T - 1) gemm(at(da, (t + 1) * R, H, 0), H, UTp, dhRec, H, R, H, H, 0);
+    if (t < T - 1) gemmCols(at(da, (t + 1) * R, H, 0), H, UTp, dhRec, H, R, H, H, 0, n0, n1);
+    barrier();
     let sq = f32x4.splat(0);
-    for (let b = 0; b < R; b++) {
+    for (let b = r0; b < r1; b++) {
       for (let j = 0; j < H; j += 4) {
         const n = min(4, H - j);
         const dh = f32x4.add(loadN(at(dAbove, t * R + b, H, j), n), loadN(at(dhRec, b, H, j), n));
@@ -212,8 +256,55 @@ export function rnnBackward(T: i32, B: i32, R: i32, H: i32, hs: usize, UTp: usiz
         storeN(at(da, t * R + b, H, j), f32x4.mul(dh, f32x4.sub(ONE, f32x4.mul(h, h))), n);
       }
     }
-    store<f32>(ss + <usize>t * 4, hsum(sq));
+    store<f32>(ss + <usize>(TID * T + t) * 4, hsum(sq));
+    barrier();
   }
+}
+
+/**
+ * dU [H, G] = hPrev^T dHW over all steps: hPrev [M, H] (M = T*B rows of hs), dHW [M, G]. hT [H, M]
+ * and P (dHW packed) are scratch. Each phase is split between the threads.
+ */
+export function weightGrad(hPrev: usize, M: i32, H: i32, dhw: usize, G: i32, hT: usize, P: usize, dU: usize): void {
+  transposeRows(hPrev, M, H, hT, rowsOf(M, 0), rowsOf(M, 1));
+  const panels = (G + 7) >> 3;
+  packPanels(dhw, G, M, G, 0, P, rowsOf(panels, 0), rowsOf(panels, 1));
+  barrier();
+  gemmCols(hT, M, P, dU, G, H, M, G, 0, colsOf(G, 0), colsOf(G, 1));
+  barrier();
+}
+
+/** Rows i0..i1 of src [M, N] into dst [N, M] = src^T. */
+function transposeRows(src: usize, M: i32, N: i32, dst: usize, i0: i32, i1: i32): void {
+  for (let a = i0; a < i1; a += 32) {
+    const a1 = min(i1, a + 32);
+    for (let j0 = 0; j0 < N; j0 += 32) {
+      const j1 = min(N, j0 + 32);
+      for (let i = a; i < a1; i++) for (let j = j0; j < j1; j++) store<f32>(dst + <usize>(j * M + i) * 4, load<f32>(src + <usize>(i * N + j) * 4));
+    }
+  }
+}
+
+/** The worker thread's loop: runs each job posted at ctrl until a stop job. */
+export function serve(ctrl: usize): void {
+  serveJobs(ctrl, runJob);
+}
+
+/** The worker thread's side of a job: the same call as the main thread's, with this thread's share. */
+function runJob(kind: i32, a: usize): void {
+  if (kind == 1) lstmForward(arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3), arg(a, 4), arg(a, 5), arg(a, 6), arg(a, 7));
+  else if (kind == 2)
+    lstmBackward(arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3), arg(a, 4), arg(a, 5), arg(a, 6), arg(a, 7), arg(a, 8), arg(a, 9), arg(a, 10), arg(a, 11), arg(a, 12));
+  else if (kind == 3) gruForward(arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3), arg(a, 4), arg(a, 5), arg(a, 6), arg(a, 7), arg(a, 8));
+  else if (kind == 4)
+    gruBackward(arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3), arg(a, 4), arg(a, 5), arg(a, 6), arg(a, 7), arg(a, 8), arg(a, 9), arg(a, 10), arg(a, 11), arg(a, 12), arg(a, 13));
+  else if (kind == 5) rnnForward(arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3), arg(a, 4), arg(a, 5));
+  else if (kind == 6) rnnBackward(arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3), arg(a, 4), arg(a, 5), arg(a, 6), arg(a, 7), arg(a, 8), arg(a, 9));
+  else if (kind == 7) weightGrad(arg(a, 0), arg(a, 1), arg(a, 2), arg(a, 3), arg(a, 4), arg(a, 5), arg(a, 6), arg(a, 7));
+}
+
+function arg(a: usize, i: i32): i32 {
+  return load<i32>(a + <usize>i * 4);
 }
 
 // ------------------------------------------------------------------ rows
