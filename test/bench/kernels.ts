@@ -16,7 +16,7 @@ import { selectBackend } from '../../src/core/backend';
 import { DEFAULT_CONFIG } from '../../src/core/config';
 import { createModel } from '../../src/core/createModel';
 import { KernelArena, simdKernels } from '../../src/core/kernels/simdModule';
-import type { Implementation } from '../../src/core/recurrentModel';
+import type { Implementation, RecurrentModel } from '../../src/core/recurrentModel';
 import { Rng } from '../../src/core/rng';
 import type { CellType, TrainConfig } from '../../src/protocol/types';
 
@@ -86,9 +86,10 @@ function product(name: string, M: number, K: number, N: number, reps: number, pa
 }
 
 /** Milliseconds of one training step's forward+backward (no optimizer), median over `reps`, and of the forward pass alone. */
-function stepProfile(cell: CellType, hidden: number, implementation: Implementation, reps: number): { stepMs: number; forwardMs: number; mapStepMs: number } {
+function stepProfile(cell: CellType, hidden: number, implementation: Implementation, threads: number, reps: number): { stepMs: number; forwardMs: number; mapStepMs: number } {
   const config: TrainConfig = { ...DEFAULT_CONFIG, cell, hidden, batch: BATCH, window: WINDOW, layers: 1 };
   const model = createModel(config, VOCAB, new Rng(0), implementation);
+  if (threads === 2 && !(model as RecurrentModel).useKernelThreads()) throw new Error('the kernel pool did not start');
   const rng = new Rng(3);
   const batch = {
     x: Int32Array.from({ length: BATCH * WINDOW }, () => rng.int(VOCAB)),
@@ -139,12 +140,18 @@ async function main(): Promise<void> {
 
   const profiles: Record<string, unknown>[] = [];
   console.log(`\nOne training step, hidden ${H}, batch ${BATCH}, window ${WINDOW} (forward + backward, no optimizer; median of ${reps}):`);
-  console.log('| cell | implementation | step ms | step with both maps ms | forward (evaluate) ms | tokens/s (step) |\n|---|---|---:|---:|---:|---:|');
+  console.log('| cell | implementation | threads | step ms | step with both maps ms | forward (evaluate) ms | tokens/s (step) |\n|---|---|---:|---:|---:|---:|---:|');
   for (const cell of ['lstm', 'gru', 'rnn'] as const) {
-    for (const impl of ['fused', 'simd'] as const) {
-      const p = stepProfile(cell, H, impl, reps);
-      profiles.push({ cell, implementation: impl, ...p });
-      console.log(`| ${cell} | ${impl} | ${p.stepMs.toFixed(1)} | ${p.mapStepMs.toFixed(1)} | ${p.forwardMs.toFixed(1)} | ${Math.round((BATCH * WINDOW) / (p.stepMs / 1000))} |`);
+    for (const [impl, threads] of [
+      ['fused', 1],
+      ['simd', 1],
+      ['simd', 2],
+    ] as const) {
+      const p = stepProfile(cell, H, impl, threads, reps);
+      profiles.push({ cell, implementation: impl, threads, ...p });
+      console.log(
+        `| ${cell} | ${impl} | ${threads} | ${p.stepMs.toFixed(1)} | ${p.mapStepMs.toFixed(1)} | ${p.forwardMs.toFixed(1)} | ${Math.round((BATCH * WINDOW) / (p.stepMs / 1000))} |`,
+      );
     }
   }
   if (values.json) fs.writeFileSync(values.json, JSON.stringify({ backend, variant: k.variant, products, profiles }, null, 2));
