@@ -3,6 +3,7 @@
 //   node esbuild.mjs --production  minified, no source maps (what `npm run package` ships)
 //   node esbuild.mjs --watch       rebuild on change, with problem-matcher friendly output
 // Type checking is separate (`npm run typecheck`): esbuild only strips types.
+import asc from 'assemblyscript/asc';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -39,7 +40,7 @@ const common = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', replica: 'src/core/parallel/replica.ts' },
+    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', replica: 'src/core/parallel/replica.ts', kernelThread: 'src/core/parallel/kernelThread.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
@@ -72,6 +73,26 @@ const builds = [
   },
 ];
 
+// Our WebAssembly SIMD kernels (src/core/kernels/asm, AssemblyScript), compiled from the repository on
+// every build into dist/: a plain-SIMD build, and a relaxed-SIMD one (fused multiply-add) that the
+// loader prefers where the runtime validates it (src/core/kernels/simdModule.ts).
+// Each also in a threaded build over imported shared memory, for the two-thread pool (parallel/kernelPool.ts).
+const THREADS = ['--enable', 'threads', '--importMemory', '--sharedMemory', '--initialMemory', '32', '--maximumMemory', '16384'];
+const KERNEL_BUILDS = [
+  { out: 'dist/seqlab-kernels.simd.wasm', features: ['--enable', 'simd'] },
+  { out: 'dist/seqlab-kernels.relaxed.wasm', features: ['--enable', 'simd', '--enable', 'relaxed-simd'] },
+  { out: 'dist/seqlab-kernels.simd.threads.wasm', features: ['--enable', 'simd', ...THREADS] },
+  { out: 'dist/seqlab-kernels.relaxed.threads.wasm', features: ['--enable', 'simd', '--enable', 'relaxed-simd', ...THREADS] },
+];
+
+async function buildKernels() {
+  for (const { out, features } of KERNEL_BUILDS) {
+    const { error, stderr } = await asc.main(['src/core/kernels/asm/recurrent.ts', '-O3', '--noAssert', '--runtime', 'stub', ...features, '-o', out]);
+    if (error) throw new Error(`AssemblyScript build of ${out} failed: ${error.message}\n${stderr.toString()}`);
+  }
+}
+
+await buildKernels();
 const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
 if (watch) {
   await Promise.all(contexts.map((ctx) => ctx.watch()));

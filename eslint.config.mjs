@@ -36,7 +36,7 @@ const browserAndNode = readonly([
 ]);
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', '.cache/**', 'node_modules/**', 'reports/**', '.stryker-tmp/**', 'test-results/**', 'scratch/**', 'media/**'] },
+  { ignores: ['out/**', 'dist/**', '.cache/**', 'node_modules/**', 'reports/**', '.stryker-tmp/**', 'test-results/**', 'scratch/**', 'media/**', 'src/core/kernels/asm/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendChoice, BackendName } from '../protocol/types';
 import { SeqLabError } from './errors';
+import { FUSED_BACKENDS } from './kernels/kernelIO';
+import { simdKernels } from './kernels/simdModule';
 
 export interface BackendSelection {
   name: BackendName;
@@ -52,8 +54,24 @@ async function tryCpu(): Promise<string | undefined> {
 
 const LOADERS: Record<BackendName, () => Promise<string | undefined>> = { tensorflow: tryTensorflow, wasm: tryWasm, cpu: tryCpu };
 
+/**
+ * On the backends whose tensors live in this process, the recurrent layers run in our own WebAssembly
+ * SIMD kernels (kernels/simdLayers.ts) where the runtime validates them: the backend line says so.
+ */
+function withKernels(selection: BackendSelection): BackendSelection {
+  if (!(FUSED_BACKENDS as readonly string[]).includes(selection.name)) return selection;
+  const k = simdKernels();
+  if (!k) return { ...selection, reason: `${selection.reason}; recurrent layers in fused kernels (this runtime has no WebAssembly SIMD)` };
+  const fma = k.variant === 'relaxed-simd' ? 'relaxed SIMD, fused multiply-add' : '128-bit SIMD';
+  return { ...selection, reason: `${selection.name} + SIMD kernels (${fma}) for the recurrent layers; ${selection.reason}` };
+}
+
 /** Loads and activates a backend. Throws BACKEND_UNAVAILABLE when an explicit choice cannot load. */
 export async function selectBackend(choice: BackendChoice): Promise<BackendSelection> {
+  return withKernels(await loadBackend(choice));
+}
+
+async function loadBackend(choice: BackendChoice): Promise<BackendSelection> {
   if (choice !== 'auto') {
     const problem = await LOADERS[choice]();
     if (problem) throw new SeqLabError('BACKEND_UNAVAILABLE', `The ${choice} backend is not available: ${problem}.`, 'Choose "auto" to use the best backend that loads.');

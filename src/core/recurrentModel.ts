@@ -16,12 +16,21 @@ import type { Batch } from './batches';
 import { BackCarry, Cell, CellState, CellWeights, cellFor } from './cells';
 import { glorotUniform, orthogonal, uniform } from './init';
 import { fusedAvailable, registerFusedKernels } from './kernels/fusedKernels';
+import { SimdRecurrence } from './kernels/simdLayers';
+import { simdKernels } from './kernels/simdModule';
 import type { LanguageModel, ModelState, Predictor, StepResult } from './model';
 import { crossEntropySum, gatherRowsAddBias, matMulNT, matMulTN, norms, scatterAddRows, softmaxCrossEntropy, transpose2d } from './ops';
 import { ParamStore } from './params';
 import { Rng } from './rng';
 
-export type Implementation = 'reference' | 'fused';
+/** tfjs ops; fused kernels per time step; our WebAssembly SIMD kernels for each layer's whole pass (kernels/simdLayers.ts). */
+export type Implementation = 'reference' | 'fused' | 'simd';
+
+/** The default: SIMD kernels where they load and tensors live in this process (wasm, cpu), else fused kernels there, else tfjs ops. */
+export function defaultImplementation(): Implementation {
+  if (!fusedAvailable()) return 'reference';
+  return simdKernels() ? 'simd' : 'fused';
+}
 
 /** Sequences of a batch on which the last prediction's gradient map is measured. */
 export const LAST_STEP_ROWS = 8;
@@ -52,6 +61,7 @@ export class RecurrentModel implements LanguageModel {
   readonly mapRows: number;
   readonly implementation: Implementation;
   private readonly fused: boolean;
+  private simd?: SimdRecurrence;
   private readonly cell: Cell<unknown>;
   private readonly layers: LayerNames[] = [];
   private readonly embedding?: string;
@@ -65,9 +75,18 @@ export class RecurrentModel implements LanguageModel {
   ) {
     if (config.cell === 'window') throw new Error('RecurrentModel needs a recurrent cell');
     registerFusedKernels();
-    this.implementation = implementation ?? (fusedAvailable() ? 'fused' : 'reference');
-    this.fused = this.implementation === 'fused';
-    this.cell = cellFor(config.cell, this.implementation, config.activation);
+    // The SIMD kernels implement the tanh recurrence; a ReLU RNN runs on the fused cells.
+    const simdCell = (config.activation ?? 'tanh') === 'tanh';
+    this.implementation = implementation ?? (simdCell ? defaultImplementation() : fusedAvailable() ? 'fused' : 'reference');
+    if (this.implementation === 'simd' && !simdCell) throw new Error('the WebAssembly SIMD kernels implement tanh recurrences only');
+    this.fused = this.implementation !== 'reference';
+    // The SIMD kernels run whole passes; one step at a time (sampling, tracing, probes) uses the fused cells.
+    this.cell = cellFor(config.cell, this.fused ? 'fused' : 'reference', config.activation);
+    if (this.implementation === 'simd') {
+      const kernels = simdKernels();
+      if (!kernels) throw new Error('the WebAssembly SIMD kernels are not available in this runtime');
+      this.simd = new SimdRecurrence(kernels, config.cell, config.hidden);
+    }
     const { hidden: H, layers: L, embedding: E } = config;
     const G = this.cell.gates;
     const V = vocabSize;
@@ -94,6 +113,14 @@ export class RecurrentModel implements LanguageModel {
     }
     this.params.add('dense/kernel', [H, V], glorotUniform(rng, H, V));
     this.params.add('dense/bias', [V], new Float32Array(V));
+  }
+
+  /** Runs each layer's pass on two threads sharing the kernels' memory (parallel/kernelPool.ts). False where that cannot be. */
+  useKernelThreads(): boolean {
+    if (!this.simd) return false;
+    const two = new SimdRecurrence(this.simd.kernels, this.config.cell as 'rnn' | 'gru' | 'lstm', this.config.hidden, 2);
+    if (two.threads === 2) this.simd = two;
+    return two.threads === 2;
   }
 
   initialState(batch: number): ModelState {
@@ -136,11 +163,31 @@ export class RecurrentModel implements LanguageModel {
    * and, per layer, what backward needs. `probes[l][t]` (tests only) is added to h_t, so
    * dL/dprobe = dL/dh_t. `finalState` is the state after `carryAt` steps (default: all T).
    */
-  private forward(ids: Int32Array, T: number, state: ModelState, probes?: tf.Tensor2D[][], carryAt = T): { top: tf.Tensor2D; traces: LayerTrace[]; finalState: ModelState } {
+  private forward(
+    ids: Int32Array,
+    T: number,
+    state: ModelState,
+    probes?: tf.Tensor2D[][],
+    carryAt = T,
+    simd = this.simd,
+  ): { top: tf.Tensor2D; traces: LayerTrace[]; finalState: ModelState } {
     const traces: LayerTrace[] = [];
     const finalState: ModelState = [];
     let below: tf.Tensor2D | null = null;
+    simd?.begin();
     for (let l = 0; l < this.layers.length; l++) {
+      if (simd) {
+        // The whole layer in one kernel call; its caches stay in the kernels' memory for the backward pass.
+        const oneHot = below === null && !this.embedding;
+        const { xw, input } = oneHot ? { xw: undefined, input: null } : this.project(l, ids, below);
+        const w = this.cellWeights(l);
+        const source = xw ? { xw } : { table: this.weight(this.layers[l].kernel), ids, bias: this.inputBias(l) };
+        const r = simd.forward(l, source, w.recurrent, w.recurrentBias, state[l], T);
+        traces.push({ input, hs: [], caches: [] });
+        finalState.push(r.final);
+        below = r.hs;
+        continue;
+      }
       const { xw, input } = this.project(l, ids, below);
       const w = this.cellWeights(l);
       let s: CellState = state[l];
@@ -195,14 +242,16 @@ export class RecurrentModel implements LanguageModel {
     const { batch: B, window: T } = batch;
     const fused = this.fused;
     const init = state && batch.continues ? state : this.initialState(B);
-    const { top: all, traces, finalState } = this.forward(batch.x, T, init, probes, batch.carryAt);
     // Kept windows (keepGraph) carry no loss: only the newest window's predictions are scored.
     const from = batch.lossFrom ?? 0;
+    // Probes (tests) and kept windows (keepGraph: a state carried from mid-window) go through the step-by-step cells.
+    const simd = probes || from || (batch.carryAt !== undefined && batch.carryAt !== T) ? undefined : this.simd;
+    const { top: all, traces, finalState } = this.forward(batch.x, T, init, probes, batch.carryAt, simd);
     const top = from ? (tf.slice(all, [from * B, 0], [-1, -1]) as tf.Tensor2D) : all;
     const logits = this.logits(top);
     const { loss, dLogits } = softmaxCrossEntropy(logits, from ? batch.y.subarray(from * B) : batch.y);
     const Wy = this.weight('dense/kernel');
-    const Uts = this.layers.map((layer) => transpose2d(this.weight(layer.recurrent), fused)); // [G*H, H], once per pass
+    const Uts = simd ? [] : this.layers.map((layer) => transpose2d(this.weight(layer.recurrent), fused)); // [G*H, H], once per pass
 
     const grads: Record<string, tf.Tensor> = {};
     grads['dense/kernel'] = matMulTN(top, dLogits, fused);
@@ -215,17 +264,23 @@ export class RecurrentModel implements LanguageModel {
     for (let l = this.layers.length - 1; l >= 0; l--) {
       const { kernel, recurrent, bias } = this.layers[l];
       const { input, hs, caches } = traces[l];
-      const { dxws, dhws, dhs } = this.backThroughTime(caches, dAbove, Uts[l], B, T);
-      if (wantGradMap) totalRows[l] = norms(dhs);
-
-      const dXW = tf.concat(dxws, 0) as tf.Tensor2D; // [T*B, G*H]
-      const dHW = tf.concat(dhws, 0) as tf.Tensor2D;
-      const hPrev = tf.concat(hs.slice(0, T), 0) as tf.Tensor2D; // h_{t-1} for t = 0..T-1
-      grads[recurrent] = matMulTN(hPrev, dHW, fused);
-      grads[bias] = this.config.cell === 'gru' ? tf.stack([tf.sum(dXW, 0), tf.sum(dHW, 0)]) : tf.sum(dXW, 0);
-      if (input === null) {
-        grads[kernel] = scatterAddRows(batch.x, dXW, this.vocabSize, fused);
+      let dXW: tf.Tensor2D | undefined; // [T*B, G*H]
+      if (simd) {
+        const g = simd.backward(l, dAbove.dataSync() as Float32Array, B, true, input === null ? { ids: batch.x, V: this.vocabSize } : undefined);
+        if (wantGradMap) totalRows[l] = g.dhNorms;
+        [grads[recurrent], grads[bias], dXW] = [g.dU!, g.dBias!, g.dXW];
+        if (g.dKernel) grads[kernel] = g.dKernel;
       } else {
+        const { dxws, dhws, dhs } = this.backThroughTime(caches, dAbove, Uts[l], B, T);
+        if (wantGradMap) totalRows[l] = norms(dhs);
+        dXW = tf.concat(dxws, 0) as tf.Tensor2D;
+        const dHW = tf.concat(dhws, 0) as tf.Tensor2D;
+        const hPrev = tf.concat(hs.slice(0, T), 0) as tf.Tensor2D; // h_{t-1} for t = 0..T-1
+        grads[recurrent] = matMulTN(hPrev, dHW, fused);
+        grads[bias] = this.config.cell === 'gru' ? tf.stack([tf.sum(dXW, 0), tf.sum(dHW, 0)]) : tf.sum(dXW, 0);
+        if (input === null) grads[kernel] = scatterAddRows(batch.x, dXW, this.vocabSize, fused);
+      }
+      if (input !== null && dXW) {
         grads[kernel] = matMulTN(input, dXW, fused);
         const dInput = matMulNT(dXW, this.weight(kernel), fused); // [T*B, D]
         if (l > 0) dAbove = dInput;
@@ -234,7 +289,7 @@ export class RecurrentModel implements LanguageModel {
     }
     if (!wantGradMap) return { loss, grads, finalState };
     const totalGradNorms = tf.stack(totalRows) as tf.Tensor2D;
-    return lastStep ? { loss, grads, finalState, totalGradNorms, ...this.lastStepMap(logits, traces, Uts, batch) } : { loss, grads, finalState, totalGradNorms };
+    return lastStep ? { loss, grads, finalState, totalGradNorms, ...this.lastStepMap(logits, traces, Uts, batch, simd) } : { loss, grads, finalState, totalGradNorms };
   }
 
   /**
@@ -249,6 +304,7 @@ export class RecurrentModel implements LanguageModel {
     traces: LayerTrace[],
     Uts: tf.Tensor2D[],
     batch: Batch,
+    simd: SimdRecurrence | undefined,
   ): { lastStepGradNorms: tf.Tensor2D; lastStepCellGradNorms?: tf.Tensor2D; lastStepLoss: tf.Scalar } {
     const { batch: B, window: T } = batch;
     const { hidden: H } = this.config;
@@ -261,6 +317,13 @@ export class RecurrentModel implements LanguageModel {
     const rows: tf.Tensor1D[] = [];
     const cellRows: tf.Tensor1D[] = [];
     for (let l = this.layers.length - 1; l >= 0; l--) {
+      if (simd) {
+        const g = simd.backward(l, dAbove.dataSync() as Float32Array, r, false);
+        rows[l] = g.dhNorms;
+        if (g.dcNorms) cellRows[l] = g.dcNorms;
+        if (l > 0) dAbove = matMulNT(g.dXW!, this.weight(this.layers[l].kernel), this.fused);
+        continue;
+      }
       // Fused kernels read the first r rows of each cache in place; the reference cells get slices.
       const caches = this.fused ? traces[l].caches : traces[l].caches.map((c) => firstRows(c as Record<string, tf.Tensor2D>, r));
       const { dxws, dhs, dcs } = this.backThroughTime(caches, dAbove, Uts[l], r, T);
@@ -284,7 +347,7 @@ export class RecurrentModel implements LanguageModel {
    */
   trace(ids: Int32Array): { h: Float32Array; c?: Float32Array; gates?: Float32Array }[] {
     return tf.tidy(() => {
-      const { traces } = this.forward(ids, ids.length, this.initialState(1));
+      const { traces } = this.forward(ids, ids.length, this.initialState(1), undefined, undefined); // the step-by-step cells keep every gate
       return traces.map((tr) => {
         const h = (tf.concat(tr.hs.slice(1), 0).dataSync() as Float32Array).slice();
         const caches = tr.caches as Record<string, tf.Tensor2D>[];

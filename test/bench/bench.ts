@@ -6,13 +6,15 @@
  *   npm run bench -- --sizes             also hidden 64, 128, 512 and two layers of 256
  *   npm run bench -- --startup           time from forking the worker to the first loss point (The Time Machine)
  *   npm run bench -- --soak 10           resident memory of a worker training for 10 minutes
- *   options: --steps N (timed steps per configuration), --threads 1|2 (default: both), --backend NAME,
+ *   options: --steps N (timed steps per configuration, default 30), --threads 1|2 (default: both), --backend NAME,
  *            --no-torch, --json FILE
  * Each row measures Sequence Lab and PyTorch with one and with two threads; the ratio compares each
  * side's best, so neither gains from the other's poor thread scaling.
  *
- * Throughput is measured with the gradient-through-time map at its default interval (every 10 steps);
- * the map's overhead is measured separately with the map at every step against no map at all.
+ * Both sides run the same warm-up (2 steps) and the same number of timed steps (30 by default), and
+ * report the median over blocks of 10 steps of each block's mean. Our timed steps are counted as
+ * training steps, so the gradient-through-time maps fall at their default interval (one per block;
+ * checked); the maps' overhead is measured separately, at every step against none.
  */
 import { spawnSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -63,28 +65,54 @@ function syntheticCorpus(): Corpus {
   return { vocab, level: 'char', train, val: train.subarray(0, 5000), charsPerToken: 1, unigramLoss: Math.log(VOCAB) };
 }
 
-/** Milliseconds per training step, median of `steps` timed steps after two warm-up steps. */
+/** Untimed steps before timing, on both sides. */
+const WARMUP = 2;
+
+/**
+ * The statistic of both sides: the median over blocks of `block` consecutive timed steps of each block's
+ * mean step time. A block is one gradient-map interval, so each holds exactly one map step at its real
+ * rate (a median of single steps would drop the map steps as outliers), and the median still sheds a
+ * block disturbed by another process on this shared machine.
+ */
+export function blockMedian(times: readonly number[], block: number): number {
+  const b = Math.max(1, Math.min(block, times.length));
+  const means: number[] = [];
+  for (let i = 0; i + b <= times.length; i += b) means.push(times.slice(i, i + b).reduce((x, y) => x + y, 0) / b);
+  means.sort((x, y) => x - y);
+  const n = means.length;
+  return n % 2 ? means[n >> 1] : (means[n / 2 - 1] + means[n / 2]) / 2;
+}
+
+/** Milliseconds per training step: WARMUP steps, then `steps` timed ones counted as real steps, so the maps fall at their interval. */
 async function msPerStep(shape: Shape, gradMapInterval: number, steps: number, corpus: Corpus, threads: number, backend: BackendName): Promise<number> {
-  const config: TrainConfig = { ...DEFAULT_CONFIG, ...shape, batch: BATCH, window: WINDOW, gradMapInterval, steps: steps + 2, lr: 2e-3, clip: 1 };
+  const config: TrainConfig = { ...DEFAULT_CONFIG, ...shape, batch: BATCH, window: WINDOW, gradMapInterval, steps: steps + WARMUP, lr: 2e-3, clip: 1 };
   const model = createModel(config, VOCAB, new Rng(0));
   const trainer = new Trainer(model, corpus, config);
   try {
     if (threads === 2) await trainer.enableDataParallel(backend);
-    await trainer.trainOneStep();
-    await trainer.trainOneStep();
     const times: number[] = [];
-    for (let i = 0; i < steps; i++) {
+    let maps = 0;
+    for (let i = 0; i < WARMUP + steps; i++) {
       const t0 = performance.now();
-      await trainer.trainOneStep();
-      trainer.step++;
-      times.push(performance.now() - t0);
+      const r = await trainer.trainOneStep();
+      trainer.step++; // trainOneStep asks for a map when (step + 1) % gradMapInterval == 0
+      if (i >= WARMUP) {
+        times.push(performance.now() - t0);
+        if (r.map) maps++;
+      }
     }
-    times.sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)];
+    const expected = gradMapInterval > 0 ? Math.floor((WARMUP + steps) / gradMapInterval) - Math.floor(WARMUP / gradMapInterval) : 0;
+    if (maps !== expected) throw new Error(`the timed steps held ${maps} gradient-map steps, expected ${expected}`);
+    return blockMedian(times, blockOf(gradMapInterval));
   } finally {
     await trainer.dispose();
     model.dispose();
   }
+}
+
+/** Steps per block: the default map interval (also without maps, so both sides share one statistic). */
+function blockOf(gradMapInterval: number): number {
+  return gradMapInterval > 0 ? gradMapInterval : DEFAULT_CONFIG.gradMapInterval;
 }
 
 function torchAvailable(): string | undefined {
@@ -115,6 +143,10 @@ function torchTokensPerSec(shape: Shape, threads: number, steps: number): number
       String(VOCAB),
       '--steps',
       String(steps),
+      '--warmup',
+      String(WARMUP),
+      '--block',
+      String(blockOf(DEFAULT_CONFIG.gradMapInterval)),
     ],
     { encoding: 'utf8' },
   );
@@ -190,7 +222,7 @@ function fmt(n: number | undefined, digits = 0): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      steps: { type: 'string', default: '8' },
+      steps: { type: 'string', default: '30' },
       backend: { type: 'string', default: 'auto' },
       'no-torch': { type: 'boolean' },
       sizes: { type: 'boolean' },
@@ -209,7 +241,10 @@ async function main(): Promise<void> {
       ? `PyTorch reference: not measured (${torchProblem})`
       : `PyTorch reference: ${TORCH_SCRIPT}, same shapes, with one and two threads, measured right after Sequence Lab in each row`,
   );
-  console.log(`Shape: batch ${BATCH}, window ${WINDOW}, vocabulary ${VOCAB}; Adam, clipping at 1; median of ${steps} steps after 2 warm-up steps\n`);
+  console.log(
+    `Shape: batch ${BATCH}, window ${WINDOW}, vocabulary ${VOCAB}; Adam, clipping at 1; both sides: ${WARMUP} warm-up steps, then ${steps} timed steps, ` +
+      `the median over blocks of ${blockOf(DEFAULT_CONFIG.gradMapInterval)} steps of their mean (each block holds one gradient-map step on our side)\n`,
+  );
 
   const threadCounts = values.threads === '1' ? [1] : values.threads === '2' ? [2] : [1, 2];
   const shapes: Shape[] = (['rnn', 'gru', 'lstm'] as const).map((cell) => ({ cell, hidden: 256, layers: 1 }));
@@ -238,7 +273,7 @@ async function main(): Promise<void> {
         }
         row.mapOverheadPct[threads] = ((Math.min(...every) - Math.min(...none)) / Math.min(...none)) * 100;
       }
-      if (!torchProblem) row.torch[threads] = torchTokensPerSec(shape, threads, Math.max(10, steps));
+      if (!torchProblem) row.torch[threads] = torchTokensPerSec(shape, threads, steps);
     }
     const bestOurs = Math.max(...Object.values(row.ours));
     const bestTorch = torchProblem ? undefined : Math.max(...Object.values(row.torch));

@@ -5,7 +5,9 @@ Set-up (Debian):  apt-get install -y python3-torch libopenblas0-pthread
 Run with Debian's python:  /usr/bin/python3 test/bench/torch_reference.py --help
 
 Two modes, each prints one JSON line:
-  throughput (default): training steps on random tokens; tokens per second.
+  throughput (default): --warmup untimed steps, then --steps timed ones on random tokens; tokens per
+      second from the median over blocks of --block consecutive steps of each block's mean step time
+      (the statistic npm run bench uses on its own side, where a block holds one gradient-map step).
   --corpus FILE --seconds N: train on FILE (first 90% train, last 10% validation)
       for N seconds of wall time, then report validation loss in nats per character.
 """
@@ -46,6 +48,14 @@ def train_step(core, head, opt, params, eye, x, y, vocab, clip):
     return loss.item()
 
 
+def block_median(times, block):
+    """Median over blocks of `block` consecutive steps of each block's mean (the bench's statistic)."""
+    block = max(1, min(block, len(times)))
+    means = sorted(sum(times[i:i + block]) / block for i in range(0, len(times) - block + 1, block))
+    n = len(means)
+    return means[n // 2] if n % 2 else (means[n // 2 - 1] + means[n // 2]) / 2
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"])
@@ -54,7 +64,9 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--seq", type=int, default=64)
     p.add_argument("--vocab", type=int, default=65)
-    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--block", type=int, default=10)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--clip", type=float, default=1.0)
@@ -82,14 +94,18 @@ def main():
     if not a.corpus:
         x = torch.randint(0, a.vocab, (a.batch, a.seq))
         y = torch.randint(0, a.vocab, (a.batch, a.seq))
-        train_step(core, head, opt, params, eye, x, y, a.vocab, a.clip)
-        t0 = time.perf_counter()
-        for _ in range(a.steps):
+        for _ in range(a.warmup):
             train_step(core, head, opt, params, eye, x, y, a.vocab, a.clip)
-        dt = (time.perf_counter() - t0) / a.steps
+        times = []
+        for _ in range(a.steps):
+            t0 = time.perf_counter()
+            train_step(core, head, opt, params, eye, x, y, a.vocab, a.clip)
+            times.append(time.perf_counter() - t0)
+        dt = block_median(times, a.block)
         print(json.dumps({"engine": "pytorch " + torch.__version__, "cell": a.cell, "hidden": a.hidden,
                           "layers": a.layers, "batch": a.batch, "seq": a.seq, "vocab": a.vocab,
-                          "threads": a.threads, "ms_per_step": round(dt * 1000, 2),
+                          "threads": a.threads, "warmup": a.warmup, "steps": a.steps, "block": a.block,
+                          "ms_per_step": round(dt * 1000, 2),
                           "tokens_per_s": round(a.batch * a.seq / dt)}))
         return
 
