@@ -39,7 +39,7 @@ const common = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', replica: 'src/core/parallel/replica.ts' },
+    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', replica: 'src/core/parallel/replica.ts', forecastWorker: 'src/worker/forecastWorker.ts' },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
@@ -58,7 +58,7 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { panel: 'src/webview/panel/main.ts', sidebar: 'src/webview/sidebar/main.ts', codicon: 'src/webview/codicon.css' },
+    entryPoints: { panel: 'src/webview/panel/main.ts', sidebar: 'src/webview/sidebar/main.ts', forecast: 'src/webview/forecast/main.ts', codicon: 'src/webview/codicon.css' },
     outdir: 'dist/webview',
     platform: 'browser',
     format: 'iife',

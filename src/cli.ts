@@ -38,7 +38,7 @@ Usage:
   sequence-lab forecast FILE --column NAME[,NAME...] [--time-column NAME] [--interpolate]
                         [--model linear|linear-sgd|mlp|rnn|gru|lstm] [--tau N] [--train-fraction F] [--period P]
                         [--hidden N] [--window N] [--steps N] [--batch N] [--lr X] [--clip X]
-                        [--head mse|gaussian] [--seed S] [--backend B] [--json]
+                        [--head mse|gaussian] [--seed S] [--backend B] [--save] [--json]
   sequence-lab forecast --generate sine|sines|walk|logistic [same options]
 
 Train options (defaults in brackets):

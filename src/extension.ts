@@ -13,6 +13,7 @@ import type { HostServices } from './host/base/services';
 import { StartupProgress } from './host/views/startupProgress';
 import { RunStatusBar } from './host/views/statusBar';
 import { registerTrainCommands } from './host/commands/trainCommands';
+import { registerForecastCommands } from './host/forecast/forecastCommands';
 import { TrainingPanels } from './host/views/trainingPanels';
 import { workerSpawner } from './host/runs/workerProcess';
 import { WorkspaceRuns } from './host/runs/workspaceRuns';
@@ -37,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
   push(new RunNotices(manager, channel));
 
   const services: HostServices = { extensionUri: context.extensionUri, manager, log, channel, workspaceRuns, panels, runsView, loopMonitor };
-  for (const d of [...registerTrainCommands(services), ...registerRunCommands(services)]) push(d);
+  for (const d of [...registerTrainCommands(services), ...registerRunCommands(services), ...registerForecastCommands(services)]) push(d);
 
   push(channel);
 

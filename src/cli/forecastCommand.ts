@@ -6,7 +6,10 @@
  * Fits an autoregressive model on the first part of a series and reports its k-step-ahead errors on
  * the rest, beside the naive baselines.
  */
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { RUNS_FOLDER } from '../core/runFiles';
+import { forecastRun } from '../core/series/forecastRun';
 import { selectBackend } from '../core/backend';
 import { FORECAST_MODELS, isNetwork, runForecast, type ForecastModel, type NetworkOptions } from '../core/series/runForecast';
 import { GENERATORS, type GeneratorName } from '../core/series/generators';
@@ -71,6 +74,7 @@ export async function forecastCommand(args: string[]): Promise<number> {
       head: { type: 'string' },
       backend: { type: 'string', default: 'auto' },
       json: { type: 'boolean' },
+      save: { type: 'boolean' },
     },
   });
   if (!values.generate && positionals.length !== 1) throw new UsageError('forecast needs one table file (CSV, TSV or JSON lines), or --generate NAME.');
@@ -81,7 +85,7 @@ export async function forecastCommand(args: string[]): Promise<number> {
   if (!['auto', 'tensorflow', 'wasm', 'cpu'].includes(values.backend)) throw new UsageError('--backend takes auto, tensorflow, wasm, cpu.');
   const network = networkOptions(values);
   if (isNetwork(model)) await selectBackend(values.backend as BackendChoice);
-  const result = await runForecast({
+  const options = {
     file: positionals[0],
     generate: values.generate as GeneratorName | undefined,
     table: {
@@ -98,11 +102,26 @@ export async function forecastCommand(args: string[]): Promise<number> {
     period: num(values.period, '--period'),
     seed: int(values.seed, '--seed', 0, 2 ** 31 - 1),
     network,
-  });
+  };
+  // --save: the same forecast as a run in .seqlab/runs, beside the text runs (the editor lists it).
+  const saved = values.save ? await forecastRun({ ...options, runsDir: path.resolve(RUNS_FOLDER) }) : undefined;
+  const result = saved ? saved.result : await runForecast(options);
   const coverage = result.report.interval?.coverage;
   if (values.json) {
     const { source, columns, tau, length, trainLength, test_mse, baseline_mse, free_run_mse } = result;
-    const line = { source, columns, model, tau, length, trainLength, test_mse, baseline_mse, free_run_mse, ...(coverage !== undefined ? { interval_coverage: coverage } : {}) };
+    const line = {
+      source,
+      columns,
+      model,
+      tau,
+      length,
+      trainLength,
+      test_mse,
+      baseline_mse,
+      free_run_mse,
+      ...(coverage !== undefined ? { interval_coverage: coverage } : {}),
+      ...(saved ? { runDir: saved.runDir } : {}),
+    };
     process.stdout.write(JSON.stringify(line) + '\n');
     return 0;
   }
@@ -116,6 +135,7 @@ export async function forecastCommand(args: string[]): Promise<number> {
     ),
     `Free-running from the end of the training part: ${result.free_run_mse.toPrecision(4)}`,
     ...(coverage !== undefined ? [`One-step 95% interval covers ${(100 * coverage).toFixed(1)}% of the test values.`] : []),
+    ...(saved ? [`Saved as a run: ${saved.runDir}`] : []),
   ];
   process.stdout.write(lines.join('\n') + '\n');
   return 0;

@@ -74,6 +74,8 @@ export interface ForecastResult {
   free_run_mse: number;
   /** Networks and SGD: the training loss per step (per epoch for SGD), normalised units. */
   trainLosses?: number[];
+  /** Networks: training ended early on request. */
+  stopped?: boolean;
   report: ForecastReport;
   series: Series;
 }
@@ -151,13 +153,20 @@ export function trainingFor(options: ForecastOptions): RegressorTraining {
   };
 }
 
+/** What a caller may add to a run: a series prepared already, and a look at the trained network before it is disposed (to checkpoint it). */
+export interface RunExtras {
+  prepared?: PreparedSeries;
+  onTrained?(network: NetworkRegressor, training: { steps: number; stopped: boolean }): void;
+}
+
 /** Fits, forecasts and reports. Networks need a tfjs backend selected first. */
-export async function runForecast(options: ForecastOptions, hooks: RegressorHooks = {}): Promise<ForecastResult> {
-  const prepared = prepareSeries(options);
+export async function runForecast(options: ForecastOptions, hooks: RegressorHooks = {}, extras: RunExtras = {}): Promise<ForecastResult> {
+  const prepared = extras.prepared ?? prepareSeries(options);
   const { series, normalized, norm, tau, trainLength } = prepared;
   let model: NextStepModel | SequencePredictor;
   let trainLosses: number[] | undefined;
   let network: NetworkRegressor | undefined;
+  let stopped: boolean | undefined;
   if (options.model === 'linear') model = fitLinearAR(lagDesign(normalized, tau, 0, trainLength), tau);
   else if (options.model === 'linear-sgd') {
     const sgd = fitLinearARBySgd(lagDesign(normalized, tau, 0, trainLength), tau, { seed: options.seed, lr: 0.05, epochs: 40 });
@@ -165,10 +174,15 @@ export async function runForecast(options: ForecastOptions, hooks: RegressorHook
     trainLosses = sgd.losses;
   } else {
     network = networkFor(prepared, options);
-    trainLosses = (await trainRegressor(network, normalized, trainLength, trainingFor(options), hooks)).losses;
     model = network;
   }
   try {
+    if (network) {
+      const trained = await trainRegressor(network, normalized, trainLength, trainingFor(options), hooks);
+      trainLosses = trained.losses;
+      stopped = trained.stopped;
+      extras.onTrained?.(network, trained);
+    }
     const report = forecast(model, series, normalized, norm, trainLength, { horizons: options.horizons ?? DEFAULT_HORIZONS, period: prepared.period });
     return {
       source: prepared.source,
@@ -181,6 +195,7 @@ export async function runForecast(options: ForecastOptions, hooks: RegressorHook
       baseline_mse: report.baselineMse,
       free_run_mse: report.freeRunMse,
       ...(trainLosses ? { trainLosses } : {}),
+      ...(stopped ? { stopped } : {}),
       report,
       series,
     };
