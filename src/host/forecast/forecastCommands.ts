@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { SeqLabError } from '../../core/errors';
 import { readRunFolder, listRuns } from '../../core/runFiles';
 import { readForecastRecord } from '../../core/series/forecastRecord';
+import { peekTable } from '../../core/series/table';
 import { FORECAST_MODEL_NAMES, GENERATOR_NAMES, type ForecastJob, type ForecastPanelState, type ForecastWorkerToHost } from '../../protocol/forecast';
 import type { BackendChoice } from '../../protocol/types';
 import { isRecord } from '../../protocol/validate';
@@ -157,6 +158,7 @@ export function registerForecastCommands(s: HostServices): vscode.Disposable[] {
       const maxBytes = given?.maxBytes ?? maxFileSizeBytes(target);
       let job: ForecastJob | undefined;
       try {
+        if (given) peekTable(target.fsPath, maxBytes); // the size check, before any worker reads the file
         job = given ? { model: 'linear', backend: backendSetting(), ...given, file: target.fsPath, maxBytes } : await askTableJob(target.fsPath, maxBytes, backendSetting());
       } catch (e) {
         return refuse(e, !!given);
