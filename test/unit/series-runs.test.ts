@@ -13,6 +13,7 @@ import { checkForecastRecord, readForecastRecord } from '../../src/core/series/f
 import { forecastRun } from '../../src/core/series/forecastRun';
 import { loadRegressorCheckpoint } from '../../src/core/series/regressorCheckpoint';
 import { peekTable } from '../../src/core/series/table';
+import { modelLabel } from '../../src/webview/lib/runLabels';
 import { useBackend } from './helpers';
 
 describe('numeric sequences: forecast runs in the run store', function () {
@@ -38,6 +39,7 @@ describe('numeric sequences: forecast runs in the run store', function () {
     assert.equal(record.record.state, 'completed');
     assert.equal(record.record.config.cell, 'gru');
     assert.equal(summarize(record.record).kind, 'forecast');
+    assert.match(modelLabel(summarize(record.record)), /^forecast · GRU/, 'the sidebar tells it from a text run');
     const history = readRunFolder(runDir);
     assert.ok(history.ok);
     assert.equal(history.record.metrics.length, 20);

@@ -21,7 +21,7 @@ let progress: ForecastProgress = { losses: [], evals: [] };
 let forecast: ForecastRecord | undefined;
 let state = 'training';
 let component = 0;
-let horizon = '1';
+let horizon = '16'; // far enough ahead to differ from the one-step line
 
 // ------------------------------------------------------------------ layout
 
@@ -38,6 +38,7 @@ const gradBox = h('div', { attrs: { 'data-testid': 'forecast-gradient' } });
 const errorTable = h('table', { class: 'fc-table', attrs: { 'data-testid': 'forecast-table' } });
 const seriesNote = h('p', { class: 'fc-note' });
 const gradNote = h('p', { class: 'fc-note' });
+const lossNote = h('p', { class: 'fc-note' });
 
 const card = (heading: string, wide: boolean, ...children: (Node | null)[]) => h('section', { class: `fc-card${wide ? ' fc-wide' : ''}` }, h('h2', { text: heading }), ...children);
 
@@ -52,7 +53,7 @@ document.body.appendChild(
       { class: 'fc-grid' },
       card('Series and predictions (test part)', true, seriesBox, seriesNote),
       card('Test error against k (original units)', false, errorBox, errorTable),
-      card('Loss', false, lossBox),
+      card('Loss', false, lossBox, lossNote),
       card('Gradient through time (newest map)', false, gradBox, gradNote),
     ),
   ),
@@ -75,6 +76,7 @@ const base = (t: ChartTheme, size: { width: number; height: number }, series: uP
   legend: { show: true },
   cursor: { drag: { x: true, y: false } },
   ...opts,
+  scales: { x: { time: false }, ...opts.scales },
 });
 
 const seriesPlot = new Plot(seriesBox, 300, (size) => {
@@ -185,6 +187,14 @@ function drawProgress(): void {
   const loss = new Map(progress.losses);
   const evals = new Map(progress.evals);
   if (steps.length) lossPlot.setData([steps, steps.map((s) => pos(loss.get(s))), steps.map((s) => pos(evals.get(s)))] as uPlot.AlignedData);
+  setText(
+    lossNote,
+    steps.length
+      ? `${progress.losses.length} loss points, ${progress.evals.length} test evaluations.`
+      : forecast
+        ? 'Solved in closed form: no training curve.'
+        : 'Waiting for the first step.',
+  );
   const g = progress.gradMap;
   if (g && g.last.length) {
     gradPlot.setData([g.last.map((_, t) => t + 1), g.last.map(pos), g.total.map(pos)] as uPlot.AlignedData);
