@@ -14,7 +14,8 @@ let stopRequested = false;
 let created = false;
 
 function send(msg: ForecastWorkerToHost): void {
-  process.send?.(msg);
+  // Nobody to tell once the editor is gone: the run folder still records everything.
+  if (process.connected) process.send?.(msg);
 }
 
 function optionsOf(job: ForecastJob): ForecastOptions {
@@ -61,6 +62,9 @@ async function run(runsDir: string, job: ForecastJob): Promise<void> {
   const runId = runDir.split(/[\\/]/).pop()!;
   send({ type: 'done', runId, runDir, testMse: result.test_mse, lastValueMse: result.baseline_mse.last_value });
 }
+
+// The editor went away (a reload, a crash): stop after the current step; the run is recorded as stopped, with its forecast.
+process.on('disconnect', () => (stopRequested = true));
 
 process.on('message', (raw: unknown) => {
   const msg = raw as HostToForecastWorker;
