@@ -40,7 +40,13 @@ const common = {
 const builds = [
   {
     ...common,
-    entryPoints: { extension: 'src/extension.ts', worker: 'src/worker/main.ts', replica: 'src/core/parallel/replica.ts', kernelThread: 'src/core/parallel/kernelThread.ts' },
+    entryPoints: {
+      extension: 'src/extension.ts',
+      worker: 'src/worker/main.ts',
+      replica: 'src/core/parallel/replica.ts',
+      kernelThread: 'src/core/parallel/kernelThread.ts',
+      forecastWorker: 'src/worker/forecastWorker.ts',
+    },
     outdir: 'dist',
     platform: 'node',
     format: 'cjs',
@@ -63,6 +69,7 @@ const builds = [
       panel: 'src/webview/panel/main.ts',
       sidebar: 'src/webview/sidebar/main.ts',
       experiment: 'src/webview/experiment/main.ts',
+      forecast: 'src/webview/forecast/main.ts',
       codicon: 'src/webview/codicon.css',
     },
     outdir: 'dist/webview',

@@ -39,7 +39,9 @@ Usage:
                         presets, the chapter's questions: ${PRESETS.map((p) => p.id).join(', ')}
   sequence-lab export RUN_DIR --format tfjs|safetensors --out DIR [--force] [--json]
   sequence-lab forecast FILE --column NAME[,NAME...] [--time-column NAME] [--interpolate]
-                        [--model linear|linear-sgd] [--tau N] [--train-fraction F] [--period P] [--json]
+                        [--model linear|linear-sgd|mlp|rnn|gru|lstm] [--tau N] [--train-fraction F] [--period P]
+                        [--hidden N] [--window N] [--steps N] [--batch N] [--lr X] [--clip X]
+                        [--head mse|gaussian] [--seed S] [--backend B] [--save] [--json]
   sequence-lab forecast --generate sine|sines|walk|logistic [same options]
 
 Train options (defaults in brackets):
@@ -213,7 +215,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'sample') return await sample(rest);
     if (command === 'export') return exportCommand(rest);
     if (command === 'experiment') return await experimentCommand(rest);
-    if (command === 'forecast') return forecastCommand(rest);
+    if (command === 'forecast') return await forecastCommand(rest);
     process.stdout.write(USAGE);
     return command === undefined || command === '--help' || command === '-h' || command === 'help' ? 0 : 2;
   } catch (e) {

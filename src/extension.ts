@@ -17,6 +17,7 @@ import type { HostServices } from './host/base/services';
 import { StartupProgress } from './host/views/startupProgress';
 import { RunStatusBar } from './host/views/statusBar';
 import { registerTrainCommands } from './host/commands/trainCommands';
+import { registerForecastCommands } from './host/forecast/forecastCommands';
 import { TrainingPanels } from './host/views/trainingPanels';
 import { workerSpawner } from './host/runs/workerProcess';
 import { WorkspaceRuns } from './host/runs/workspaceRuns';
@@ -45,7 +46,13 @@ export function activate(context: vscode.ExtensionContext): void {
   push(new RunNotices(manager, channel));
 
   const services: HostServices = { extensionUri: context.extensionUri, manager, log, channel, workspaceRuns, panels, runsView, loopMonitor };
-  for (const d of [...registerTrainCommands(services), ...registerRunCommands(services), ...registerExperimentCommands(services, experimentRunner, experiments)]) push(d);
+  for (const d of [
+    ...registerTrainCommands(services),
+    ...registerRunCommands(services),
+    ...registerExperimentCommands(services, experimentRunner, experiments),
+    ...registerForecastCommands(services),
+  ])
+    push(d);
 
   push(channel);
 

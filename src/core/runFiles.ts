@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunInfo, RunState, RunSummary, SampleRecord, TrainConfig } from '../protocol/types';
+import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, RunInfo, RunKind, RunState, RunSummary, SampleRecord, TrainConfig } from '../protocol/types';
 import { readLogChecked, readRunJson, type Checked, type LogName } from './runFolderReader';
 
 export const RUNS_FOLDER = path.join('.seqlab', 'runs');
@@ -23,6 +23,8 @@ export const RUNS_FOLDER = path.join('.seqlab', 'runs');
 export const WORKER_ERROR_LOG = 'worker-error.log';
 
 export interface RunRecord {
+  /** What the run trains: a language model on text (the default: runs written before kinds existed) or a forecaster on a numeric series. */
+  kind?: RunKind;
   id: string;
   name: string;
   createdAt: string;
@@ -67,6 +69,7 @@ export function newRunId(now = new Date()): string {
 export function summarize(record: RunRecord): RunSummary {
   const { config } = record;
   return {
+    ...(record.kind === 'forecast' ? { kind: record.kind } : {}),
     id: record.id,
     name: record.name,
     state: record.state,

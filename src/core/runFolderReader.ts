@@ -12,7 +12,19 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { NUMBER_RULES } from './config';
-import type { CheckpointRef, EvalPoint, GradMap, MetricPoint, Readouts, RunInfo, RunState, SampleRecord, TokenStatsInfo, TrainConfig } from '../protocol/types';
+import {
+  RUN_KINDS,
+  type CheckpointRef,
+  type EvalPoint,
+  type GradMap,
+  type MetricPoint,
+  type Readouts,
+  type RunInfo,
+  type RunState,
+  type SampleRecord,
+  type TokenStatsInfo,
+  type TrainConfig,
+} from '../protocol/types';
 import type { RunRecord } from './runFiles';
 
 export type Checked<T> = { ok: true; record: T } | { ok: false; reason: string };
@@ -301,6 +313,8 @@ export function checkRunRecord(value: unknown): Checked<RunRecord> {
       checkpoints: arr(o.checkpoints, 'checkpoints', RUN_LIMITS.checkpoints).map((c, i) => checkCheckpointRef(c, `checkpoints[${i}]`)),
     };
     if (o.reason !== undefined) record.reason = str(o.reason, 'reason', RUN_LIMITS.reasonChars);
+    // Runs written before kinds existed have none: they are text runs.
+    if (o.kind !== undefined && oneOf(o.kind, 'kind', RUN_KINDS) === 'forecast') record.kind = 'forecast';
     if (o.info !== undefined) record.info = checkInfo(o.info, 'info');
     const best = optNum(o.bestValLoss, 'bestValLoss');
     if (best !== undefined) record.bestValLoss = best;
@@ -317,6 +331,7 @@ export function checkRunRecord(value: unknown): Checked<RunRecord> {
 }
 
 const KNOWN_RECORD_KEYS = new Set([
+  'kind',
   'id',
   'name',
   'createdAt',

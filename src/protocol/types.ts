@@ -214,8 +214,14 @@ export interface CheckpointRef {
   time: string;
 }
 
+/** A language model trained on text, or a forecaster of a numeric series (issue 12). */
+export type RunKind = 'text' | 'forecast';
+export const RUN_KINDS: readonly RunKind[] = ['text', 'forecast'];
+
 /** What the sidebar lists for each run. */
 export interface RunSummary {
+  /** Absent for text runs. */
+  kind?: RunKind;
   id: string;
   name: string;
   state: RunState;

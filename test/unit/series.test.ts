@@ -125,23 +125,23 @@ describe('numeric sequences: autoregressive models', () => {
 });
 
 describe('numeric sequences: a forecasting run', () => {
-  it('the sine generator with its defaults: the chapter’s split, tau 4, JSON-ready errors in original units', () => {
-    const r = runForecast({ generate: 'sine', model: 'linear' });
+  it('the sine generator with its defaults: the chapter’s split, tau 4, JSON-ready errors in original units', async () => {
+    const r = await runForecast({ generate: 'sine', model: 'linear' });
     assert.equal(r.tau, 4);
     assert.equal(r.trainLength, 600);
     assert.deepEqual(Object.keys(r.test_mse), ['1', '4', '16', '64']);
     assert.ok(r.test_mse['1'] > 0.04 && r.test_mse['1'] < 0.07);
     assert.ok(r.baseline_mse.last_value['1'] > r.test_mse['1']);
-    const sgd = runForecast({ generate: 'sine', model: 'linear-sgd' });
+    const sgd = await runForecast({ generate: 'sine', model: 'linear-sgd' });
     assert.ok(Math.abs(sgd.test_mse['1'] - r.test_mse['1']) / r.test_mse['1'] < 0.05);
   });
 
-  it('sums of sines get a seasonal-naive baseline at their period; bad options are refused with a reason', () => {
-    const r = runForecast({ generate: 'sines', model: 'linear' });
+  it('sums of sines get a seasonal-naive baseline at their period; bad options are refused with a reason', async () => {
+    const r = await runForecast({ generate: 'sines', model: 'linear' });
     assert.ok(r.baseline_mse.seasonal_naive, 'a period is known');
     assert.ok(r.test_mse['1'] < r.baseline_mse.seasonal_naive!['1'], `${r.test_mse['1']} vs ${r.baseline_mse.seasonal_naive!['1']}`);
-    assert.throws(() => runForecast({ generate: 'sine', model: 'linear', tau: 0 }), /tau = 0 is out of range/);
-    assert.throws(() => runForecast({ generate: 'sine', model: 'linear', trainFraction: 1.5 }), /between 0 and 1/);
-    assert.throws(() => runForecast({ model: 'linear' }), /Nothing to forecast/);
+    await assert.rejects(runForecast({ generate: 'sine', model: 'linear', tau: 0 }), /tau = 0 is out of range/);
+    await assert.rejects(runForecast({ generate: 'sine', model: 'linear', trainFraction: 1.5 }), /between 0 and 1/);
+    await assert.rejects(runForecast({ model: 'linear' }), /Nothing to forecast/);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Forecasting a series' test part (targets t = trainLength .. T-1) with a next-step model:
+ * Forecasting a series' test part (targets t = trainLength .. T-1) with any SequencePredictor:
  * - k-step-ahead: from the true values up to t-k, predict t-k+1, feed the prediction back as input,
  *   and so on up to t (k = 1 is the one-step-ahead prediction);
  * - free-running: from the end of the training part, every prediction fed back, to the end;
@@ -8,32 +8,46 @@
  * The model works in normalised units; errors are reported in the series' own units.
  */
 import type { NextStepModel } from './linearAR';
-import { denormalizeInPlace, type Normalizer, type Series } from './series';
+import { lagPredictor, type SequencePredictor } from './sequencePredictor';
+import type { Normalizer, Series } from './series';
 
 export const DEFAULT_HORIZONS = [1, 4, 16, 64] as const;
+/** The two-sided 95% quantile of a standard normal: the predictive interval is μ ± Z95 σ. */
+export const Z95 = 1.959964;
 
-/** The k-step-ahead prediction of x_t, normalised units. Needs t - k + 1 >= tau. */
-export function predictAhead(model: NextStepModel, normalized: Series, t: number, k: number): Float64Array {
-  const { tau, dim } = model;
-  const window = normalized.values.slice((t - k + 1 - tau) * dim, (t - k + 1) * dim);
-  let next = window.subarray(0, 0) as Float64Array;
-  for (let step = 0; step < k; step++) {
-    next = model.predict(window);
-    window.copyWithin(0, dim);
-    window.set(next, (tau - 1) * dim);
-  }
-  return next;
-}
-
-/** Mean squared error over components and targets t in [from, to), of predictions in original units. */
-function mse(series: Series, from: number, to: number, predict: (t: number) => Float64Array): number {
+/** Mean squared error over components and targets t in [from, to) of predictions [(to - from) * dim], original units. */
+function mse(series: Series, from: number, preds: Float64Array): number {
   const { dim, values } = series;
   let sum = 0;
-  for (let t = from; t < to; t++) {
-    const p = predict(t);
-    for (let j = 0; j < dim; j++) sum += (p[j] - values[t * dim + j]) ** 2;
+  for (let i = 0; i < preds.length; i++) sum += (preds[i] - values[from * dim + i]) ** 2;
+  return sum / preds.length;
+}
+
+/** In place: normalised values [n * dim] to original units. */
+function denormalize(x: Float64Array, n: Normalizer): Float64Array {
+  const dim = n.mean.length;
+  for (let i = 0; i < x.length; i++) x[i] = x[i] * n.std[i % dim] + n.mean[i % dim];
+  return x;
+}
+
+/** Contexts [N, context, dim] ending at x_{t-k} for each target t in [from, to). */
+function contextsFor(normalized: Series, context: number, from: number, to: number, k: number): Float64Array {
+  const { dim, values } = normalized;
+  const n = to - from;
+  const out = new Float64Array(n * context * dim);
+  for (let i = 0; i < n; i++) {
+    const end = from + i - k + 1; // one past the last true value used
+    out.set(values.subarray((end - context) * dim, end * dim), i * context * dim);
   }
-  return sum / ((to - from) * dim);
+  return out;
+}
+
+export interface PredictiveInterval {
+  /** μ ∓ 1.96 σ of each one-step prediction of the test part [(T - trainLength) * dim], original units. */
+  lower: Float64Array;
+  upper: Float64Array;
+  /** Fraction of the test values inside their interval (0.95 if the Gaussian is calibrated). */
+  coverage: number;
 }
 
 export interface ForecastReport {
@@ -48,6 +62,8 @@ export interface ForecastReport {
   /** Free-running forecast from the end of the training part [(T - trainLength) * dim]. */
   freeRun: Float64Array;
   freeRunMse: number;
+  /** Gaussian head only: the one-step predictive interval. */
+  interval?: PredictiveInterval;
 }
 
 export interface ForecastOptions {
@@ -56,39 +72,44 @@ export interface ForecastOptions {
   period?: number;
 }
 
-export function forecast(model: NextStepModel, series: Series, normalized: Series, norm: Normalizer, trainLength: number, options: ForecastOptions = {}): ForecastReport {
-  const { tau, dim } = model;
+const isLagModel = (m: NextStepModel | SequencePredictor): m is NextStepModel => 'predict' in m;
+
+export function forecast(
+  model: NextStepModel | SequencePredictor,
+  series: Series,
+  normalized: Series,
+  norm: Normalizer,
+  trainLength: number,
+  options: ForecastOptions = {},
+): ForecastReport {
+  const predictor = isLagModel(model) ? lagPredictor(model) : model;
+  const { context, dim } = predictor;
   const T = series.length;
-  if (trainLength < tau || trainLength >= T) throw new Error(`the training part (${trainLength} of ${T} steps) must be at least tau = ${tau} and leave a test part`);
-  const horizons = (options.horizons ?? DEFAULT_HORIZONS).filter((k) => trainLength - k + 1 >= tau);
-  const original = (t: number, k: number) => denormalizeInPlace(predictAhead(model, normalized, t, k), norm);
+  if (trainLength < context || trainLength >= T) throw new Error(`the training part (${trainLength} of ${T} steps) must be at least ${context} steps and leave a test part`);
+  const horizons = (options.horizons ?? DEFAULT_HORIZONS).filter((k) => trainLength - k + 1 >= context);
+  const n = T - trainLength;
   const testMse: Record<string, number> = {};
   const kStep: Record<string, Float64Array> = {};
   const lastValue: Record<string, number> = {};
   const seasonal: Record<string, number> = {};
+  const back = (lag: number) => series.values.slice((trainLength - lag) * dim, (T - lag) * dim);
+  let interval: PredictiveInterval | undefined;
   for (const k of horizons) {
-    const preds = new Float64Array((T - trainLength) * dim);
-    testMse[k] = mse(series, trainLength, T, (t) => {
-      const p = original(t, k);
-      preds.set(p, (t - trainLength) * dim);
-      return p;
-    });
+    const r = predictor.rollout(contextsFor(normalized, context, trainLength, T, k), n, k);
+    const preds = denormalize(r.mean[k - 1], norm);
     kStep[k] = preds;
-    lastValue[k] = mse(series, trainLength, T, (t) => series.values.slice((t - k) * dim, (t - k + 1) * dim));
+    testMse[k] = mse(series, trainLength, preds);
+    lastValue[k] = mse(series, trainLength, back(k));
     if (options.period) {
-      const back = options.period * Math.ceil(k / options.period);
-      if (trainLength - back >= 0) seasonal[k] = mse(series, trainLength, T, (t) => series.values.slice((t - back) * dim, (t - back + 1) * dim));
+      const lag = options.period * Math.ceil(k / options.period);
+      if (trainLength - lag >= 0) seasonal[k] = mse(series, trainLength, back(lag));
     }
+    if (k === 1 && r.logVar) interval = intervalOf(preds, r.logVar[0], norm, series, trainLength);
   }
-  const freeRun = new Float64Array((T - trainLength) * dim);
-  const window = normalized.values.slice((trainLength - tau) * dim, trainLength * dim);
-  for (let t = trainLength; t < T; t++) {
-    const next = model.predict(window);
-    window.copyWithin(0, dim);
-    window.set(next, (tau - 1) * dim);
-    freeRun.set(denormalizeInPlace(next.slice(), norm), (t - trainLength) * dim);
-  }
-  const freeRunMse = mse(series, trainLength, T, (t) => freeRun.subarray((t - trainLength) * dim, (t - trainLength + 1) * dim));
+  const free = predictor.rollout(normalized.values.slice((trainLength - context) * dim, trainLength * dim), 1, n);
+  const freeRun = new Float64Array(n * dim);
+  free.mean.forEach((m, s) => freeRun.set(m, s * dim));
+  denormalize(freeRun, norm);
   return {
     trainLength,
     testMse,
@@ -96,6 +117,22 @@ export function forecast(model: NextStepModel, series: Series, normalized: Serie
     oneStep: kStep[1] ?? new Float64Array(0),
     kStep,
     freeRun,
-    freeRunMse,
+    freeRunMse: mse(series, trainLength, freeRun),
+    ...(interval ? { interval } : {}),
   };
+}
+
+function intervalOf(mean: Float64Array, logVar: Float64Array, norm: Normalizer, series: Series, trainLength: number): PredictiveInterval {
+  const dim = norm.mean.length;
+  const lower = new Float64Array(mean.length);
+  const upper = new Float64Array(mean.length);
+  let inside = 0;
+  for (let i = 0; i < mean.length; i++) {
+    const half = Z95 * Math.exp(logVar[i] / 2) * norm.std[i % dim];
+    lower[i] = mean[i] - half;
+    upper[i] = mean[i] + half;
+    const y = series.values[trainLength * dim + i];
+    if (y >= lower[i] && y <= upper[i]) inside++;
+  }
+  return { lower, upper, coverage: inside / mean.length };
 }

@@ -4,6 +4,7 @@
  * problem gets its own message naming the row and column, and nothing is guessed silently:
  * missing cells are an error unless the caller asked to interpolate them.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SeqLabError } from '../errors';
 import { readTextFile } from '../text';
@@ -235,4 +236,50 @@ function fillGaps(values: Float64Array, d: number, j: number, T: number): number
     prev = t;
   }
   return filled;
+}
+
+/** What a column picker needs: the columns and which look numeric, from the first 64 KB only (after the size check). */
+export interface TablePeek {
+  columns: string[];
+  /** Per column: every non-missing cell of the rows read is a number (and there is at least one). */
+  numeric: boolean[];
+}
+
+const PEEK_BYTES = 64 * 1024;
+
+/** Reads the head of a table to offer its columns; throws SeqLabError on a missing, empty, binary or too large file, refused before reading it. */
+export function peekTable(file: string, maxBytes?: number): TablePeek {
+  const name = path.basename(file);
+  const ext = path.extname(file).toLowerCase();
+  const limit = maxBytes ?? Infinity;
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (!st) throw new SeqLabError('FILE_NOT_FOUND', `${name} does not exist (it may have been moved or deleted).`, 'Pick an existing table file.');
+  if (!st.isFile()) throw new SeqLabError('NOT_A_FILE', `${name} is not a file.`, 'Pick a CSV, TSV or JSON-lines file.');
+  if (st.size > limit)
+    throw new SeqLabError(
+      'TOO_LARGE',
+      `${name} is ${(st.size / 1048576).toFixed(0)} MB, above the limit of ${(limit / 1048576).toFixed(0)} MB: it was not read.`,
+      'Forecast a smaller table (a sample or an aggregate of it), or raise sequenceLab.maxFileSizeMB.',
+    );
+  if (st.size === 0) throw new SeqLabError('EMPTY', `${name} is empty.`, 'Forecasting needs a column with many values, one per line.');
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.alloc(Math.min(st.size, PEEK_BYTES));
+  try {
+    fs.readSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (buf.includes(0)) throw new SeqLabError('BINARY', `${name} looks binary: it contains a NUL byte.`, 'Pick a text table: CSV, TSV or JSON lines.');
+  let text = buf.toString('utf8');
+  // Drop a line cut by the 64 KB boundary.
+  if (buf.length < st.size) text = text.slice(0, Math.max(0, text.lastIndexOf('\n')));
+  const { names, rows } = parseRows(text.replace(/\r/g, ''), name, ext);
+  if (!rows.length)
+    throw new SeqLabError(
+      'TABLE_NO_ROWS',
+      names.length ? `${name} has a header but no data rows.` : `${name} has no rows.`,
+      'Forecasting needs a column with many values, one per line.',
+    );
+  const numeric = names.map((_, j) => rows.some((r) => isNumber(r[j])) && rows.every((r) => isNumber(r[j]) || MISSING.has(r[j].toLowerCase())));
+  return { columns: names, numeric };
 }

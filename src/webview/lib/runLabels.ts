@@ -1,5 +1,5 @@
 /** Words for runs: model names, state names, what each state allows, the configuration as rows. Pure. */
-import type { CellType, RunState, TokenLevel, TrainConfig } from '../../protocol/types';
+import type { CellType, RunKind, RunState, TokenLevel, TrainConfig } from '../../protocol/types';
 
 const CELL_NAMES: Record<CellType, string> = { rnn: 'RNN', gru: 'GRU', lstm: 'LSTM', window: 'Window MLP' };
 
@@ -8,8 +8,10 @@ export function cellName(cell: CellType): string {
 }
 
 /** "LSTM 2×256 char", "RNN 1×128 word", "Window MLP 256 char" (the window model has one hidden layer). */
-export function modelLabel(m: { readonly cell: CellType; readonly layers: number; readonly hidden: number; readonly level: TokenLevel }): string {
+export function modelLabel(m: { readonly cell: CellType; readonly layers: number; readonly hidden: number; readonly level: TokenLevel; readonly kind?: RunKind }): string {
   const size = m.cell === 'window' ? `${m.hidden}` : `${m.layers}×${m.hidden}`;
+  // A forecast run (issue 12) has no token level: say what it is instead.
+  if (m.kind === 'forecast') return `forecast · ${cellName(m.cell)} ${size}`;
   return `${cellName(m.cell)} ${size} ${m.level}`;
 }
 
