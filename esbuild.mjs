@@ -58,7 +58,7 @@ const builds = [
   },
   {
     ...common,
-    entryPoints: { panel: 'src/webview/panel/main.ts', sidebar: 'src/webview/sidebar/main.ts', codicon: 'src/webview/codicon.css' },
+    entryPoints: { panel: 'src/webview/panel/main.ts', sidebar: 'src/webview/sidebar/main.ts', inside: 'src/webview/inside/main.ts', codicon: 'src/webview/codicon.css' },
     outdir: 'dist/webview',
     platform: 'browser',
     format: 'iife',

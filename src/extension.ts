@@ -7,6 +7,7 @@ import { EventLoopMonitor } from './host/base/eventLoopMonitor';
 import { guardedLogger } from './host/base/logger';
 import { RunNotices } from './host/views/notices';
 import { registerRunCommands } from './host/commands/runCommands';
+import { registerInsideCommands } from './host/inside/insideCommands';
 import { RunManager } from './host/runs/runManager';
 import { RunsViewProvider } from './host/views/runsView';
 import type { HostServices } from './host/base/services';
@@ -37,7 +38,7 @@ export function activate(context: vscode.ExtensionContext): void {
   push(new RunNotices(manager, channel));
 
   const services: HostServices = { extensionUri: context.extensionUri, manager, log, channel, workspaceRuns, panels, runsView, loopMonitor };
-  for (const d of [...registerTrainCommands(services), ...registerRunCommands(services)]) push(d);
+  for (const d of [...registerTrainCommands(services), ...registerRunCommands(services), ...registerInsideCommands(services)]) push(d);
 
   push(channel);
 

@@ -14,6 +14,7 @@ import {
   type SampleRecord,
   type TrainConfig,
 } from './types';
+import { isInsideAnswer, isInsideRequest, type InsideAnswer, type InsideRequest } from './inside';
 import { isFiniteNumber, isInteger, isOneOf, isRecord, isRunId, isString, isStringArray } from './validate';
 
 export const WORKER_PROTOCOL_VERSION = 1;
@@ -74,7 +75,7 @@ export interface Shutdown {
   readonly type: 'shutdown';
 }
 
-export type HostToWorker = StartTraining | ControlRun | SampleRequest | InspectRequest | Shutdown;
+export type HostToWorker = StartTraining | ControlRun | SampleRequest | InspectRequest | InsideRequest | Shutdown;
 
 /** What a sample request may ask for: checked by the command API and again by the worker. */
 export const SAMPLE_LIMITS = { maxPromptChars: 10_000, maxLength: 10_000, maxTemperature: 10, maxTopK: 1_000_000 } as const;
@@ -119,7 +120,9 @@ export type WorkerToHost =
   | { readonly type: 'sampleToken'; readonly requestId: string; readonly token: string }
   | { readonly type: 'sampleDone'; readonly requestId: string; readonly text: string; readonly backend: BackendName }
   | { readonly type: 'inspected'; readonly requestId: string; readonly tokens: InspectedToken[]; readonly meanSurprisal: number }
-  | { readonly type: 'error'; readonly runId?: string; readonly requestId?: string; readonly code: string; readonly message: string; readonly hint?: string };
+  | { readonly type: 'error'; readonly runId?: string; readonly requestId?: string; readonly code: string; readonly message: string; readonly hint?: string }
+  /** Hidden units, pattern signals and beam search (protocol/inside.ts). */
+  | InsideAnswer;
 
 // ---------------------------------------------------------------- guards
 
@@ -154,6 +157,10 @@ export function isHostToWorker(msg: unknown): msg is HostToWorker {
       return isString(msg.requestId, 100) && isString(msg.checkpoint) && isString(msg.text, 1_000_000) && isInteger(msg.topK, 0, 100);
     case 'shutdown':
       return true;
+    case 'insideTrace':
+    case 'insideSignal':
+    case 'beam':
+      return isInsideRequest(msg);
     default:
       return isOneOf(msg.type, CONTROL) && isRunId(msg.runId) && optional(msg.requestId, isRequestId);
   }
@@ -299,6 +306,10 @@ export function isWorkerToHost(msg: unknown): msg is WorkerToHost {
         isString(msg.message, 10_000) &&
         optional(msg.hint, (v): v is string => isString(v, 10_000))
       );
+    case 'insideTraced':
+    case 'insideSignalDone':
+    case 'beamDone':
+      return isInsideAnswer(msg);
     default:
       return false;
   }

@@ -12,6 +12,7 @@
  * and unit tests drive this class against a fake worker script.
  */
 import { summarize, type RunHistory, type RunRecord } from '../../core/runFiles';
+import type { InsideAnswer, InsideRequest } from '../../protocol/inside';
 import type { RunView } from '../../protocol/panel';
 import type { MetricPoint, RunState, RunSummary } from '../../protocol/types';
 import { boundHistory } from './boundedHistory';
@@ -251,6 +252,11 @@ export class RunManager extends Disposable {
 
   inspect(runId: string, text: string, topK = 5): Promise<InspectResult> {
     return this.sampling.inspect(runId, text, topK);
+  }
+
+  /** A hidden-unit, pattern or beam request to the utility worker (host/inside); resolves with its answer message. */
+  insideRequest<T extends InsideAnswer>(msg: InsideRequest): Promise<T> {
+    return this.utility.request<T>(msg);
   }
 
   // ---------------------------------------------------------------- reloads

@@ -3,6 +3,7 @@
  * request never waits for (or disturbs) a training run's process. Started on the first request, kept
  * while requests keep coming (loading tfjs costs a second or two), shut down after a quiet spell.
  */
+import type { InsideRequest } from '../../protocol/inside';
 import type { InspectRequest, SampleRequest } from '../../protocol/worker';
 import { Disposable } from '../base/dispose';
 import { guarded } from '../base/guarded';
@@ -25,7 +26,7 @@ export class UtilityWorker extends Disposable {
     super();
   }
 
-  async request<T extends SampleResult | InspectResult>(msg: SampleRequest | InspectRequest, onToken?: (token: string) => void): Promise<T> {
+  async request<T extends SampleResult | InspectResult | object>(msg: SampleRequest | InspectRequest | InsideRequest, onToken?: (token: string) => void): Promise<T> {
     clearTimeout(this.idleTimer);
     this.inFlight++;
     let timer: NodeJS.Timeout | undefined;
@@ -42,7 +43,7 @@ export class UtilityWorker extends Disposable {
         this.requests.fail(
           msg.requestId,
           new WorkerRequestError(
-            `${msg.type === 'sample' ? 'Sampling' : 'Inspecting'} took longer than ${seconds} s and was stopped; the sampling process was restarted. Try a shorter length or prompt.`,
+            `${msg.type === 'sample' || msg.type === 'beam' ? 'Sampling' : 'Inspecting'} took longer than ${seconds} s and was stopped; the sampling process was restarted. Try a shorter length or prompt.`,
             'TIMEOUT',
           ),
         );

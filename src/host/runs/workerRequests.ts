@@ -32,7 +32,8 @@ export class WorkerRequestError extends Error {
 interface Pending {
   owner: object;
   onToken?: (token: string) => void;
-  resolve(value: SampleResult | InspectResult): void;
+  /** A sample or inspect result, or an inside answer message itself (protocol/inside.ts). */
+  resolve(value: unknown): void;
   reject(error: Error): void;
 }
 
@@ -44,7 +45,7 @@ export class WorkerRequests {
   private readonly pending = new Map<string, Pending>();
 
   /** Registers a request whose answer will come from `owner` (a worker). */
-  add<T extends SampleResult | InspectResult>(requestId: string, owner: object, onToken?: (token: string) => void): Promise<T> {
+  add<T>(requestId: string, owner: object, onToken?: (token: string) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.set(requestId, { owner, onToken, resolve: resolve as Pending['resolve'], reject });
     });
@@ -61,6 +62,11 @@ export class WorkerRequests {
         return true;
       case 'inspected':
         this.settle(msg.requestId, (p) => p.resolve({ tokens: msg.tokens, meanSurprisal: msg.meanSurprisal }));
+        return true;
+      case 'insideTraced':
+      case 'insideSignalDone':
+      case 'beamDone':
+        this.settle(msg.requestId, (p) => p.resolve(msg));
         return true;
       case 'error':
         if (msg.requestId === undefined) return false;

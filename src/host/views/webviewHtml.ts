@@ -9,8 +9,8 @@
 import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 
-/** The two webview bundles esbuild writes to dist/webview/ (script `<kind>.js`, styles `<kind>.css`). */
-export type WebviewKind = 'panel' | 'sidebar';
+/** The webview bundles esbuild writes to dist/webview/ (script `<kind>.js`, styles `<kind>.css`). */
+export type WebviewKind = 'panel' | 'sidebar' | 'inside';
 
 export interface WebviewPage {
   readonly kind: WebviewKind;
