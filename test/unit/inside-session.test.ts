@@ -46,6 +46,12 @@ describe('inside: the host side of hidden units', () => {
     assert.equal(builtinSignal('quotes', trace).join(''), '0011110000000');
     assert.equal(builtinSignal('brackets', trace).join(''), '0000000111000');
     assert.deepEqual(builtinSignal('line-position', trace).slice(9), [9, 10, 0, 1]);
+    const prose = 'x "a\nb" y';
+    assert.equal(
+      builtinSignal('quotes', { text: prose, offsets: [...prose].map((_, i) => i) } as unknown as TraceData).join(''),
+      '001111100',
+      'a quotation runs over a line break',
+    );
   });
 
   it('decodes the states and ranks the planted quote unit first, with its correlation; the column unit for line position', () => {

@@ -133,10 +133,11 @@ export function tokenText(trace: TraceData, t: number): string {
 
 // ---------------------------------------------------------------- signals
 
-const QUOTES = /"[^"\n]*"|“[^”\n]*”/g;
-const BRACKETS = /\([^()]*\)|\[[^\][]*\]/g;
+// Prose quotations run over line breaks (the core's signalOf stops at them): up to 2,000 characters.
+const QUOTES = /"[^"]{0,2000}"|“[^”]{0,2000}”/g;
+const BRACKETS = /\([^()]{0,2000}\)|\[[^\][]{0,2000}\]/g;
 
-/** The built-in signals over the inspected text: inside double quotes or brackets (marks included), the column in the line. */
+/** The built-in signals over the inspected text: inside double quotes or brackets (marks included, across lines), the column in the line. */
 export function builtinSignal(kind: 'quotes' | 'brackets' | 'line-position', trace: TraceData): number[] {
   const { text, offsets } = trace;
   if (kind === 'line-position') return offsets.map((o) => o - (text.lastIndexOf('\n', o - 1) + 1));
