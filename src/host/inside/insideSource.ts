@@ -29,15 +29,17 @@ export function boundText(text: string, max = INSIDE_MAX_CHARS): { text: string;
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-/** From a file's URI (explorer), a given string (tests, the sidebar) or the active editor. */
+/** From a file's URI (explorer, or `given`), a given string (tests, the sidebar) or the active editor's selection or document. */
 export async function insideSource(arg: unknown, given?: unknown): Promise<InsideSource | undefined> {
   if (typeof given === 'string') {
     const { text, cut } = boundText(given);
     return text ? { text, cut, size: `${n(given.length)} characters`, label: 'the given text', baseOffset: 0 } : undefined;
   }
-  if (arg instanceof vscode.Uri && arg.scheme === 'file') {
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === arg.toString());
-    if (!open) return readFileStart(arg);
+  // A file from the explorer (the first argument), or from a caller that names the run first.
+  const file = arg instanceof vscode.Uri ? arg : given instanceof vscode.Uri ? given : undefined;
+  if (file && file.scheme === 'file') {
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
+    if (!open) return readFileStart(file);
   }
   const editor = vscode.window.activeTextEditor ?? vscode.window.visibleTextEditors[0];
   if (!editor) return undefined;

@@ -1,6 +1,6 @@
 /**
- *   sequenceLab.inspectHiddenUnits(uri | runId?, text?)
- *     -> Promise<{ tokens, truncated, unknown, kinds, ranking } | undefined>
+ *   sequenceLab.inspectHiddenUnits(uri | runId?, text | uri?)
+ *     -> Promise<{ tokens, truncated, unknown, notes, kinds, ranking } | undefined>
  * Traces the editor's selection (or its document, or an explorer file) through a run's latest
  * checkpoint in the utility worker, bounded to INSIDE_MAX_TOKENS tokens, and shows the hidden-units
  * panel. One panel, reused by the next inspection.
@@ -16,7 +16,7 @@ import { newRequestId } from '../runs/workerRequests';
 import { HiddenUnitsPanel } from './hiddenUnitsPanel';
 import { insideSource } from './insideSource';
 import { runCheckpoint } from './runCheckpoint';
-import { TraceSession } from './traceSession';
+import { traceNotes, TraceSession } from './traceSession';
 
 export function registerInspectHiddenUnits(s: HostServices): vscode.Disposable[] {
   let panel: HiddenUnitsPanel | undefined;
@@ -79,7 +79,14 @@ export function registerInspectHiddenUnits(s: HostServices): vscode.Disposable[]
           const webviewPanel = vscode.window.createWebviewPanel('sequenceLab.hiddenUnits', `Hidden units: ${record.name}`, vscode.ViewColumn.Beside, { enableFindWidget: true });
           panel = new HiddenUnitsPanel(webviewPanel, inspection, s.extensionUri, s.log);
         }
-        return { tokens: session.T, truncated: trace.truncated || source.cut, unknown: trace.unknown.length, kinds: session.kinds, ranking: panel.view.ranking?.units };
+        return {
+          tokens: session.T,
+          truncated: trace.truncated || source.cut,
+          unknown: trace.unknown.length,
+          notes: traceNotes(trace, source.cut, source.size),
+          kinds: session.kinds,
+          ranking: panel.view.ranking?.units,
+        };
       } catch (e) {
         return refuse(`inspecting hidden units failed: ${commandErrorText(e)}`);
       }
