@@ -70,6 +70,7 @@ const builds = [
       sidebar: 'src/webview/sidebar/main.ts',
       experiment: 'src/webview/experiment/main.ts',
       forecast: 'src/webview/forecast/main.ts',
+      inside: 'src/webview/inside/main.ts',
       codicon: 'src/webview/codicon.css',
     },
     outdir: 'dist/webview',

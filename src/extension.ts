@@ -11,6 +11,7 @@ import { ExperimentPanels } from './host/views/experimentPanels';
 import { guardedLogger } from './host/base/logger';
 import { RunNotices } from './host/views/notices';
 import { registerRunCommands } from './host/commands/runCommands';
+import { registerInsideCommands } from './host/inside/insideCommands';
 import { RunManager } from './host/runs/runManager';
 import { RunsViewProvider } from './host/views/runsView';
 import type { HostServices } from './host/base/services';
@@ -51,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...registerRunCommands(services),
     ...registerExperimentCommands(services, experimentRunner, experiments),
     ...registerForecastCommands(services),
+    ...registerInsideCommands(services),
   ])
     push(d);
 

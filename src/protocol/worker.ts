@@ -14,6 +14,7 @@ import {
   type SampleRecord,
   type TrainConfig,
 } from './types';
+import { isInsideAnswer, isInsideRequest, type InsideAnswer, type InsideRequest } from './inside';
 import { isFiniteNumber, isInteger, isOneOf, isRecord, isRunId, isString, isStringArray } from './validate';
 
 export const WORKER_PROTOCOL_VERSION = 1;
@@ -89,7 +90,7 @@ export interface Shutdown {
   readonly type: 'shutdown';
 }
 
-export type HostToWorker = StartTraining | ControlRun | SampleRequest | InspectRequest | ProbeRequest | Shutdown;
+export type HostToWorker = StartTraining | ControlRun | SampleRequest | InspectRequest | ProbeRequest | InsideRequest | Shutdown;
 
 /** What a sample request may ask for: checked by the command API and again by the worker. */
 export const SAMPLE_LIMITS = { maxPromptChars: 10_000, maxLength: 10_000, maxTemperature: 10, maxTopK: 1_000_000, maxBeam: 16 } as const;
@@ -136,7 +137,9 @@ export type WorkerToHost =
   | { readonly type: 'sampleDone'; readonly requestId: string; readonly text: string; readonly backend: BackendName }
   | { readonly type: 'inspected'; readonly requestId: string; readonly tokens: InspectedToken[]; readonly meanSurprisal: number }
   | { readonly type: 'probed'; readonly requestId: string; readonly points: { k: number; loss: number }[] }
-  | { readonly type: 'error'; readonly runId?: string; readonly requestId?: string; readonly code: string; readonly message: string; readonly hint?: string };
+  | { readonly type: 'error'; readonly runId?: string; readonly requestId?: string; readonly code: string; readonly message: string; readonly hint?: string }
+  /** Hidden units, pattern signals and beam search (protocol/inside.ts). */
+  | InsideAnswer;
 
 // ---------------------------------------------------------------- guards
 
@@ -179,6 +182,10 @@ export function isHostToWorker(msg: unknown): msg is HostToWorker {
       );
     case 'shutdown':
       return true;
+    case 'insideTrace':
+    case 'insideSignal':
+    case 'beam':
+      return isInsideRequest(msg);
     default:
       return isOneOf(msg.type, CONTROL) && isRunId(msg.runId) && optional(msg.requestId, isRequestId);
   }
@@ -326,6 +333,10 @@ export function isWorkerToHost(msg: unknown): msg is WorkerToHost {
         isString(msg.message, 10_000) &&
         optional(msg.hint, (v): v is string => isString(v, 10_000))
       );
+    case 'insideTraced':
+    case 'insideSignalDone':
+    case 'beamDone':
+      return isInsideAnswer(msg);
     default:
       return false;
   }

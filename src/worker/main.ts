@@ -22,6 +22,8 @@ import { generate, inspect } from '../core/sample';
 import { TrainControl, Trainer } from '../core/trainer';
 import { Vocabulary } from '../core/vocabulary';
 import type { BackendName, TokenLevel, TrainConfig } from '../protocol/types';
+import type { BeamRequest, InsideRequest } from '../protocol/inside';
+import { signalRequest, traceRequest } from './insideRequests';
 import { HostToWorker, InspectRequest, isHostToWorker, ProbeRequest, rejectionOf, SampleRequest, StartTraining, WORKER_PROTOCOL_VERSION, WorkerToHost } from '../protocol/worker';
 
 function send(message: WorkerToHost): void {
@@ -168,6 +170,23 @@ async function probe(msg: ProbeRequest): Promise<void> {
   }
 }
 
+/** Hidden units and pattern signals over a text, and beam search from a checkpoint (protocol/inside.ts). */
+async function insideRequest(msg: InsideRequest): Promise<void> {
+  const { requestId } = msg;
+  try {
+    if (msg.type === 'insideTrace') send({ type: 'insideTraced', requestId, trace: traceRequest(msg) });
+    else if (msg.type === 'insideSignal') send({ type: 'insideSignalDone', requestId, signal: signalRequest(msg) });
+    else send({ type: 'beamDone', requestId, ...(await beam(msg)) });
+  } catch (e) {
+    send(errorMessage(e, { requestId }));
+  }
+}
+
+async function beam(msg: BeamRequest): Promise<{ text: string; logProb: number }> {
+  const [best] = await withCheckpointModel(msg.checkpoint, (model, vocab, level) => beamSearch(model, vocab, level, { prompt: msg.prompt, length: msg.length, width: msg.width }));
+  return { text: best.text, logProb: best.logProb };
+}
+
 function handle(msg: HostToWorker): void {
   switch (msg.type) {
     case 'start':
@@ -181,6 +200,11 @@ function handle(msg: HostToWorker): void {
       return;
     case 'probe':
       void probe(msg);
+      return;
+    case 'insideTrace':
+    case 'insideSignal':
+    case 'beam':
+      void insideRequest(msg);
       return;
     case 'shutdown':
       shuttingDown = true;

@@ -12,6 +12,7 @@
  * and unit tests drive this class against a fake worker script.
  */
 import { summarize, type RunHistory, type RunRecord } from '../../core/runFiles';
+import type { InsideAnswer, InsideRequest } from '../../protocol/inside';
 import type { RunView } from '../../protocol/panel';
 import type { MetricPoint, RunState, RunSummary } from '../../protocol/types';
 import { boundHistory } from './boundedHistory';
@@ -256,6 +257,11 @@ export class RunManager extends Disposable {
   /** The context-length probe of a run's latest checkpoint, in the utility worker (never on this thread). */
   probe(runId: string, maxBytes?: number): Promise<ProbeResult> {
     return this.sampling.probe(runId, maxBytes);
+  }
+
+  /** A hidden-unit, pattern or beam request to the utility worker (host/inside); resolves with its answer message. */
+  insideRequest<T extends InsideAnswer>(msg: InsideRequest): Promise<T> {
+    return this.utility.request<T>(msg);
   }
 
   // ---------------------------------------------------------------- reloads

@@ -3,6 +3,7 @@
  * request never waits for (or disturbs) a training run's process. Started on the first request, kept
  * while requests keep coming (loading tfjs costs a second or two), shut down after a quiet spell.
  */
+import type { InsideRequest } from '../../protocol/inside';
 import type { InspectRequest, ProbeRequest, SampleRequest } from '../../protocol/worker';
 import { Disposable } from '../base/dispose';
 import { guarded } from '../base/guarded';
@@ -25,7 +26,10 @@ export class UtilityWorker extends Disposable {
     super();
   }
 
-  async request<T extends SampleResult | InspectResult | ProbeResult>(msg: SampleRequest | InspectRequest | ProbeRequest, onToken?: (token: string) => void): Promise<T> {
+  async request<T extends SampleResult | InspectResult | ProbeResult | object>(
+    msg: SampleRequest | InspectRequest | ProbeRequest | InsideRequest,
+    onToken?: (token: string) => void,
+  ): Promise<T> {
     clearTimeout(this.idleTimer);
     this.inFlight++;
     let timer: NodeJS.Timeout | undefined;
@@ -42,7 +46,7 @@ export class UtilityWorker extends Disposable {
         this.requests.fail(
           msg.requestId,
           new WorkerRequestError(
-            `${msg.type === 'sample' ? 'Sampling' : msg.type === 'probe' ? 'The context probe' : 'Inspecting'} took longer than ${seconds} s and was stopped; the sampling process was restarted. Try a shorter length or prompt.`,
+            `${msg.type === 'sample' || msg.type === 'beam' ? 'Sampling' : msg.type === 'probe' ? 'The context probe' : 'Inspecting'} took longer than ${seconds} s and was stopped; the sampling process was restarted. Try a shorter length or prompt.`,
             'TIMEOUT',
           ),
         );

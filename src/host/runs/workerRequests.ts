@@ -1,6 +1,7 @@
 /**
- * Sample and inspect requests in flight to a worker, keyed by request id. Answers arrive as worker
- * messages (`sampleToken`, `sampleDone`, `inspected`, `error` with `requestId`); a worker that exits
+ * Sample, inspect, probe and inside requests in flight to a worker, keyed by request id. Answers arrive
+ * as worker messages (`sampleToken`, `sampleDone`, `inspected`, `probed`, the inside answers, `error`
+ * with `requestId`); a worker that exits
  * first fails every request it held, so no caller waits forever.
  */
 import { randomBytes } from 'node:crypto';
@@ -22,8 +23,6 @@ export interface ProbeResult {
   points: { k: number; loss: number }[];
 }
 
-type RequestResult = SampleResult | InspectResult | ProbeResult;
-
 /** A request failed in the worker (`code` from its error message) or because the worker went away. */
 export class WorkerRequestError extends Error {
   constructor(
@@ -39,7 +38,8 @@ export class WorkerRequestError extends Error {
 interface Pending {
   owner: object;
   onToken?: (token: string) => void;
-  resolve(value: RequestResult): void;
+  /** A sample or inspect result, or an inside answer message itself (protocol/inside.ts). */
+  resolve(value: unknown): void;
   reject(error: Error): void;
 }
 
@@ -51,7 +51,7 @@ export class WorkerRequests {
   private readonly pending = new Map<string, Pending>();
 
   /** Registers a request whose answer will come from `owner` (a worker). */
-  add<T extends RequestResult>(requestId: string, owner: object, onToken?: (token: string) => void): Promise<T> {
+  add<T>(requestId: string, owner: object, onToken?: (token: string) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pending.set(requestId, { owner, onToken, resolve: resolve as Pending['resolve'], reject });
     });
@@ -71,6 +71,11 @@ export class WorkerRequests {
         return true;
       case 'probed':
         this.settle(msg.requestId, (p) => p.resolve({ points: msg.points }));
+        return true;
+      case 'insideTraced':
+      case 'insideSignalDone':
+      case 'beamDone':
+        this.settle(msg.requestId, (p) => p.resolve(msg));
         return true;
       case 'error':
         if (msg.requestId === undefined) return false;

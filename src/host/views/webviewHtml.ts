@@ -10,7 +10,7 @@ import { randomBytes } from 'crypto';
 import * as vscode from 'vscode';
 
 /** The webview bundles esbuild writes to dist/webview/ (script `<kind>.js`, styles `<kind>.css`). */
-export type WebviewKind = 'panel' | 'sidebar' | 'experiment' | 'forecast';
+export type WebviewKind = 'panel' | 'sidebar' | 'experiment' | 'forecast' | 'inside';
 
 export interface WebviewPage {
   readonly kind: WebviewKind;

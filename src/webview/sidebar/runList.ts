@@ -94,6 +94,8 @@ export class RunList {
           'data-testid': 'run-item',
           'data-run-id': r.id,
           'data-state': r.state,
+          // The run's context menu (package.json webview/context): Generate Text, Export Model.
+          'data-vscode-context': JSON.stringify({ webviewSection: 'run', runId: r.id }),
           'aria-selected': String(r.id === this.selected),
           title: `${r.name}\n${r.files.join('\n')}\nCreated ${formatTimestamp(r.createdAt)}${r.reason ? `\n${r.reason}` : ''}`,
         },
