@@ -71,7 +71,22 @@ export function lstmForward(T: i32, B: i32, H: i32, xw: usize, Up: usize, hs: us
  * dL/dxw = dL/dhw), ss [T] (sum of squares of dL/dh_t over the R rows), ssc [T] (the same of dL/dc_t
  * through c_{t+1}: the memory cell's share of the state gradient). dhRec, dcN: [R, H] scratch.
  */
-export function lstmBackward(T: i32, B: i32, R: i32, H: i32, acts: usize, cs: usize, tc: usize, UTp: usize, dAbove: usize, dz: usize, ss: usize, ssc: usize, dhRec: usize, dcN: usize): void {
+export function lstmBackward(
+  T: i32,
+  B: i32,
+  R: i32,
+  H: i32,
+  acts: usize,
+  cs: usize,
+  tc: usize,
+  UTp: usize,
+  dAbove: usize,
+  dz: usize,
+  ss: usize,
+  ssc: usize,
+  dhRec: usize,
+  dcN: usize,
+): void {
   const G = 4 * H;
   const n0 = colsOf(H, 0);
   const n1 = colsOf(H, 1);
