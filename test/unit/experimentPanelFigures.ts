@@ -21,7 +21,9 @@ export function expectedCells(runDir: string, label: string, state: string): str
   const run = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
   const metrics = jsonl<{ tokensPerSec: number; clipped: boolean }>(path.join(runDir, 'metrics.jsonl'));
   const evals = jsonl<{ valLoss: number }>(path.join(runDir, 'evals.jsonl'));
-  const maps = jsonl<{ hiddenGradNorms: number[][] }>(path.join(runDir, 'gradmaps.jsonl'));
+  const maps = jsonl<{ hiddenGradNorms: number[][]; cellGradNorms?: number[][]; readouts?: { spectralRadius?: number[][]; sigmaMax?: number[][] } }>(
+    path.join(runDir, 'gradmaps.jsonl'),
+  );
   const vals = evals.map((e) => e.valLoss);
   const best = vals.length ? Math.min(...vals) : undefined;
   const speeds = metrics
@@ -31,11 +33,18 @@ export function expectedCells(runDir: string, label: string, state: string): str
   const median = speeds.length ? (speeds.length % 2 ? speeds[speeds.length >> 1] : (speeds[speeds.length / 2 - 1] + speeds[speeds.length / 2]) / 2) : undefined;
   let horizon: number | undefined;
   if (maps.length) {
-    const norms = maps[maps.length - 1].hiddenGradNorms.at(-1)!;
+    // The LSTM's horizon is on its state (h_t, c_t): the norm of both gradients together.
+    const newest = maps[maps.length - 1];
+    const h = newest.hiddenGradNorms.at(-1)!;
+    const c = newest.cellGradNorms?.at(-1);
+    const norms = c ? h.map((v, t) => Math.hypot(v, c[t])) : h;
     const last = norms[norms.length - 1];
     horizon = 0;
     for (let t = norms.length - 2; t >= 0 && last > 0 && norms[t] >= 1e-3 * last; t--) horizon++;
   }
+  // The recurrent matrix's spectra: the newest map that measured them, top layer, the largest gate block.
+  const spectra = [...maps].reverse().find((m) => m.readouts?.spectralRadius?.length)?.readouts;
+  const top = (rows?: number[][]) => (rows?.length ? Math.max(...rows[rows.length - 1]) : undefined);
   const f = (v: number | undefined, digits: number) => (v === undefined ? '' : v.toFixed(digits));
   return [
     label,
@@ -49,6 +58,8 @@ export function expectedCells(runDir: string, label: string, state: string): str
     run.info ? String(run.info.paramCount) : '',
     metrics.length ? (metrics.filter((m) => m.clipped).length / metrics.length).toFixed(3) : '',
     horizon === undefined ? '' : String(horizon),
+    f(top(spectra?.spectralRadius), 3),
+    f(top(spectra?.sigmaMax), 3),
     '',
   ];
 }
