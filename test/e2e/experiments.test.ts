@@ -104,7 +104,7 @@ describe('an experiment preset from the explorer, in the workbench', function ()
       ['RNN', 'GRU', 'LSTM'],
     );
 
-    await driver.activityBarItem('Sequence Lab').click();
+    await driver.showViewContainer('Sequence Lab');
     const sidebar: Frame = await driver.webviewFrame(`[data-testid="experiment-item"][data-experiment-id="${started!.id}"]`, 60_000);
     const entry = sidebar.locator(`[data-testid="experiment-item"][data-experiment-id="${started!.id}"]`).first();
     assert.match(await entry.innerText(), /Why LSTM and GRU\?/);

@@ -37,10 +37,7 @@ describe('a workspace that ships crafted run folders', function () {
     // panel of the run it starts must not find this one.
     const { driver } = session();
     await driver.runCommand('View: Close All Editors').catch(() => undefined);
-    await driver
-      .activityBarItem('Explorer')
-      .click()
-      .catch(() => undefined);
+    await driver.showViewContainer('Explorer').catch(() => undefined);
     const dir = runsDir(session().workspace);
     relaxHostileRuns(dir);
     for (const c of hostile?.cases ?? []) fs.rmSync(path.join(dir, c.name), { recursive: true, force: true });
@@ -50,7 +47,7 @@ describe('a workspace that ships crafted run folders', function () {
 
   it('lists every crafted folder as unreadable with its reason, and the genuine runs as runs', async () => {
     const { driver } = session();
-    await driver.activityBarItem('Sequence Lab').click();
+    await driver.showViewContainer('Sequence Lab');
     sidebar = await driver.webviewFrame('[data-testid="run-list"]', 60_000);
     const fromListing = hostile.cases.filter((c) => c.outcome === 'list');
     // Opening the view lists the runs folders again (a folder without run.json wakes no file watcher).

@@ -88,7 +88,7 @@ describe('training from the explorer, in the workbench', function () {
     const { driver, workspace } = session();
     const name = runRecord(workspace, runId)?.name;
     assert.ok(name, `run ${runId} has no run.json`);
-    await driver.activityBarItem('Sequence Lab').click();
+    await driver.showViewContainer('Sequence Lab');
     // The panel shows the name too: look in every other webview.
     await driver.webviewFrame(`text=${name}`, 60_000, [panel]);
   });

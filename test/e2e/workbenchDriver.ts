@@ -39,11 +39,25 @@ export class WorkbenchDriver {
   }
 
   /**
+   * Shows a view container (Explorer, Sequence Lab) in the side bar. Its activity bar item toggles: a
+   * click on the one already shown hides the side bar, so it is clicked only when its view is not on screen.
+   */
+  async showViewContainer(title: string): Promise<void> {
+    const item = this.activityBarItem(title);
+    const selected = await item
+      .evaluate((el) => el.getAttribute('aria-selected') === 'true' || el.getAttribute('aria-expanded') === 'true' || el.classList.contains('checked'))
+      .catch(() => false);
+    if (selected && (await this.page.locator('.part.sidebar').isVisible())) return;
+    await item.click();
+  }
+
+  /**
    * Waits for a file a test has just written (or deleted) to show (or go) in the explorer. The
    * workbench learns of it from its file watcher, which a busy machine sometimes leaves silent: then
    * the explorer is refreshed, as a person would.
    */
   async waitForExplorerItem(fileName: string, state: 'visible' | 'detached' = 'visible'): Promise<void> {
+    await this.showExplorer();
     const item = this.explorerItem(fileName);
     if (
       await item.waitFor({ state, timeout: 10_000 }).then(
@@ -56,6 +70,13 @@ export class WorkbenchDriver {
     await this.page.locator('.explorer-folders-view').hover();
     await this.page.getByRole('button', { name: 'Refresh Explorer' }).first().click({ timeout: 10_000 });
     await item.waitFor({ state, timeout: 30_000 });
+  }
+
+  /** Brings the explorer back into the side bar when an earlier test left another view there (the Runs view, say). */
+  async showExplorer(): Promise<void> {
+    if (await this.page.locator('.explorer-folders-view').isVisible()) return;
+    await this.showViewContainer('Explorer');
+    await this.page.locator('.explorer-folders-view').waitFor({ timeout: 30_000 });
   }
 
   explorerItem(fileName: string) {
@@ -81,6 +102,7 @@ export class WorkbenchDriver {
    */
   async explorerContextMenu(fileName: string, label: string): Promise<void> {
     await this.closeMenus();
+    await this.showExplorer();
     const row = this.explorerItem(fileName);
     await row.click({ button: 'right' });
     const item = this.page.getByRole('menuitem', { name: label, exact: false }).first();
