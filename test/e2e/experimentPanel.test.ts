@@ -96,5 +96,9 @@ describe('the experiment panel, in the workbench', function () {
       (t) => t.includes('best val loss (nats)') && t.includes('| RNN | completed |'),
       60_000,
     );
+    // Closed unsaved, as a person done reading it would: left open, a later "Close All Editors" would
+    // stop the whole workbench at its "save changes?" dialog.
+    await driver.runCommand('View: Revert and Close Editor');
+    await driver.page.locator('.editor-instance .monaco-editor .view-lines', { hasText: 'best val loss (nats)' }).waitFor({ state: 'detached', timeout: 30_000 });
   });
 });

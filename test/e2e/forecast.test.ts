@@ -16,8 +16,21 @@ const FORECAST_ITEM = 'Forecast Columns…';
 async function answer(text: string): Promise<void> {
   const { driver } = session();
   const input = driver.page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  if (text) await input.fill(text);
+  // Between two steps the previous pick may still be fading out: wait for the next one to stay up.
+  const deadline = Date.now() + 90_000;
+  // An empty answer keeps the step's default: nothing is typed.
+  if (!text) await input.waitFor({ state: 'visible', timeout: 90_000 });
+  while (text) {
+    await input.waitFor({ state: 'visible', timeout: Math.max(1, deadline - Date.now()) });
+    const filled = await input.fill(text, { timeout: 5_000 }).then(
+      () => true,
+      (e: unknown) => {
+        if (Date.now() > deadline) throw e;
+        return false;
+      },
+    );
+    if (filled) break;
+  }
   await driver.page.waitForTimeout(300);
   await driver.page.keyboard.press('Enter');
   await driver.page.waitForTimeout(300);
