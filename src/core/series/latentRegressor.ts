@@ -21,7 +21,7 @@ import { ParamStore } from '../params';
 import type { Rng } from '../rng';
 import type { NetworkRegressor, RegressionBatch, RegressorShape, StepOutput } from './networkRegressor';
 import { headLoss, headWidth, splitHead } from './regressionHead';
-import type { Rollout } from './sequencePredictor';
+import { readRollout, type Rollout } from './sequencePredictor';
 
 type LatentKind = 'rnn' | 'gru' | 'lstm';
 
@@ -180,13 +180,7 @@ export class LatentRegressor implements NetworkRegressor {
       }
       return { mean: tf.stack(means), logVar: logVars.length ? tf.stack(logVars) : undefined };
     });
-    const read = (t: tf.Tensor) => {
-      const all = t.dataSync();
-      return Array.from({ length: steps }, (_, k) => Float64Array.from(all.subarray(k * n * d, (k + 1) * n * d)));
-    };
-    const result: Rollout = { mean: read(out.mean), ...(out.logVar ? { logVar: read(out.logVar) } : {}) };
-    tf.dispose([out.mean, out.logVar]);
-    return result;
+    return readRollout(out, steps, n * d);
   }
 
   dispose(): void {

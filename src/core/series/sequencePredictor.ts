@@ -3,6 +3,7 @@
  * `steps` steps, each prediction fed back in as the next input. A lag model (linear AR, MLP) needs
  * tau steps of context; a latent model (RNN, GRU, LSTM) reads its training window from a zero state.
  */
+import type * as tf from '@tensorflow/tfjs-core';
 import type { NextStepModel } from './linearAR';
 
 export interface Rollout {
@@ -44,4 +45,21 @@ export function lagPredictor(model: NextStepModel): SequencePredictor {
       return { mean };
     },
   };
+}
+
+/**
+ * A network's rollout read back from its stacked tensors ([steps, ...] of `perStep` numbers each), one
+ * array per step; the tensors are disposed.
+ */
+export function readRollout(out: { mean: tf.Tensor; logVar?: tf.Tensor }, steps: number, perStep: number): Rollout {
+  const read = (t: tf.Tensor) => {
+    const all = t.dataSync();
+    return Array.from({ length: steps }, (_, k) => Float64Array.from(all.subarray(k * perStep, (k + 1) * perStep)));
+  };
+  try {
+    return { mean: read(out.mean), ...(out.logVar ? { logVar: read(out.logVar) } : {}) };
+  } finally {
+    out.mean.dispose();
+    out.logVar?.dispose();
+  }
 }
