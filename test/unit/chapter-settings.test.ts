@@ -11,15 +11,9 @@ import { validateConfig } from '../../src/core/config';
 import { createModel } from '../../src/core/createModel';
 import type { LanguageModel } from '../../src/core/model';
 import { Rng } from '../../src/core/rng';
-import { randomBatch, tinyConfig, useBackend } from './helpers';
+import { maxRelError, randomBatch, tinyConfig, useBackend } from './helpers';
 
 const V = 7;
-
-function maxRelError(a: Float32Array | number[], b: Float32Array | number[]): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1e-3, Math.abs(a[i]) + Math.abs(b[i])));
-  return worst;
-}
 
 /** Gradients of one batch as plain arrays, by weight name (state: the state the batch continues from). */
 function gradsOf(model: LanguageModel, batch: Batch, state?: ReturnType<typeof carried>): Record<string, Float32Array> {

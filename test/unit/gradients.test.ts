@@ -9,18 +9,12 @@ import type { LanguageModel } from '../../src/core/model';
 import type { Implementation } from '../../src/core/recurrentModel';
 import { Rng } from '../../src/core/rng';
 import type { CellType } from '../../src/protocol/types';
-import { randomBatch, tinyConfig, useBackend } from './helpers';
+import { maxRelError, randomBatch, tinyConfig, useBackend } from './helpers';
 
 const V = 7;
 
 function buildModel(cell: CellType, extra: Record<string, number> = {}, implementation: Implementation = 'reference'): LanguageModel {
   return createModel(tinyConfig({ cell, ...extra }), V, new Rng(1), implementation);
-}
-
-function maxRelError(a: Float32Array, b: Float32Array): number {
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1e-3, Math.abs(a[i]) + Math.abs(b[i])));
-  return worst;
 }
 
 const variants: [CellType, Record<string, number>][] = [

@@ -27,3 +27,10 @@ export function randomBatch(rng: Rng, vocab: number, batch: number, window: numb
   const y = Int32Array.from({ length: window * batch }, () => rng.int(vocab));
   return { x, y, batch, window, prefix, continues: false };
 }
+
+/** The largest elementwise |a - b| / (|a| + |b|), with a floor of 1e-3 on the denominator so near-zero entries compare absolutely. */
+export function maxRelError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1e-3, Math.abs(a[i]) + Math.abs(b[i])));
+  return worst;
+}
